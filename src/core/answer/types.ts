@@ -1,0 +1,54 @@
+import type { SearchFilters } from '../search/types.js';
+
+export interface ChatTurn {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+/** The AnswerModel seam: Claude, an OpenAI-compatible chat, or the offline composer's own logic. */
+export interface AnswerModel {
+  /** e.g. "claude:claude-sonnet-4-5", "openai:gpt-4o-mini". */
+  readonly id: string;
+  complete(req: { system: string; messages: ChatTurn[]; maxTokens?: number; temperature?: number; signal?: AbortSignal }): Promise<string>;
+}
+
+export interface AnswerSource {
+  /** The number the answer cites as [n]. */
+  n: number;
+  documentId: string;
+  title: string;
+  url: string | null;
+  snippet: string;
+  score: number;
+}
+
+export interface AnswerOptions {
+  /** Earlier turns of this thread, oldest first; when omitted, loaded from `queries` by sessionId. */
+  history?: ChatTurn[];
+  filters?: SearchFilters;
+  userId?: string;
+  /** Slack thread ("channel:thread_ts") or terminal session id. */
+  sessionId?: string;
+}
+
+export interface Answer {
+  /** Markdown-ish text with [n] citations. */
+  answer: string;
+  sources: AnswerSource[];
+  /** Retrieval confidence in [0, 1]. */
+  confidence: number;
+  /** True when the documents do not cover the question; `sources` then lists the closest documents. */
+  noAnswer: boolean;
+  timings: Record<string, number>;
+  /** The row logged in `queries` (feedback joins on it). */
+  queryId?: string;
+  standaloneQuery: string;
+  /** Which model wrote it, e.g. "composer" or "claude:…". */
+  model: string;
+  /** Short note, e.g. "The language model timed out; this answer was composed from the passages." */
+  note?: string;
+}
+
+export interface Answerer {
+  answer(question: string, opts?: AnswerOptions): Promise<Answer>;
+}

@@ -1,0 +1,141 @@
+import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import type { Database, Queryable, QueryResult, Session } from './types.js';
+import { advisoryKeySql } from './types.js';
+
+/**
+ * PGlite is one Postgres backend in this process: statements already run one at a time,
+ * but a transaction or a lock must not interleave with another caller's statements, so
+ * both go through a FIFO mutex. A data folder may be opened by one process only; a pid
+ * lock file turns a second opener into a clear error instead of a corrupted database.
+ */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.then(() => undefined, () => undefined);
+    return result;
+  }
+}
+
+function wrap(q: Pick<PGlite, 'query' | 'exec'> | Transaction): Queryable {
+  return {
+    async query<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+      const r = await q.query<T>(sql, params as unknown[] | undefined);
+      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    },
+    async exec(sql: string) {
+      await q.exec(sql);
+    },
+  };
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function takeFolderLock(dir: string): () => void {
+  const file = join(dir, 'trajanus.pid');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const holder = Number(readFileSync(file, 'utf8').trim());
+      if (holder && holder !== process.pid && pidAlive(holder))
+        throw new Error(`The embedded database in ${dir} is in use by process ${holder}. Stop it, or set DATABASE_URL to share a Postgres server between processes.`);
+      rmSync(file, { force: true }); // stale lock from a crashed process
+    }
+  }
+  throw new Error(`Could not lock the embedded database folder ${dir}`);
+}
+
+export class EmbeddedDatabase implements Database {
+  readonly kind = 'embedded' as const;
+  private readonly mutex = new Mutex();
+  private readonly plain: Queryable;
+
+  private constructor(private readonly pg: PGlite, readonly description: string, private readonly release: () => void) {
+    this.plain = wrap(pg);
+  }
+
+  /** `dataDir` undefined → in memory (tests). */
+  static async open(dataDir?: string): Promise<EmbeddedDatabase> {
+    let release = () => {};
+    let path: string | undefined;
+    if (dataDir) {
+      path = resolve(dataDir);
+      mkdirSync(path, { recursive: true });
+      release = takeFolderLock(path);
+    }
+    try {
+      const pg = await PGlite.create({ dataDir: path ? join(path, 'pgdata') : undefined, extensions: { vector } });
+      return new EmbeddedDatabase(pg, path ? `embedded PGlite at ${dataDir}` : 'embedded PGlite in memory', release);
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  /** Wraps an already-open PGlite (restore, tests). */
+  static fromPGlite(pg: PGlite, description = 'embedded PGlite'): EmbeddedDatabase {
+    return new EmbeddedDatabase(pg, description, () => {});
+  }
+
+  get pglite(): PGlite {
+    return this.pg;
+  }
+
+  query<T>(sql: string, params?: unknown[]) {
+    return this.mutex.run(() => this.plain.query<T>(sql, params));
+  }
+  exec(sql: string) {
+    return this.mutex.run(() => this.plain.exec(sql));
+  }
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.mutex.run(() => this.pg.transaction((tx) => fn(wrap(tx))));
+  }
+
+  async withAdvisoryLock<T>(name: string, fn: (s: Session) => Promise<T>, opts: { wait?: boolean } = {}) {
+    // One backend: a second caller in this process would re-enter its own session lock, so the
+    // in-process exclusion comes from a per-name mutex; the SQL lock still shows in pg_locks.
+    const lock = this.namedLock(name);
+    if (!opts.wait && lock.busy) return { acquired: false as const };
+    return lock.mutex.run(async () => {
+      lock.busy = true;
+      const session: Session = { query: (s, p) => this.query(s, p), exec: (s) => this.exec(s), transaction: (f) => this.transaction(f) };
+      await this.query(`SELECT pg_advisory_lock(${advisoryKeySql})`, [name]);
+      try {
+        return { acquired: true as const, result: await fn(session) };
+      } finally {
+        await this.query(`SELECT pg_advisory_unlock(${advisoryKeySql})`, [name]).catch(() => {});
+        lock.busy = false;
+      }
+    });
+  }
+
+  private locks = new Map<string, { mutex: Mutex; busy: boolean }>();
+  private namedLock(name: string) {
+    let l = this.locks.get(name);
+    if (!l) this.locks.set(name, (l = { mutex: new Mutex(), busy: false }));
+    return l;
+  }
+
+  async close() {
+    try {
+      await this.mutex.run(() => this.pg.close());
+    } finally {
+      this.release();
+    }
+  }
+}

@@ -1,0 +1,10 @@
+/** The Embedder seam: raw text → vectors. Caching lives in cache.ts, around any Embedder. */
+export interface Embedder {
+  /** Recorded with every vector (embedding_space.model, embeddings_cache.model), e.g. "local:use-lite". */
+  readonly id: string;
+  readonly dimensions: number;
+  /** What the model handles well; the chunker sizes chunks from it. */
+  readonly maxInputTokens: number;
+  /** One vector per text, same order. No caching here. */
+  embed(texts: string[]): Promise<number[][]>;
+}

@@ -1,0 +1,63 @@
+/** Retrieval contract shared by the answer step, the CLI and the eval harness. */
+export interface SearchFilters {
+  category?: string | string[];
+  docType?: string | string[];
+  /** documents.modified_at (falls back to updated_at) within [after, before]. */
+  modifiedAfter?: Date;
+  modifiedBefore?: Date;
+}
+
+export interface ChunkHit {
+  chunkId: string;
+  documentId: string;
+  chunkIndex: number;
+  content: string;
+  /** "Title › Heading" the chunk sits under. */
+  context: string;
+  /** Fused score in [0, 1] (higher is better). */
+  score: number;
+  denseRank?: number;
+  lexicalRank?: number;
+  denseScore?: number;
+  lexicalScore?: number;
+}
+
+export interface DocumentHit {
+  documentId: string;
+  fileId: string;
+  title: string;
+  url: string | null;
+  path: string | null;
+  category: string | null;
+  docType: string | null;
+  /** The best chunk's score. */
+  score: number;
+  /** Best chunks of this document, best first, deduplicated. */
+  chunks: ChunkHit[];
+}
+
+export interface SearchOptions {
+  filters?: SearchFilters;
+  /** Documents to return (default SEARCH_MATCH_COUNT). */
+  matchCount?: number;
+  /** Drop documents whose score is below this. */
+  minScore?: number;
+  /** Which legs to use (eval compares them); default 'hybrid'. */
+  mode?: 'hybrid' | 'dense' | 'lexical';
+  /** Log the search to `queries` (default true); the answer step logs its own row instead. */
+  log?: boolean;
+  userId?: string;
+  sessionId?: string;
+}
+
+export interface SearchResult {
+  documents: DocumentHit[];
+  /** All fused chunk hits, best first (before grouping). */
+  chunks: ChunkHit[];
+  queryEmbedding: number[];
+  timings: { embedMs: number; denseMs: number; lexicalMs: number; fuseMs: number; totalMs: number };
+}
+
+export interface Searcher {
+  search(query: string, opts?: SearchOptions): Promise<SearchResult>;
+}

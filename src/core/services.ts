@@ -1,0 +1,32 @@
+// Builds the product's services from configuration: the one place where the embedded default
+// and the real services are chosen. Bot, jobs and CLI receive these; core modules receive only
+// the pieces they need.
+import type { Config } from '../config.js';
+import { createLogger, type Logger } from './log.js';
+import { openDatabase, type Database } from './db/index.js';
+import { migrate } from './db/migrate.js';
+import type { Embedder } from './embed/types.js';
+import { createEmbedder } from './embed/index.js';
+import { ensureEmbeddingSpace } from './embed/space.js';
+
+export interface Services {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  embedder: Embedder;
+  close(): Promise<void>;
+}
+
+export async function createServices(config: Config, opts: { logger?: Logger; migrate?: boolean } = {}): Promise<Services> {
+  const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
+  const db = await openDatabase(config);
+  try {
+    if (opts.migrate !== false) await migrate(db, { onApply: (m) => logger.info({ migration: m.file }, 'migration applied') });
+    const embedder = createEmbedder(config);
+    await ensureEmbeddingSpace(db, embedder);
+    return { config, logger, db, embedder, close: () => db.close() };
+  } catch (e) {
+    await db.close().catch(() => {});
+    throw e;
+  }
+}

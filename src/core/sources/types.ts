@@ -1,0 +1,43 @@
+/** The DocumentSource seam: where documents come from (a local folder, Google Drive). */
+export interface SourceFile {
+  /** Source-qualified, stable identity stored in documents.file_id, e.g. "folder:safety/plan.md", "drive:1AbC". */
+  fileId: string;
+  title: string;
+  mimeType: string;
+  /** Path shown to people: folder-relative path, or the Drive folder path. */
+  path?: string;
+  /** Link for citations: webViewLink, or a file:// URL. */
+  url?: string;
+  modifiedAt?: Date;
+  /** Cheap change marker from the source (Drive md5Checksum/version, file mtime+size), when it has one. */
+  version?: string;
+  category?: string;
+  docType?: string;
+  /** Owner, sharing, Drive ids … stored in documents.metadata. */
+  metadata: Record<string, unknown>;
+}
+
+export interface FetchedFile {
+  data: Buffer;
+  /** The MIME type of `data` (an exported Google Doc is text/plain or text/markdown, a Sheet text/csv). */
+  mimeType: string;
+}
+
+export type SourceChange = { kind: 'upsert'; file: SourceFile } | { kind: 'delete'; fileId: string };
+
+export interface DocumentSource {
+  /** 'folder' | 'drive' — stored in documents.source; a full sync deletes that source's documents it no longer lists. */
+  readonly name: string;
+  /** Every current file (full sync). */
+  list(): AsyncIterable<SourceFile>;
+  /** The bytes of one file (download or export). Throws a SourceFileError for that file only. */
+  fetch(file: SourceFile): Promise<FetchedFile>;
+}
+
+/** One file could not be read or extracted; the run records it and goes on. */
+export class SourceFileError extends Error {
+  constructor(public readonly fileId: string, message: string, public readonly reason: 'too-large' | 'unsupported' | 'corrupt' | 'unavailable' | 'other' = 'other') {
+    super(message);
+    this.name = 'SourceFileError';
+  }
+}

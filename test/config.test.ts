@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configMarkdownTable, parseConfig } from '../src/config.js';
+
+describe('config', () => {
+  it('runs with no configuration at all: embedded database, local embedder, composer, terminal', () => {
+    const c = parseConfig({});
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.TRAJANUS_DATA_DIR).toBe('./data');
+    expect(c.embeddingProvider).toBe('local');
+    expect(c.answerProvider).toBe('composer');
+    expect(c.slackMode).toBe('terminal');
+  });
+
+  it('picks the real services when keys are set', () => {
+    const c = parseConfig({ OPENAI_API_KEY: 'sk-x', ANTHROPIC_API_KEY: 'a', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' });
+    expect([c.embeddingProvider, c.answerProvider, c.slackMode]).toEqual(['openai', 'claude', 'http']);
+    expect(parseConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slackMode).toBe('socket');
+  });
+
+  it.each([
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ DATABASE_POOL_SIZE: 'many' }, 'DATABASE_POOL_SIZE'],
+    [{ DATABASE_SSL: 'maybe' }, 'DATABASE_SSL'],
+    [{ SLACK_BOT_TOKEN: 'xoxp-user' }, 'SLACK_BOT_TOKEN'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_SIGNING_SECRET'],
+    [{ ANSWER_PROVIDER: 'claude' }, 'ANTHROPIC_API_KEY'],
+    [{ CHUNK_TOKENS: '100', CHUNK_OVERLAP: '100' }, 'CHUNK_OVERLAP'],
+  ])('%o fails naming %s', (env, name) => {
+    let err: unknown;
+    try {
+      parseConfig(env as Record<string, string>);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toContain(name);
+  });
+
+  it('documents every variable', () => {
+    const table = configMarkdownTable();
+    for (const v of ['DATABASE_URL', 'TRAJANUS_DATA_DIR', 'SLACK_BOT_TOKEN', 'BACKUP_RETENTION_DAYS']) expect(table).toContain(`\`${v}\``);
+  });
+});
