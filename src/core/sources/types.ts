@@ -41,3 +41,18 @@ export class SourceFileError extends Error {
     this.name = 'SourceFileError';
   }
 }
+
+/**
+ * A source that can report changes since a cursor (Drive's Changes API). The ingest pipeline
+ * keeps the cursor in sync_state and falls back to a full sync when there is none or it expired.
+ */
+export interface IncrementalSource extends DocumentSource {
+  /** A cursor for "now" (Drive: changes.getStartPageToken), taken before a full sync. */
+  startCursor(): Promise<string>;
+  /** Changes since `cursor`, or null when the cursor is no longer valid (expired/lost). */
+  changesSince(cursor: string): Promise<{ changes: SourceChange[]; nextCursor: string } | null>;
+}
+
+export function isIncremental(s: DocumentSource): s is IncrementalSource {
+  return typeof (s as IncrementalSource).changesSince === 'function';
+}
