@@ -31,7 +31,8 @@ CREATE TABLE documents (
   url          text,                                 -- webViewLink, or a file:// link
   mime_type    varchar(255),
   word_count   integer,
-  content_hash text NOT NULL,                        -- sha256 of the extracted text: unchanged → skipped
+  content_hash text NOT NULL,                        -- sha256 of the extracted text: unchanged → not rewritten
+  source_version text,                               -- the source's change marker (Drive md5/version, file mtime+size): unchanged → not even fetched
   modified_at  timestamptz,                          -- the source's modification time
   created_at   timestamptz NOT NULL DEFAULT now(),
   updated_at   timestamptz NOT NULL DEFAULT now(),
