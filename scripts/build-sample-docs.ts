@@ -27,6 +27,7 @@ import {
   WidthType,
 } from 'docx';
 import { PDFDocument, PDFFont, StandardFonts, rgb } from 'pdf-lib';
+import { unzipSync, zipSync } from 'fflate'; // a dependency of `docx`
 import mammoth from 'mammoth';
 import { extractText, getDocumentProxy } from 'unpdf';
 
@@ -164,12 +165,29 @@ async function buildDocx(blocks: Block[], title: string): Promise<Buffer> {
   }
   const doc = new Document({
     creator: AUTHOR,
+    lastModifiedBy: AUTHOR,
     title,
     description: 'Sample document for the Trajanus knowledge base (fictional project)',
     styles: { default: { document: { run: { font: 'Calibri', size: 22 } } } },
     sections: [{ children }],
   });
-  return Packer.toBuffer(doc);
+  return reproducibleZip(await Packer.toBuffer(doc));
+}
+
+/**
+ * `docx` stamps the current time into docProps/core.xml and into every zip entry, so
+ * each rebuild would change the committed binaries. Re-pack with FIXED_DATE instead.
+ */
+function reproducibleZip(buf: Buffer): Buffer {
+  const files = unzipSync(new Uint8Array(buf));
+  const core = 'docProps/core.xml';
+  if (files[core]) {
+    const xml = new TextDecoder()
+      .decode(files[core])
+      .replace(/(<dcterms:(?:created|modified)[^>]*>)[^<]*(<\/dcterms:)/g, `$1${FIXED_DATE.toISOString()}$2`);
+    files[core] = new TextEncoder().encode(xml);
+  }
+  return Buffer.from(zipSync(files, { level: 6, mtime: FIXED_DATE }));
 }
 
 // ---------------------------------------------------------------- PDF
