@@ -32,7 +32,11 @@ async function toText(path) {
   const ext = path.split('.').pop().toLowerCase();
   if (ext === 'md') return mdToText(await readFile(path, 'utf8'));
   if (ext === 'txt' || ext === 'csv') return readFile(path, 'utf8');
-  if (ext === 'html') return convert(await readFile(path, 'utf8'), { wordwrap: false });
+  if (ext === 'html') return convert(await readFile(path, 'utf8'), {
+      wordwrap: false,
+      // Without this, html-to-text runs table cells together ("RoleNameResponsibility…").
+      selectors: [{ selector: 'table', format: 'dataTable' }],
+    });
   if (ext === 'docx') return (await mammoth.extractRawText({ buffer: await readFile(path) })).value;
   if (ext === 'pdf') {
     const doc = await getDocumentProxy(new Uint8Array(await readFile(path)));
