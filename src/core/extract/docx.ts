@@ -1,0 +1,11 @@
+import mammoth from 'mammoth';
+import { htmlToMarkdownish } from './html.js';
+import type { Extracted } from './index.js';
+
+// DOCX → HTML (mammoth maps Word heading styles to <h1>…) → Markdown-ish text, so headings survive.
+export async function extractDocx(data: Buffer): Promise<Extracted> {
+  const { value } = await mammoth.convertToHtml({ buffer: data });
+  const text = htmlToMarkdownish(value);
+  const title = /^# (.+)$/m.exec(text)?.[1];
+  return { text, title };
+}

@@ -1,0 +1,75 @@
+// Text from a file's bytes, one well-kept library per format. Markdown stays Markdown (and HTML
+// and DOCX become Markdown) so that the chunker can split on headings.
+import { extname } from 'node:path';
+import { extractPdf } from './pdf.js';
+import { extractDocx } from './docx.js';
+import { extractHtml } from './html.js';
+import { extractCsv, extractMarkdown, extractPlain } from './text.js';
+
+export interface Extracted {
+  text: string;
+  title?: string;
+}
+
+export class ExtractError extends Error {
+  constructor(message: string, public readonly reason: 'unsupported' | 'corrupt' | 'encrypted' | 'empty') {
+    super(message);
+    this.name = 'ExtractError';
+  }
+}
+
+type Extractor = (data: Buffer) => Promise<Extracted> | Extracted;
+
+const byMime: Record<string, Extractor> = {
+  'application/pdf': extractPdf,
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': extractDocx,
+  'text/html': extractHtml,
+  'text/markdown': extractMarkdown,
+  'text/x-markdown': extractMarkdown,
+  'text/plain': extractPlain,
+  'text/csv': extractCsv,
+};
+
+const byExtension: Record<string, string> = {
+  '.pdf': 'application/pdf',
+  '.docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  '.html': 'text/html',
+  '.htm': 'text/html',
+  '.md': 'text/markdown',
+  '.markdown': 'text/markdown',
+  '.txt': 'text/plain',
+  '.text': 'text/plain',
+  '.csv': 'text/csv',
+};
+
+export function mimeTypeFor(fileName: string): string {
+  return byExtension[extname(fileName).toLowerCase()] ?? 'application/octet-stream';
+}
+
+/** The declared type wins unless it is generic; then the extension decides. */
+function resolveMime(mimeType: string, fileName?: string): string {
+  const base = mimeType.split(';')[0].trim().toLowerCase();
+  if (byMime[base]) return base;
+  if (fileName && (base === '' || base === 'application/octet-stream' || base === 'binary/octet-stream')) return mimeTypeFor(fileName);
+  return base;
+}
+
+export function isSupported(mimeType: string, fileName?: string): boolean {
+  return resolveMime(mimeType, fileName) in byMime;
+}
+
+export async function extractText(data: Buffer, mimeType: string, fileName?: string): Promise<Extracted> {
+  const mime = resolveMime(mimeType, fileName);
+  const extractor = byMime[mime];
+  if (!extractor) throw new ExtractError(`unsupported file type ${mimeType || '(none)'}${fileName ? ` (${fileName})` : ''}`, 'unsupported');
+  let out: Extracted;
+  try {
+    out = await extractor(data);
+  } catch (e) {
+    if (e instanceof ExtractError) throw e;
+    throw new ExtractError(`could not read ${fileName ?? mime}: ${(e as Error).message}`, 'corrupt');
+  }
+  const text = out.text.replace(/\r\n?/g, '\n').replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+  if (!text) throw new ExtractError(`no text in ${fileName ?? mime}`, 'empty');
+  return { text, title: out.title?.trim() || undefined };
+}

@@ -1,0 +1,192 @@
+// The ingest pipeline: list → skip unchanged → extract → chunk → embed (cached) → store.
+// One bad document is recorded and skipped; the run goes on.
+import { createHash } from 'node:crypto';
+import type { Logger } from '../log.js';
+import type { Database } from '../db/types.js';
+import type { Embedder } from '../embed/types.js';
+import { CachedEmbedder } from '../embed/cache.js';
+import { chunkText, defaultChunkOptions, embeddingText, type ChunkOptions } from '../chunk.js';
+import { ExtractError, extractText, isSupported } from '../extract/index.js';
+import { isIncremental, SourceFileError, type DocumentSource, type SourceChange, type SourceFile } from '../sources/types.js';
+import { deleteDocuments, existingDocuments, findDocument, touchDocument, writeDocument, type StoredDocument } from './store.js';
+import { emptySummary, type IngestProgress, type IngestSummary } from './types.js';
+
+export type { IngestSummary, IngestProgress } from './types.js';
+
+export interface IngestDeps {
+  db: Database;
+  embedder: Embedder | CachedEmbedder;
+  logger?: Logger;
+  chunkTokens?: number;
+  chunkOverlap?: number;
+}
+
+export interface IngestOptions {
+  dryRun?: boolean;
+  /** Ignore a stored change cursor and list everything (also deletes what the listing lacks). */
+  full?: boolean;
+  onProgress?: (p: IngestProgress) => void;
+  /** Files fetched and extracted at once. */
+  concurrency?: number;
+}
+
+const CURSOR_KEY = 'changes_cursor';
+
+class SkipFile extends Error {}
+
+export async function ingest(deps: IngestDeps, source: DocumentSource, opts: IngestOptions = {}): Promise<IngestSummary> {
+  const started = Date.now();
+  const cached = deps.embedder instanceof CachedEmbedder ? deps.embedder : new CachedEmbedder(deps.db, deps.embedder);
+  const chunkOpts = defaultChunkOptions(cached.embedder.maxInputTokens, { tokens: deps.chunkTokens, overlap: deps.chunkOverlap });
+  const summary = emptySummary(source.name, opts.dryRun ? 'dry-run' : 'full');
+  const run = opts.dryRun
+    ? undefined
+    : (await deps.db.query<{ id: string }>(`INSERT INTO ingest_runs (source, status) VALUES ($1, 'running') RETURNING id`, [source.name])).rows[0].id;
+  const progress = (phase: IngestProgress['phase'], done: number, total: number, current?: string) =>
+    opts.onProgress?.({ phase, done, total, current, summary });
+
+  const ctx: FileContext = { deps, cached, chunkOpts, summary, dryRun: !!opts.dryRun, source };
+  try {
+    let incremental = false;
+    if (isIncremental(source) && !opts.full) {
+      const cursor = await getCursor(deps.db, source.name);
+      const changes = cursor ? await source.changesSince(cursor) : null;
+      if (changes) {
+        incremental = true;
+        summary.mode = opts.dryRun ? 'dry-run' : 'incremental';
+        await applyChanges(ctx, changes.changes, opts, progress);
+        if (!opts.dryRun) await setCursor(deps.db, source.name, changes.nextCursor);
+      } else if (cursor) deps.logger?.warn({ source: source.name }, 'change cursor expired or invalid: falling back to a full sync');
+    }
+    if (!incremental) {
+      // Take the cursor before listing so that changes made during the sync are seen next time.
+      const cursor = isIncremental(source) ? await source.startCursor() : undefined;
+      await fullSync(ctx, opts, progress);
+      if (cursor && !opts.dryRun) await setCursor(deps.db, source.name, cursor);
+    }
+    summary.durationMs = Date.now() - started;
+    progress('done', summary.files, summary.files);
+    if (run)
+      await deps.db.query(`UPDATE ingest_runs SET finished_at = now(), status = $2, summary = $3::jsonb WHERE id = $1`, [
+        run, summary.failed ? 'partial' : 'ok', JSON.stringify(summary),
+      ]);
+    return summary;
+  } catch (e) {
+    summary.durationMs = Date.now() - started;
+    if (run)
+      await deps.db
+        .query(`UPDATE ingest_runs SET finished_at = now(), status = 'failed', summary = $2::jsonb, error = $3 WHERE id = $1`, [run, JSON.stringify(summary), (e as Error).message])
+        .catch(() => {});
+    throw e;
+  }
+}
+
+interface FileContext {
+  deps: IngestDeps;
+  cached: CachedEmbedder;
+  chunkOpts: ChunkOptions;
+  summary: IngestSummary;
+  dryRun: boolean;
+  source: DocumentSource;
+}
+
+async function fullSync(ctx: FileContext, opts: IngestOptions, progress: (phase: IngestProgress['phase'], done: number, total: number, current?: string) => void) {
+  const { deps, summary } = ctx;
+  progress('listing', 0, 0);
+  const existing = await existingDocuments(deps.db, ctx.source.name);
+  const files: SourceFile[] = [];
+  for await (const f of ctx.source.list()) files.push(f);
+  summary.files = files.length;
+  let done = 0;
+  await pool(files, opts.concurrency ?? 4, async (file) => {
+    await processFile(ctx, file, existing.get(file.fileId));
+    progress('files', ++done, files.length, file.title);
+  });
+  // Only a listing that completed may delete: a failed list threw above and deletes nothing.
+  const listed = new Set(files.map((f) => f.fileId));
+  const gone = [...existing.values()].filter((d) => !listed.has(d.file_id));
+  progress('deleting', done, files.length);
+  if (ctx.dryRun) {
+    summary.deleted = gone.length;
+    summary.plan?.push(...gone.map((d) => ({ action: 'delete' as const, fileId: d.file_id, title: d.title })));
+  } else summary.deleted = await deleteDocuments(deps.db, gone.map((d) => d.file_id));
+}
+
+async function applyChanges(ctx: FileContext, changes: SourceChange[], opts: IngestOptions, progress: (phase: IngestProgress['phase'], done: number, total: number, current?: string) => void) {
+  const deletes = changes.filter((c): c is Extract<SourceChange, { kind: 'delete' }> => c.kind === 'delete').map((c) => c.fileId);
+  const upserts = changes.filter((c): c is Extract<SourceChange, { kind: 'upsert' }> => c.kind === 'upsert').map((c) => c.file);
+  ctx.summary.files = upserts.length;
+  let done = 0;
+  await pool(upserts, opts.concurrency ?? 4, async (file) => {
+    await processFile(ctx, file, await findDocument(ctx.deps.db, file.fileId));
+    progress('files', ++done, upserts.length, file.title);
+  });
+  if (ctx.dryRun) {
+    const present = (await Promise.all(deletes.map((id) => findDocument(ctx.deps.db, id)))).filter(Boolean) as StoredDocument[];
+    ctx.summary.deleted = present.length;
+    ctx.summary.plan?.push(...present.map((d) => ({ action: 'delete' as const, fileId: d.file_id, title: d.title })));
+  } else ctx.summary.deleted = await deleteDocuments(ctx.deps.db, deletes);
+}
+
+async function processFile(ctx: FileContext, file: SourceFile, existing: StoredDocument | undefined): Promise<void> {
+  const { deps, summary } = ctx;
+  if (ctx.dryRun) summary.plan ??= [];
+  try {
+    if (!isSupported(file.mimeType, file.path ?? file.title)) throw new SkipFile();
+    if (existing && file.version && existing.source_version === file.version) {
+      summary.unchanged++;
+      return;
+    }
+    const fetched = await ctx.source.fetch(file);
+    const extracted = await extractText(fetched.data, fetched.mimeType, file.path ?? file.title);
+    const contentHash = createHash('sha256').update(extracted.text).digest('hex');
+    if (existing && existing.content_hash === contentHash) {
+      summary.unchanged++;
+      if (!ctx.dryRun) await touchDocument(deps.db, file.fileId, file.version);
+      return;
+    }
+    const title = extracted.title ?? file.title;
+    if (ctx.dryRun) {
+      summary[existing ? 'changed' : 'added']++;
+      summary.plan!.push({ action: existing ? 'change' : 'add', fileId: file.fileId, title });
+      return;
+    }
+    const chunks = chunkText(extracted.text, title, ctx.chunkOpts);
+    const embedded = await ctx.cached.embedMany(chunks.map(embeddingText));
+    await writeDocument(deps.db, { source: ctx.source.name, file, title, text: extracted.text, contentHash, chunks, vectors: embedded.vectors, model: ctx.cached.id });
+    summary[existing ? 'changed' : 'added']++;
+    summary.chunks += chunks.length;
+    summary.embedded += embedded.misses;
+    summary.cache_hits += embedded.hits;
+  } catch (e) {
+    if (e instanceof SkipFile || (e instanceof ExtractError && e.reason === 'unsupported') || (e instanceof SourceFileError && e.reason === 'unsupported')) {
+      summary.skipped++;
+      return;
+    }
+    summary.failed++;
+    const error = e instanceof Error ? e.message : String(e);
+    summary.errors.push({ fileId: file.fileId, title: file.title, error });
+    deps.logger?.warn({ fileId: file.fileId, err: error }, 'document failed; the run goes on');
+  }
+}
+
+async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+}
+
+async function getCursor(db: Database, source: string): Promise<string | undefined> {
+  const r = await db.query<{ value: string }>('SELECT value FROM sync_state WHERE source = $1 AND key = $2', [source, CURSOR_KEY]);
+  return r.rows[0]?.value;
+}
+
+async function setCursor(db: Database, source: string, value: string): Promise<void> {
+  await db.query(
+    `INSERT INTO sync_state (source, key, value) VALUES ($1, $2, $3)
+     ON CONFLICT (source, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+    [source, CURSOR_KEY, value],
+  );
+}
