@@ -91,8 +91,9 @@ export function chunkText(text: string, title: string, opts: ChunkOptions): Chun
     const path = sec.path[0]?.trim().toLowerCase() === title.trim().toLowerCase() ? sec.path.slice(1) : sec.path;
     const context = [title, ...path].filter(Boolean).join(' › ');
     const parts = pieces(sec.body, opts.maxTokens).map((p) => ({ text: p, tokens: countTokens(p) }));
+    // Pieces are joined by "\n\n", one cl100k token each: a chunk's size counts them too.
+    const sizeOf = (ps: typeof parts) => ps.reduce((n, p) => n + p.tokens, 0) + Math.max(0, ps.length - 1);
     let current: typeof parts = [];
-    let size = 0;
     let fresh = false; // anything added since the last chunk (carried overlap alone is no chunk)
     const emit = () => {
       fresh = false;
@@ -100,18 +101,16 @@ export function chunkText(text: string, title: string, opts: ChunkOptions): Chun
       chunks.push({ index: chunks.length, content, context, headingPath: sec.path, tokenCount: countTokens(content) });
       // Carry trailing pieces (up to the overlap budget) into the next chunk of this section.
       const carry: typeof parts = [];
-      let carried = 0;
-      for (let i = current.length - 1; i > 0 && carried + current[i].tokens <= opts.overlapTokens; i--) {
-        carry.unshift(current[i]);
-        carried += current[i].tokens;
-      }
+      for (let i = current.length - 1; i > 0 && sizeOf([current[i], ...carry]) <= opts.overlapTokens; i--) carry.unshift(current[i]);
       current = carry;
-      size = carried;
     };
     for (const part of parts) {
-      if (current.length && size + part.tokens > opts.maxTokens) emit();
+      if (current.length && sizeOf([...current, part]) > opts.maxTokens) {
+        if (fresh) emit();
+        // The carried overlap yields to a piece that would not fit beside it (no chunk over maxTokens).
+        while (current.length && sizeOf([...current, part]) > opts.maxTokens) current.shift();
+      }
       current.push(part);
-      size += part.tokens;
       fresh = true;
     }
     if (fresh) emit();

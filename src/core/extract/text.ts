@@ -6,9 +6,10 @@ function decode(data: Buffer): string {
 }
 
 export function extractMarkdown(data: Buffer): Extracted {
-  let text = decode(data);
+  // Windows line endings too: the front-matter fences must still match.
+  let text = decode(data).replace(/\r\n?/g, '\n');
   // YAML front matter is metadata (the folder source reads it), not content.
-  text = text.replace(/^---\n[\s\S]*?\n---\n/, '');
+  text = text.replace(/^---\n[\s\S]*?\n---(?:\n|$)/, '');
   return { text, title: /^# (.+)$/m.exec(text)?.[1] };
 }
 

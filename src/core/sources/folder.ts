@@ -25,7 +25,7 @@ export function inferDocType(fileName: string): string | undefined {
 }
 
 function frontMatterDocType(head: string): string | undefined {
-  const fm = /^---\n([\s\S]*?)\n---/.exec(head);
+  const fm = /^\uFEFF?---\r?\n([\s\S]*?)\r?\n---/.exec(head);
   return fm ? /^doc_type:\s*["']?([\w-]+)/m.exec(fm[1])?.[1] : undefined;
 }
 
