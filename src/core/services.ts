@@ -8,12 +8,17 @@ import { migrate } from './db/migrate.js';
 import type { Embedder } from './embed/types.js';
 import { createEmbedder } from './embed/index.js';
 import { ensureEmbeddingSpace } from './embed/space.js';
+import { CachedEmbedder } from './embed/cache.js';
+import { HybridSearcher, type SearchSettings } from './search/search.js';
 
 export interface Services {
   config: Config;
   logger: Logger;
   db: Database;
   embedder: Embedder;
+  /** The embedder behind the Postgres cache: what ingest and search use. */
+  cachedEmbedder: CachedEmbedder;
+  searcher: HybridSearcher;
   close(): Promise<void>;
 }
 
@@ -24,9 +29,22 @@ export async function createServices(config: Config, opts: { logger?: Logger; mi
     if (opts.migrate !== false) await migrate(db, { onApply: (m) => logger.info({ migration: m.file }, 'migration applied') });
     const embedder = createEmbedder(config);
     await ensureEmbeddingSpace(db, embedder);
-    return { config, logger, db, embedder, close: () => db.close() };
+    const cachedEmbedder = new CachedEmbedder(db, embedder);
+    const searcher = new HybridSearcher(db, cachedEmbedder, searchSettings(config), logger);
+    const close = async () => {
+      await searcher.log.flush();
+      await db.close();
+    };
+    return { config, logger, db, embedder, cachedEmbedder, searcher, close };
   } catch (e) {
     await db.close().catch(() => {});
     throw e;
   }
+}
+
+export function searchSettings(config: Config): SearchSettings {
+  return {
+    fusion: config.SEARCH_FUSION, denseWeight: config.SEARCH_DENSE_WEIGHT, rrfK: config.SEARCH_RRF_K, efSearch: config.SEARCH_EF_SEARCH,
+    candidates: config.SEARCH_CANDIDATES, matchCount: config.SEARCH_MATCH_COUNT, chunksPerDocument: 3,
+  };
 }

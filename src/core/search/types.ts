@@ -20,6 +20,8 @@ export interface ChunkHit {
   lexicalRank?: number;
   denseScore?: number;
   lexicalScore?: number;
+  /** Share of the query's IDF mass this chunk matches (0–1): how well it covers the question's words. */
+  coverage: number;
 }
 
 export interface DocumentHit {
@@ -55,7 +57,7 @@ export interface SearchResult {
   /** All fused chunk hits, best first (before grouping). */
   chunks: ChunkHit[];
   queryEmbedding: number[];
-  timings: { embedMs: number; denseMs: number; lexicalMs: number; fuseMs: number; totalMs: number };
+  timings: { embedMs: number; searchMs: number; groupMs: number; totalMs: number };
 }
 
 export interface Searcher {

@@ -1,0 +1,124 @@
+// Hybrid retrieval: embed the query (through the cache), run search_chunks (SQL: BM25 + HNSW,
+// fused over the union of both legs), then group chunk hits into documents for answering.
+import type { Database } from '../db/types.js';
+import { toVector } from '../db/vector.js';
+import type { CachedEmbedder } from '../embed/cache.js';
+import type { Logger } from '../log.js';
+import { BackgroundWriter, insertQueryLog } from './query-log.js';
+import type { ChunkHit, DocumentHit, SearchFilters, SearchOptions, SearchResult, Searcher } from './types.js';
+
+export interface SearchSettings {
+  fusion: 'rrf' | 'weighted';
+  denseWeight: number;
+  rrfK: number;
+  efSearch: number;
+  candidates: number;
+  matchCount: number;
+  /** Chunks kept per document when grouping. */
+  chunksPerDocument: number;
+}
+
+export const DEFAULT_SEARCH_SETTINGS: SearchSettings = {
+  fusion: 'weighted', denseWeight: 0.3, rrfK: 60, efSearch: 100, candidates: 100, matchCount: 6, chunksPerDocument: 3,
+};
+
+interface Row {
+  chunk_id: string;
+  document_id: string;
+  score: number;
+  dense_rank: number | null;
+  dense_score: number | null;
+  lexical_rank: number | null;
+  lexical_score: number | null;
+  coverage: number;
+  chunk_index: number;
+  content: string;
+  context: string;
+  file_id: string;
+  title: string;
+  url: string | null;
+  file_path: string | null;
+  category: string | null;
+  doc_type: string | null;
+}
+
+const asArray = (v: string | string[] | undefined) => (v === undefined ? null : Array.isArray(v) ? (v.length ? v : null) : [v]);
+
+/** Builds the positional arguments of search_chunks' filter parameters. */
+export function filterArgs(f: SearchFilters = {}): [string[] | null, string[] | null, Date | null, Date | null] {
+  return [asArray(f.category), asArray(f.docType), f.modifiedAfter ?? null, f.modifiedBefore ?? null];
+}
+
+export class HybridSearcher implements Searcher {
+  readonly log: BackgroundWriter;
+
+  constructor(
+    private readonly db: Database,
+    private readonly embedder: CachedEmbedder,
+    readonly settings: SearchSettings = DEFAULT_SEARCH_SETTINGS,
+    logger?: Logger,
+  ) {
+    this.log = new BackgroundWriter(logger);
+  }
+
+  async search(query: string, opts: SearchOptions = {}): Promise<SearchResult> {
+    const t0 = performance.now();
+    const mode = opts.mode ?? 'hybrid';
+    const matchCount = opts.matchCount ?? this.settings.matchCount;
+    const queryEmbedding = mode === 'lexical' ? [] : await this.embedder.embedQuery(query);
+    const t1 = performance.now();
+    const chunkLimit = matchCount * this.settings.chunksPerDocument * 4;
+    const r = await this.db.query<Row>(
+      `SELECT s.chunk_id, s.document_id, s.score, s.dense_rank, s.dense_score, s.lexical_rank, s.lexical_score, s.coverage,
+              c.chunk_index, c.content, c.context, d.file_id, d.title, d.url, d.file_path, d.category, d.doc_type
+       FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) s
+       JOIN chunks c ON c.id = s.chunk_id JOIN documents d ON d.id = s.document_id
+       ORDER BY s.score DESC, s.chunk_id`,
+      [
+        query, queryEmbedding.length ? toVector(queryEmbedding) : null, Math.max(chunkLimit, 1), mode, this.settings.fusion,
+        this.settings.denseWeight, this.settings.rrfK, Math.max(this.settings.candidates, chunkLimit), this.settings.efSearch,
+        ...filterArgs(opts.filters),
+      ],
+    );
+    const t2 = performance.now();
+    const chunks: ChunkHit[] = r.rows.map((x) => ({
+      chunkId: x.chunk_id, documentId: x.document_id, chunkIndex: x.chunk_index, content: x.content, context: x.context,
+      score: x.score, coverage: x.coverage,
+      denseRank: x.dense_rank ?? undefined, denseScore: x.dense_score ?? undefined,
+      lexicalRank: x.lexical_rank ?? undefined, lexicalScore: x.lexical_score ?? undefined,
+    }));
+    const documents = groupByDocument(r.rows, chunks, this.settings.chunksPerDocument)
+      .filter((d) => d.score >= (opts.minScore ?? 0))
+      .slice(0, matchCount);
+    const t3 = performance.now();
+    const timings = { embedMs: t1 - t0, searchMs: t2 - t1, groupMs: t3 - t2, totalMs: t3 - t0 };
+    if (opts.log !== false)
+      this.log.run('search log', () =>
+        insertQueryLog(this.db, {
+          kind: 'search', queryText: query, embedding: queryEmbedding.length ? toVector(queryEmbedding) : null,
+          resultsCount: documents.length, executionMs: timings.totalMs, userId: opts.userId, sessionId: opts.sessionId,
+          filters: opts.filters ?? null, timings,
+        }),
+      );
+    return { documents, chunks, queryEmbedding, timings };
+  }
+}
+
+/** Best chunks per document, documents in the order of their best chunk; duplicate passages dropped. */
+export function groupByDocument(rows: Row[], chunks: ChunkHit[], perDocument: number): DocumentHit[] {
+  const byDoc = new Map<string, DocumentHit>();
+  rows.forEach((row, i) => {
+    let doc = byDoc.get(row.document_id);
+    if (!doc) {
+      doc = {
+        documentId: row.document_id, fileId: row.file_id, title: row.title, url: row.url, path: row.file_path,
+        category: row.category, docType: row.doc_type, score: row.score, chunks: [],
+      };
+      byDoc.set(row.document_id, doc);
+    }
+    const c = chunks[i];
+    const norm = c.content.replace(/\s+/g, ' ').trim().toLowerCase();
+    if (doc.chunks.length < perDocument && !doc.chunks.some((k) => k.content.replace(/\s+/g, ' ').trim().toLowerCase() === norm)) doc.chunks.push(c);
+  });
+  return [...byDoc.values()];
+}
