@@ -13,6 +13,14 @@ const commands: Record<string, () => Promise<{ default: Command }>> = {
   migrate: () => import('./commands/migrate.js'),
   status: () => import('./commands/status.js'),
   config: () => import('./commands/config.js'),
+  ingest: () => import('./commands/ingest.js'),
+  reembed: () => import('./commands/reembed.js'),
+  search: () => import('./commands/search.js'),
+  ask: () => import('./commands/ask.js'),
+  jobs: () => import('./commands/jobs.js'),
+  health: () => import('./commands/health.js'),
+  backup: () => import('./commands/backup.js'),
+  restore: () => import('./commands/restore.js'),
   // further commands are registered here, one line each
 };
 

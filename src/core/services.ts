@@ -10,6 +10,8 @@ import { createEmbedder } from './embed/index.js';
 import { ensureEmbeddingSpace } from './embed/space.js';
 import { CachedEmbedder } from './embed/cache.js';
 import { HybridSearcher, type SearchSettings } from './search/search.js';
+import { createAnswerer } from './answer/index.js';
+import type { RagAnswerer } from './answer/rag.js';
 
 export interface Services {
   config: Config;
@@ -19,6 +21,7 @@ export interface Services {
   /** The embedder behind the Postgres cache: what ingest and search use. */
   cachedEmbedder: CachedEmbedder;
   searcher: HybridSearcher;
+  answerer: RagAnswerer;
   close(): Promise<void>;
 }
 
@@ -31,11 +34,12 @@ export async function createServices(config: Config, opts: { logger?: Logger; mi
     await ensureEmbeddingSpace(db, embedder);
     const cachedEmbedder = new CachedEmbedder(db, embedder);
     const searcher = new HybridSearcher(db, cachedEmbedder, searchSettings(config), logger);
+    const answerer = createAnswerer({ config, db, searcher, logger });
     const close = async () => {
       await searcher.log.flush();
       await db.close();
     };
-    return { config, logger, db, embedder, cachedEmbedder, searcher, close };
+    return { config, logger, db, embedder, cachedEmbedder, searcher, answerer, close };
   } catch (e) {
     await db.close().catch(() => {});
     throw e;
@@ -45,6 +49,6 @@ export async function createServices(config: Config, opts: { logger?: Logger; mi
 export function searchSettings(config: Config): SearchSettings {
   return {
     fusion: config.SEARCH_FUSION, denseWeight: config.SEARCH_DENSE_WEIGHT, rrfK: config.SEARCH_RRF_K, efSearch: config.SEARCH_EF_SEARCH,
-    candidates: config.SEARCH_CANDIDATES, matchCount: config.SEARCH_MATCH_COUNT, chunksPerDocument: 3,
+    candidates: config.SEARCH_CANDIDATES, matchCount: config.SEARCH_MATCH_COUNT, chunksPerDocument: 4,
   };
 }

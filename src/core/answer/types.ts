@@ -18,6 +18,8 @@ export interface AnswerSource {
   documentId: string;
   title: string;
   url: string | null;
+  /** Folder path or Drive path, shown when there is no link. */
+  path?: string | null;
   snippet: string;
   score: number;
 }

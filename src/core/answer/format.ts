@@ -1,0 +1,13 @@
+import type { Answer } from './types.js';
+
+/** Plain-text rendering of an answer for the terminal and the CLI. */
+export function formatAnswer(a: Answer): string {
+  const lines = [a.answer.replace(/\*([^*\n]+)\*/g, '$1'), ''];
+  if (a.note) lines.push(`(${a.note})`, '');
+  if (a.sources.length) {
+    lines.push(a.noAnswer ? 'Closest documents:' : 'Sources:');
+    for (const s of a.sources) lines.push(`  [${s.n}] ${s.title}${s.url ? ` — ${s.url}` : s.path ? ` — ${s.path}` : ''}`);
+  }
+  lines.push('', `confidence ${a.confidence.toFixed(2)} · ${a.model} · ${a.timings.totalMs ?? 0} ms`);
+  return lines.join('\n');
+}
