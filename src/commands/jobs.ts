@@ -1,0 +1,59 @@
+import type { Command } from '../cli.js';
+import { loadConfig } from '../config.js';
+import { openDatabase } from '../core/db/index.js';
+import { createServices } from '../core/services.js';
+import { opsNotifierFromConfig } from '../bot/ops-notifier.js';
+import { createScheduler, jobSchedules } from '../jobs/index.js';
+import { listJobs } from '../jobs/scheduler.js';
+
+const usage = `trajanus jobs list [--json]     schedules and the last run of each job (from any host)
+trajanus jobs run <name>        run a job now, under the same lock as the scheduler
+                                (drive-reingest | backup | cache-evict | health-report)`;
+
+const command: Command = {
+  summary: 'list the scheduled jobs, or run one now',
+  usage,
+  async run(args) {
+    const [sub, name] = args.filter((a) => !a.startsWith('--'));
+    const config = loadConfig();
+    if (sub === 'list') {
+      // Only the database: listing must not load the embedding model.
+      const db = await openDatabase(config);
+      try {
+        const jobs = await listJobs(db, jobSchedules(config), { timezone: config.JOBS_TIMEZONE }).catch((e: { code?: string }) => {
+          // undefined_table: a database nothing has started against yet.
+          if (e.code === '42P01') throw new Error('job_runs does not exist: run `trajanus migrate` (or start the bot) first');
+          throw e;
+        });
+        if (args.includes('--json')) console.log(JSON.stringify(jobs, null, 2));
+        else
+          for (const j of jobs) {
+            const last = j.lastRun ? `${j.lastRun.status} ${j.lastRun.startedAt}${j.lastRun.error ? ` — ${j.lastRun.error}` : ''}` : 'never run';
+            console.log(`${j.name.padEnd(15)} ${j.schedule.padEnd(14)} next ${j.nextRun ?? '—'}  last: ${last}`);
+          }
+      } finally {
+        await db.close();
+      }
+      return 0;
+    }
+    if (sub === 'run' && name) {
+      if (!jobSchedules(config).some((j) => j.name === name)) {
+        console.error(`Unknown job "${name}".\n\n${usage}`);
+        return 2;
+      }
+      const services = await createServices(config);
+      try {
+        const scheduler = createScheduler(services, opsNotifierFromConfig(config, services.logger));
+        const outcome = await scheduler.runNow(name);
+        console.log(JSON.stringify(outcome, null, 2));
+        if (outcome.status === 'skipped') console.error(`${name} is running elsewhere: not run.`);
+        return outcome.status === 'ok' ? 0 : outcome.status === 'skipped' ? 3 : 1;
+      } finally {
+        await services.close();
+      }
+    }
+    console.error(usage);
+    return 2;
+  },
+};
+export default command;
