@@ -111,23 +111,26 @@ export class EmbeddedDatabase implements Database {
     // in-process exclusion comes from a per-name mutex; the SQL lock still shows in pg_locks.
     const lock = this.namedLock(name);
     if (!opts.wait && lock.busy) return { acquired: false as const };
+    // Marked busy before queueing, so a second no-wait caller in the same tick is refused too.
+    lock.busy = true;
+    lock.waiting++;
     return lock.mutex.run(async () => {
-      lock.busy = true;
+      lock.waiting--;
       const session: Session = { query: (s, p) => this.query(s, p), exec: (s) => this.exec(s), transaction: (f) => this.transaction(f) };
       await this.query(`SELECT pg_advisory_lock(${advisoryKeySql})`, [name]);
       try {
         return { acquired: true as const, result: await fn(session) };
       } finally {
         await this.query(`SELECT pg_advisory_unlock(${advisoryKeySql})`, [name]).catch(() => {});
-        lock.busy = false;
+        lock.busy = lock.waiting > 0;
       }
     });
   }
 
-  private locks = new Map<string, { mutex: Mutex; busy: boolean }>();
+  private locks = new Map<string, { mutex: Mutex; busy: boolean; waiting: number }>();
   private namedLock(name: string) {
     let l = this.locks.get(name);
-    if (!l) this.locks.set(name, (l = { mutex: new Mutex(), busy: false }));
+    if (!l) this.locks.set(name, (l = { mutex: new Mutex(), busy: false, waiting: 0 }));
     return l;
   }
 
