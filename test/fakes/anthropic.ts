@@ -1,0 +1,64 @@
+// A fake Anthropic Messages API on the loopback server: the real @anthropic-ai/sdk talks to it.
+import { sendJson, startFakeServer, type FakeServer, type RecordedRequest } from './http.js';
+
+export interface FakeAnthropic extends FakeServer {
+  /** Reply text for a POST /v1/messages body. */
+  reply: (body: any) => string;
+  /** The next `n` requests fail with `status` (retry-after: 0). */
+  failNext(n: number, status?: number): void;
+  /** The next `n` requests wait this long before answering (for timeouts). */
+  delayNext(n: number, ms: number): void;
+  /** The next `n` requests get a 200 whose body is not a Message. */
+  malformedNext(n: number): void;
+  messages(): RecordedRequest[];
+}
+
+export async function startFakeAnthropic(): Promise<FakeAnthropic> {
+  let fail = { left: 0, status: 429 };
+  let delay = { left: 0, ms: 0 };
+  let malformed = 0;
+  const fake = {} as FakeAnthropic;
+  const server = await startFakeServer(async (req, res) => {
+    if (req.method !== 'POST' || req.path !== '/v1/messages') return sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: req.path } });
+    // This SDK generation sends the key as a bearer token; older ones used x-api-key.
+    if (!req.headers['x-api-key'] && !req.headers.authorization) return sendJson(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'an API key is required' } });
+    if (delay.left > 0) {
+      delay.left--;
+      await new Promise((r) => setTimeout(r, delay.ms));
+      if (res.destroyed || req.body.length === 0) return;
+    }
+    if (fail.left > 0) {
+      fail.left--;
+      const type = fail.status === 429 ? 'rate_limit_error' : fail.status === 529 ? 'overloaded_error' : 'api_error';
+      return sendJson(res, fail.status, { type: 'error', error: { type, message: 'fake failure' } }, { 'retry-after-ms': '1', 'retry-after': '0' });
+    }
+    if (malformed > 0) {
+      malformed--;
+      return sendJson(res, 200, { type: 'message', content: 'not a list of blocks' });
+    }
+    const body = req.json ?? {};
+    sendJson(res, 200, {
+      id: `msg_fake_${server.requests.length}`,
+      type: 'message',
+      role: 'assistant',
+      model: body.model,
+      content: [{ type: 'text', text: fake.reply(body) }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: 10, output_tokens: 10 },
+    });
+  });
+  return Object.assign(fake, server, {
+    reply: () => 'fake reply',
+    failNext(n: number, status = 429) {
+      fail = { left: n, status };
+    },
+    delayNext(n: number, ms: number) {
+      delay = { left: n, ms };
+    },
+    malformedNext(n: number) {
+      malformed = n;
+    },
+    messages: () => server.requests.filter((r) => r.path === '/v1/messages'),
+  });
+}
