@@ -1,0 +1,116 @@
+// The transport-independent question path: Slack listeners and the terminal chat both call
+// `QuestionHandler.handle()` and get an Answer plus the blocks and fallback text to show.
+// History is the answerer's business (it loads `queries` rows by sessionId), so this passes
+// the session id only.
+import { randomUUID } from 'node:crypto';
+import type { Answer, Answerer } from '../core/answer/types.js';
+import { MAX_QUESTION_CHARS, QuestionError } from '../core/answer/index.js';
+import type { SearchFilters } from '../core/search/types.js';
+import type { Logger } from '../core/log.js';
+import { answerBlocks, messageBlocks } from './blocks/answer.js';
+import { escapeMrkdwn } from './blocks/escape.js';
+import type { Block } from './blocks/types.js';
+
+/** Questions longer than this (the answer engine's limit, 4000) are refused with a clear message before any search. */
+export { MAX_QUESTION_CHARS };
+
+export interface QuestionInput {
+  text: string;
+  userId?: string;
+  channel?: string;
+  /** The thread the answer goes to; with `channel` it makes the default session id. */
+  threadTs?: string;
+  /** Conversation key; default `<channel>:<threadTs>` when both are known. */
+  sessionId?: string;
+  filters?: SearchFilters;
+}
+
+export type QuestionOutcome = 'answered' | 'no_answer' | 'usage' | 'too_long' | 'error';
+
+export interface QuestionResult {
+  kind: QuestionOutcome;
+  /** Present when the answerer answered (also for "not found in the documents"). */
+  answer?: Answer;
+  blocks: Block[];
+  /** Fallback / notification text. */
+  text: string;
+  /** Correlation id logged with the error, shown to the user. */
+  errorId?: string;
+}
+
+export interface QuestionObserver {
+  observe(outcome: QuestionOutcome, seconds: number): void;
+}
+
+export interface QuestionHandlerOptions {
+  answerer: Answerer;
+  logger: Logger;
+  /** How users invoke the bot, shown in the usage text, e.g. "/trajanus". */
+  invocation?: string;
+  observer?: QuestionObserver;
+}
+
+export function sessionIdFor(channel: string | undefined, threadTs: string | undefined): string | undefined {
+  return channel && threadTs ? `${channel}:${threadTs}` : undefined;
+}
+
+export function usageText(invocation = '/trajanus'): string {
+  const cmd = escapeMrkdwn(invocation);
+  return [
+    '*Trajanus answers questions from the project documents, with cited sources.*',
+    `• \`${cmd} <your question>\` — e.g. \`${cmd} How long is a hot work permit valid?\``,
+    '• Mention me in a channel, or send me a direct message.',
+    '• Reply in the thread of an answer to ask a follow-up; I keep the context of the thread.',
+    '• 👍 / 👎 under an answer tells us whether it helped.',
+  ].join('\n');
+}
+
+export function isHelp(text: string): boolean {
+  const t = text.trim().toLowerCase();
+  return t === '' || t === 'help' || t === '?' || t === '-h' || t === '--help' || t === 'usage';
+}
+
+export class QuestionHandler {
+  constructor(private readonly opts: QuestionHandlerOptions) {}
+
+  usage(): QuestionResult {
+    return { kind: 'usage', ...messageBlocks(usageText(this.opts.invocation), 'How to ask Trajanus') };
+  }
+
+  async handle(input: QuestionInput): Promise<QuestionResult> {
+    const started = performance.now();
+    const done = (r: QuestionResult): QuestionResult => {
+      this.opts.observer?.observe(r.kind, (performance.now() - started) / 1000);
+      return r;
+    };
+    const question = (input.text ?? '').trim();
+    if (isHelp(question)) return done(this.usage());
+    if (question.length > MAX_QUESTION_CHARS) {
+      return done({
+        kind: 'too_long',
+        ...messageBlocks(
+          `:warning: That question is ${question.length.toLocaleString('en-US')} characters long; the limit is ${MAX_QUESTION_CHARS.toLocaleString('en-US')}. Please ask something shorter — the key sentence is usually enough.`,
+          'That question is too long.',
+        ),
+      });
+    }
+    const sessionId = input.sessionId ?? sessionIdFor(input.channel, input.threadTs);
+    try {
+      const answer = await this.opts.answerer.answer(question, { sessionId, userId: input.userId, filters: input.filters });
+      return done({ kind: answer.noAnswer ? 'no_answer' : 'answered', answer, ...answerBlocks(answer) });
+    } catch (err) {
+      // The answerer's own verdict on the question (empty, too long): tell the user, nothing is broken.
+      if (err instanceof QuestionError) return done({ kind: 'usage', ...messageBlocks(`:warning: ${escapeMrkdwn(err.message)}`, err.message) });
+      const errorId = randomUUID();
+      this.opts.logger.error({ err, errorId, userId: input.userId, channel: input.channel, sessionId }, 'answering a question failed');
+      return done({
+        kind: 'error',
+        errorId,
+        ...messageBlocks(
+          `:warning: Sorry, I couldn't answer that just now — the knowledge base or the language model is not responding. Please try again in a minute; if it keeps happening, give this reference to whoever runs Trajanus: \`${errorId}\``,
+          `Sorry, I couldn't answer that just now (reference ${errorId}).`,
+        ),
+      });
+    }
+  }
+}

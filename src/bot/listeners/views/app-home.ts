@@ -1,0 +1,16 @@
+// App Home: publish the knowledge-base figures each time the Home tab is opened.
+import type { App } from '@slack/bolt';
+import { homeView } from '../../blocks/home.js';
+import type { BotContext } from '../../context.js';
+import { homeStats } from '../../home-stats.js';
+
+export function registerAppHome(app: App, ctx: BotContext): void {
+  app.event('app_home_opened', async ({ event, client }) => {
+    if (event.tab && event.tab !== 'home') return;
+    try {
+      await client.views.publish({ user_id: event.user, view: homeView(await homeStats(ctx.db)) });
+    } catch (err) {
+      ctx.logger.error({ err, user: event.user }, 'app_home_opened: could not publish the Home tab');
+    }
+  });
+}

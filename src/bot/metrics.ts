@@ -1,0 +1,64 @@
+// Prometheus metrics of the Slack surface, on their own Registry (one per app, so tests and a
+// second app in one process do not collide). app.ts serves it on /metrics unless the caller
+// passes its own `metrics` renderer.
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { QuestionObserver, QuestionOutcome } from './handler.js';
+
+export interface MetricsRenderer {
+  contentType: string;
+  render(): Promise<string>;
+}
+
+export interface BotMetrics extends MetricsRenderer, QuestionObserver {
+  registry: Registry;
+  questions: Counter<'surface' | 'outcome'>;
+  answerLatency: Histogram<'outcome'>;
+  feedback: Counter<'value'>;
+  /** Counts one question by where it came from; `observe` times it. */
+  question(surface: string): void;
+  recordFeedback(value: 1 | -1): void;
+}
+
+export function createBotMetrics(opts: { defaultMetrics?: boolean } = {}): BotMetrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'trajanus_' });
+  const questions = new Counter({
+    name: 'trajanus_questions_total',
+    help: 'Questions received, by surface (command, mention, message, assistant) and outcome',
+    labelNames: ['surface', 'outcome'] as const,
+    registers: [registry],
+  });
+  const answerLatency = new Histogram({
+    name: 'trajanus_answer_latency_seconds',
+    help: 'Time from question to rendered answer, by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60],
+    registers: [registry],
+  });
+  const feedback = new Counter({
+    name: 'trajanus_feedback_total',
+    help: 'Feedback button presses, by value (up, down)',
+    labelNames: ['value'] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    questions,
+    answerLatency,
+    feedback,
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+    question: (surface) => questions.inc({ surface, outcome: 'received' }),
+    observe: (outcome: QuestionOutcome, seconds: number) => {
+      questions.inc({ surface: 'all', outcome });
+      answerLatency.observe({ outcome }, seconds);
+    },
+    recordFeedback: (value) => feedback.inc({ value: value > 0 ? 'up' : 'down' }),
+  };
+}
+
+let shared: BotMetrics | undefined;
+/** The process-wide bot metrics (created on first use, with Node's default metrics). */
+export function botMetrics(): BotMetrics {
+  return (shared ??= createBotMetrics({ defaultMetrics: true }));
+}

@@ -1,0 +1,194 @@
+// A fake Slack Web API on the loopback server: the real WebClient inside Bolt talks to it
+// (SLACK_API_URL). Every /api/<method> answers {ok:true, …}; calls are recorded by method with
+// their arguments decoded (WebClient sends form fields, objects as JSON strings). Also serves
+// response_url posts (/response/<id>) and builds signed requests exactly as Slack signs them.
+import { createHmac } from 'node:crypto';
+import { sendJson, startFakeServer, type FakeServer } from './http.js';
+
+export interface SlackCall {
+  method: string;
+  args: Record<string, any>;
+  at: number;
+}
+
+export interface FakeSlack extends FakeServer {
+  /** Base URL to give as SLACK_API_URL (`…/api/`). */
+  apiUrl: string;
+  /** A response_url the fake accepts; posts to it are recorded as method `response_url`. */
+  responseUrl(id?: string): string;
+  calls: SlackCall[];
+  callsOf(method: string): SlackCall[];
+  /** Resolves when `count` calls of `method` matching `where` have arrived (rejects after timeoutMs). */
+  waitFor(method: string, opts?: { count?: number; where?: (c: SlackCall) => boolean; timeoutMs?: number }): Promise<SlackCall[]>;
+  /** Answer the next `times` calls of `method` with {ok:false, error}. */
+  fail(method: string, error: string, times?: number): void;
+  /** Delay (ms) before answering `method` (simulates a slow Slack). */
+  delay: Record<string, number>;
+  reset(): void;
+  readonly ids: { userId: string; botId: string; teamId: string; botUserName: string };
+}
+
+function decodeArgs(form: URLSearchParams | undefined, json: any): Record<string, any> {
+  if (json && typeof json === 'object') return json;
+  const args: Record<string, any> = {};
+  for (const [k, v] of form ?? []) {
+    if (/^[[{]/.test(v)) {
+      try {
+        args[k] = JSON.parse(v);
+        continue;
+      } catch {
+        /* plain string */
+      }
+    }
+    args[k] = v;
+  }
+  return args;
+}
+
+export async function startFakeSlack(ids: Partial<FakeSlack['ids']> = {}): Promise<FakeSlack> {
+  const who = { userId: 'UBOT0001', botId: 'BBOT0001', teamId: 'T0000001', botUserName: 'trajanus', ...ids };
+  const calls: SlackCall[] = [];
+  const failures = new Map<string, { error: string; left: number }>();
+  const delay: Record<string, number> = {};
+  const waiters = new Set<() => void>();
+  let seq = 0;
+  const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
+
+  const server = await startFakeServer(async (req, res) => {
+    const args = decodeArgs(req.form, req.json);
+    let method: string;
+    if (req.path.startsWith('/response/')) method = 'response_url';
+    else if (req.path.startsWith('/api/')) method = req.path.slice('/api/'.length);
+    else return sendJson(res, 404, { ok: false, error: 'unknown_path' });
+    if (delay[method]) await new Promise((r) => setTimeout(r, delay[method]));
+    calls.push({ method, args, at: Date.now() });
+    for (const w of [...waiters]) w();
+    const f = failures.get(method);
+    if (f && f.left > 0) {
+      f.left--;
+      return sendJson(res, 200, { ok: false, error: f.error });
+    }
+    const channel = args.channel ?? args.channel_id ?? 'C0000000';
+    switch (method) {
+      case 'response_url':
+        return sendJson(res, 200, { ok: true });
+      case 'auth.test':
+        return sendJson(res, 200, { ok: true, url: 'https://fake.slack.com/', team: 'Fake', user: who.botUserName, team_id: who.teamId, user_id: who.userId, bot_id: who.botId, is_enterprise_install: false });
+      case 'chat.postMessage': {
+        const ts = nextTs();
+        return sendJson(res, 200, { ok: true, channel, ts, message: { type: 'message', text: args.text, ts, thread_ts: args.thread_ts, user: who.userId, bot_id: who.botId } });
+      }
+      case 'chat.update':
+        return sendJson(res, 200, { ok: true, channel, ts: args.ts, text: args.text });
+      case 'chat.postEphemeral':
+        return sendJson(res, 200, { ok: true, message_ts: nextTs() });
+      case 'views.publish':
+        return sendJson(res, 200, { ok: true, view: { id: `V${seq++}`, ...args.view } });
+      default:
+        // assistant.threads.setStatus / setSuggestedPrompts / setTitle, reactions.add, …
+        return sendJson(res, 200, { ok: true });
+    }
+  });
+
+  const fake: FakeSlack = {
+    ...server,
+    apiUrl: `${server.url}/api/`,
+    responseUrl: (id = 'r1') => `${server.url}/response/${id}`,
+    calls,
+    callsOf: (method) => calls.filter((c) => c.method === method),
+    waitFor(method, { count = 1, where = () => true, timeoutMs = 10_000 } = {}) {
+      const matching = () => calls.filter((c) => c.method === method && where(c));
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const m = matching();
+          if (m.length >= count) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(m);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for ${count} × ${method} (have ${matching().length}; all calls: ${calls.map((c) => c.method).join(', ')})`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    fail(method, error, times = 1) {
+      failures.set(method, { error, left: times });
+    },
+    delay,
+    reset() {
+      calls.length = 0;
+      failures.clear();
+    },
+    ids: who,
+  };
+  return fake;
+}
+
+/** Slack's request signature: `v0=` + hex HMAC-SHA256(secret, "v0:<timestamp>:<body>"). */
+export function slackSignature(secret: string, timestamp: number | string, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+/** POSTs `body` to `url` signed as Slack would (timestamp now unless given; X-Slack-Retry-Num when given). */
+export async function signedRequest(
+  url: string,
+  secret: string,
+  body: string,
+  contentType: string,
+  opts: { timestamp?: number; retryNum?: number; signature?: string } = {},
+): Promise<Response> {
+  const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = {
+    'content-type': contentType,
+    'x-slack-request-timestamp': String(ts),
+    'x-slack-signature': opts.signature ?? slackSignature(secret, ts, body),
+  };
+  if (opts.retryNum !== undefined) {
+    headers['x-slack-retry-num'] = String(opts.retryNum);
+    headers['x-slack-retry-reason'] = 'http_timeout';
+  }
+  return fetch(url, { method: 'POST', headers, body });
+}
+
+/** A slash command body as Slack sends it (form-encoded). */
+export function slashCommandBody(fields: { text: string; user_id?: string; channel_id?: string; response_url?: string; command?: string; team_id?: string }): string {
+  return new URLSearchParams({
+    token: 'legacy-verification-token',
+    team_id: fields.team_id ?? 'T0000001',
+    team_domain: 'fake',
+    channel_id: fields.channel_id ?? 'C0000001',
+    channel_name: 'general',
+    user_id: fields.user_id ?? 'U0000001',
+    user_name: 'pm',
+    command: fields.command ?? '/trajanus',
+    text: fields.text,
+    api_app_id: 'A0000001',
+    is_enterprise_install: 'false',
+    response_url: fields.response_url ?? 'https://hooks.slack.com/commands/T0000001/1/abc',
+    trigger_id: '1.2.3',
+  }).toString();
+}
+
+/** An Events API envelope (JSON). */
+export function eventBody(event: Record<string, unknown>, opts: { eventId?: string; teamId?: string; botUserId?: string } = {}): string {
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: opts.teamId ?? 'T0000001',
+    api_app_id: 'A0000001',
+    event,
+    type: 'event_callback',
+    event_id: opts.eventId ?? `Ev${Math.random().toString(36).slice(2, 12).toUpperCase()}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: opts.teamId ?? 'T0000001', user_id: opts.botUserId ?? 'UBOT0001', is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  });
+}
+
+/** A block_actions interaction, form-encoded as `payload=<json>`. */
+export function blockActionBody(payload: Record<string, unknown>): string {
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
