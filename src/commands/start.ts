@@ -1,20 +1,80 @@
+// `npm start`: the bot and its scheduled jobs. With Slack credentials, the Slack app (Socket Mode
+// or HTTP); without, a terminal chat on the same handler. The embedded default syncs the local
+// knowledge folder first, so a fresh checkout answers questions out of the box.
 import type { Command } from '../cli.js';
-import { loadConfig } from '../config.js';
-import { openDatabase } from '../core/db/index.js';
-import { migrate } from '../core/db/migrate.js';
-import { databaseStatus, formatStatus } from '../core/status.js';
+import { loadConfig, type Config } from '../config.js';
+import { createServices, type Services } from '../core/services.js';
+import { ingest } from '../core/ingest/index.js';
+import { FolderSource } from '../core/sources/folder.js';
+import { QuestionHandler } from '../bot/handler.js';
+import { runTerminalChat } from '../bot/terminal.js';
+import { opsNotifierFromConfig } from '../bot/ops-notifier.js';
+import { createScheduler } from '../jobs/index.js';
 
-// Until the bot lands, start migrates and reports status; the Slack issue replaces this body.
+const driveConfigured = (c: Config) => c.DRIVE_FOLDER_IDS.length > 0 || c.DRIVE_SHARED_DRIVE_IDS.length > 0;
+
+/** The local folder is the knowledge base when Drive is not configured: bring it up to date (a no-op when unchanged). */
+async function syncKnowledgeFolder(s: Services): Promise<void> {
+  const { config, logger } = s;
+  if (driveConfigured(config)) return;
+  const source = new FolderSource(config.KNOWLEDGE_DIR, config.INGEST_IGNORE);
+  let last = -1;
+  const summary = await ingest({ db: s.db, embedder: s.cachedEmbedder, logger, chunkTokens: config.CHUNK_TOKENS, chunkOverlap: config.CHUNK_OVERLAP }, source, {
+    onProgress: (p) => {
+      if (p.phase !== 'files' || !p.total) return;
+      const pct = Math.floor((p.done / p.total) * 10) * 10;
+      if (pct !== last && (p.summary.added || p.summary.changed)) {
+        last = pct;
+        process.stderr.write(`Indexing ${config.KNOWLEDGE_DIR}: ${p.done}/${p.total} files\n`);
+      }
+    },
+  });
+  if (summary.added || summary.changed || summary.deleted || summary.failed)
+    logger.info({ ...summary, errors: summary.errors.length }, 'knowledge folder synced');
+  for (const e of summary.errors) logger.warn({ file: e.fileId, error: e.error }, 'document not indexed');
+}
+
 const command: Command = {
   summary: 'run the bot (Slack, or a terminal chat without Slack credentials) and the scheduled jobs',
+  usage: 'trajanus start    (Slack when SLACK_BOT_TOKEN is set; otherwise a terminal chat: `echo "question" | npm start`)',
   async run() {
     const config = loadConfig();
-    const db = await openDatabase(config);
+    const services = await createServices(config);
+    const { logger } = services;
+    const stops: (() => Promise<void>)[] = [];
+    let closing = false;
+    const shutdown = async (signal: string) => {
+      if (closing) return;
+      closing = true;
+      logger.info({ signal }, 'shutting down');
+      for (const stop of stops.reverse()) await stop().catch((err) => logger.warn({ err }, 'shutdown step failed'));
+      await services.close();
+    };
     try {
-      await migrate(db);
-      console.log(formatStatus(await databaseStatus(db)));
-    } finally {
-      await db.close();
+      await syncKnowledgeFolder(services);
+      const interactive = Boolean(process.stdin.isTTY);
+      if (config.slackMode !== 'terminal' || interactive) {
+        // A one-shot piped session runs no schedules; a bot or an open terminal session does.
+        const scheduler = createScheduler(services, opsNotifierFromConfig(config, logger));
+        scheduler.start();
+        stops.push(async () => void (await scheduler.stop(config.JOB_SHUTDOWN_GRACE_MS)));
+      }
+      if (config.slackMode === 'terminal') {
+        const handler = new QuestionHandler({ answerer: services.answerer, logger, invocation: 'ask' });
+        await runTerminalChat({ handler });
+        await shutdown('end of input');
+        return 0;
+      }
+      const { startSlackApp } = await import('../bot/app.js');
+      const slack = await startSlackApp({ config, db: services.db, answerer: services.answerer, logger });
+      stops.push(() => slack.stop(config.JOB_SHUTDOWN_GRACE_MS));
+      await new Promise<void>((resolve) => {
+        for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => void shutdown(sig).then(resolve));
+      });
+      return 0;
+    } catch (e) {
+      await shutdown('error');
+      throw e;
     }
   },
 };

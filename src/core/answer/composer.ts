@@ -146,6 +146,6 @@ export async function composeAnswer(db: Queryable, question: string, docs: Docum
       snippet: picked.filter((p) => p.doc === doc).map((p) => p.text).join(' … ').slice(0, 300),
     };
   });
-  const intro = sources.length === 1 ? `From *${sources[0].title}*:` : 'From the documents:';
+  const intro = sources.length === 1 ? `From **${sources[0].title}**:` : 'From the documents:';
   return { text: `${intro}\n${lines.join('\n')}`, sources };
 }

@@ -8,8 +8,8 @@ const FOLLOW_UP = /^(and|also|what about|how about|same|then|so|but|or|ok|okay|w
 
 /** True when the message leans on the conversation rather than standing alone. */
 export function looksLikeFollowUp(question: string): boolean {
-  const words = question.trim().split(/\s+/).length;
-  return words <= 4 || FOLLOW_UP.test(question.trim());
+  // Length alone is no signal: "retainage %" is a complete query. Only words that point back are.
+  return FOLLOW_UP.test(question.trim());
 }
 
 export function heuristicStandalone(question: string, previousQuery: string | undefined): string {

@@ -2,7 +2,7 @@ import type { Answer } from './types.js';
 
 /** Plain-text rendering of an answer for the terminal and the CLI. */
 export function formatAnswer(a: Answer): string {
-  const lines = [a.answer.replace(/\*([^*\n]+)\*/g, '$1'), ''];
+  const lines = [a.answer.replace(/\*{1,2}([^*\n]+)\*{1,2}/g, '$1'), ''];
   if (a.note) lines.push(`(${a.note})`, '');
   if (a.sources.length) {
     lines.push(a.noAnswer ? 'Closest documents:' : 'Sources:');

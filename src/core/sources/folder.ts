@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
-import { matchesGlob } from 'node:path';
+import { minimatch } from 'minimatch';
 import { pathToFileURL } from 'node:url';
 import { mimeTypeFor } from '../extract/index.js';
 import type { DocumentSource, FetchedFile, SourceFile } from './types.js';
@@ -40,7 +40,7 @@ export class FolderSource implements DocumentSource {
 
   private ignored(rel: string): boolean {
     const parts = rel.split(sep);
-    return this.ignore.some((g) => parts.some((p) => matchesGlob(p, g)) || matchesGlob(rel, g));
+    return this.ignore.some((g) => parts.some((p) => minimatch(p, g, { dot: true })) || minimatch(rel.split(sep).join('/'), g, { dot: true }));
   }
 
   async *list(): AsyncIterable<SourceFile> {
