@@ -40,6 +40,8 @@ export interface QuestionResult {
 
 export interface QuestionObserver {
   observe(outcome: QuestionOutcome, seconds: number): void;
+  /** Retrieval time of an answered question (embed + search). */
+  retrieval?(seconds: number): void;
 }
 
 export interface QuestionHandlerOptions {
@@ -97,6 +99,7 @@ export class QuestionHandler {
     const sessionId = input.sessionId ?? sessionIdFor(input.channel, input.threadTs);
     try {
       const answer = await this.opts.answerer.answer(question, { sessionId, userId: input.userId, filters: input.filters });
+      if (answer.timings.searchMs !== undefined) this.opts.observer?.retrieval?.(answer.timings.searchMs / 1000);
       return done({ kind: answer.noAnswer ? 'no_answer' : 'answered', answer, ...answerBlocks(answer) });
     } catch (err) {
       // The answerer's own verdict on the question (empty, too long): tell the user, nothing is broken.

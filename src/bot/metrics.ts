@@ -1,7 +1,7 @@
 // Prometheus metrics of the Slack surface, on their own Registry (one per app, so tests and a
 // second app in one process do not collide). app.ts serves it on /metrics unless the caller
 // passes its own `metrics` renderer.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QuestionObserver, QuestionOutcome } from './handler.js';
 
 export interface MetricsRenderer {
@@ -13,6 +13,7 @@ export interface BotMetrics extends MetricsRenderer, QuestionObserver {
   registry: Registry;
   questions: Counter<'surface' | 'outcome'>;
   answerLatency: Histogram<'outcome'>;
+  retrievalLatency: Histogram<string>;
   feedback: Counter<'value'>;
   /** Counts one question by where it came from; `observe` times it. */
   question(surface: string): void;
@@ -35,6 +36,12 @@ export function createBotMetrics(opts: { defaultMetrics?: boolean } = {}): BotMe
     buckets: [0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60],
     registers: [registry],
   });
+  const retrievalLatency = new Histogram({
+    name: 'trajanus_retrieval_latency_seconds',
+    help: 'Time to embed the query and run the hybrid search, per answered question',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
   const feedback = new Counter({
     name: 'trajanus_feedback_total',
     help: 'Feedback button presses, by value (up, down)',
@@ -45,6 +52,7 @@ export function createBotMetrics(opts: { defaultMetrics?: boolean } = {}): BotMe
     registry,
     questions,
     answerLatency,
+    retrievalLatency,
     feedback,
     contentType: registry.contentType,
     render: () => registry.metrics(),
@@ -53,6 +61,7 @@ export function createBotMetrics(opts: { defaultMetrics?: boolean } = {}): BotMe
       questions.inc({ surface: 'all', outcome });
       answerLatency.observe({ outcome }, seconds);
     },
+    retrieval: (seconds: number) => retrievalLatency.observe(seconds),
     recordFeedback: (value) => feedback.inc({ value: value > 0 ? 'up' : 'down' }),
   };
 }
@@ -61,4 +70,40 @@ let shared: BotMetrics | undefined;
 /** The process-wide bot metrics (created on first use, with Node's default metrics). */
 export function botMetrics(): BotMetrics {
   return (shared ??= createBotMetrics({ defaultMetrics: true }));
+}
+
+export interface ServiceMetricSources {
+  /** Running totals of the embedding cache (CachedEmbedder.totals). */
+  cache: () => { hits: number; misses: number };
+  /** Job runs by job and status, read when /metrics is scraped. */
+  jobRuns: () => Promise<{ job: string; status: string; runs: number }[]>;
+}
+
+/**
+ * Figures that belong to the services rather than to Slack, read at scrape time: the embedding
+ * cache's hits and misses since start, and job runs by status (from job_runs, so every replica
+ * reports the same totals).
+ */
+export function registerServiceMetrics(registry: Registry, src: ServiceMetricSources): void {
+  new Gauge({
+    name: 'trajanus_embedding_cache_texts',
+    help: 'Texts looked up in the embedding cache since start, by result (hit, miss)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+    collect() {
+      const t = src.cache();
+      this.set({ result: 'hit' }, t.hits);
+      this.set({ result: 'miss' }, t.misses);
+    },
+  });
+  new Gauge({
+    name: 'trajanus_job_runs',
+    help: 'Scheduled job runs recorded in job_runs, by job and status',
+    labelNames: ['job', 'status'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of await src.jobRuns()) this.set({ job: r.job, status: r.status }, r.runs);
+    },
+  });
 }

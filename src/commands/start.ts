@@ -66,6 +66,12 @@ const command: Command = {
         return 0;
       }
       const { startSlackApp } = await import('../bot/app.js');
+      const { botMetrics, registerServiceMetrics } = await import('../bot/metrics.js');
+      registerServiceMetrics(botMetrics().registry, {
+        cache: () => services.cachedEmbedder.totals,
+        jobRuns: async () =>
+          (await services.db.query<{ job: string; status: string; runs: number }>('SELECT job, status, count(*)::int AS runs FROM job_runs GROUP BY 1, 2')).rows,
+      });
       const slack = await startSlackApp({ config, db: services.db, answerer: services.answerer, logger });
       stops.push(() => slack.stop(config.JOB_SHUTDOWN_GRACE_MS));
       await new Promise<void>((resolve) => {
