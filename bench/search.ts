@@ -1,0 +1,438 @@
+// `npm run bench:search [-- --sizes 10000,100000] [--db embedded|pg|both] [--queries 200] [--json]`
+//
+// Synthetic corpora (random unit vectors of 512 dims, text drawn from a Zipfian vocabulary of
+// ~5k words so that BM25 sees realistic posting lists) are written straight into documents /
+// chunks with SQL — not through the embedder, which would take hours — on the embedded PGlite
+// and on a real Postgres (../shared/tools/pg-test-server, a fresh database inside it). Then:
+//   latency p50/p95 of bare HNSW (SELECT … ORDER BY embedding <=> $1 LIMIT 10, ef_search 100),
+//   search_chunks 'hybrid' and 'lexical' (the product's settings), and the seed's hybrid_search
+//   (bench/seed-baseline.ts), each also as a ratio to bare HNSW;
+//   HNSW recall@10 against exact search at ef_search 40/100/200.
+// The HNSW index is dropped during the bulk load and built once afterwards (much faster).
+// Measurements are time-boxed (--budget seconds each): a slow leg reports how many queries it ran.
+// PGlite is measured up to --embedded-max chunks (default 10000): larger corpora take too long to
+// build in single-threaded WebAssembly for the default run; the output says which were skipped.
+import { execFileSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import pg from 'pg';
+import { EmbeddedDatabase } from '../src/core/db/embedded.js';
+import { migrate } from '../src/core/db/migrate.js';
+import { PostgresDatabase } from '../src/core/db/postgres.js';
+import type { Database } from '../src/core/db/types.js';
+import { installSeedBaseline, seedSearch } from './seed-baseline.js';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '10000,100000' },
+    db: { type: 'string', default: 'both' },
+    queries: { type: 'string', default: '200' },
+    'recall-queries': { type: 'string', default: '100' },
+    budget: { type: 'string', default: '40' },
+    // PGlite (single-threaded WebAssembly) needs ~40 s to insert and ~35 s to index 10k chunks;
+    // 100k would take well over the benchmark's 10-minute budget. Raise this to measure it anyway.
+    'embedded-max': { type: 'string', default: '10000' },
+    json: { type: 'boolean', default: false },
+    /** Keep the Postgres bench database (its URL is printed) for a closer look. */
+    keep: { type: 'boolean', default: false },
+    seed: { type: 'string', default: '42' },
+  },
+});
+
+const DIMS = 512;
+const MODEL = 'bench:random-512';
+const CHUNKS_PER_DOC = 10;
+const BATCH = 1000;
+const EF = [40, 100, 200];
+/** The product's defaults (DEFAULT_SEARCH_SETTINGS, SEARCH_MATCH_COUNT 6 × 3 chunks × 4). */
+const PRODUCT = { matchCount: 72, fusion: 'weighted', denseWeight: 0.3, rrfK: 60, candidates: 100, efSearch: 100 };
+
+const sizes = values.sizes!.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
+const dbs = values.db === 'both' ? (['embedded', 'pg'] as const) : ([values.db] as ('embedded' | 'pg')[]);
+if (!dbs.every((d) => d === 'embedded' || d === 'pg')) throw new Error('--db must be embedded, pg or both');
+const nQueries = Number(values.queries);
+const nRecall = Number(values['recall-queries']);
+const budgetMs = Number(values.budget) * 1000;
+const embeddedMax = Number(values['embedded-max']);
+
+const say = (s: string) => process.stderr.write(`${s}\n`);
+
+// ── deterministic randomness ────────────────────────────────────────────────────────────────
+function mulberry32(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = mulberry32(Number(values.seed));
+
+function gaussian(): number {
+  let u = 0;
+  while (u === 0) u = rand();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+function unitVector(): number[] {
+  const v = Array.from({ length: DIMS }, gaussian);
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+}
+const vecText = (v: number[]) => `[${v.map((x) => x.toPrecision(6)).join(',')}]`;
+
+// ── a Zipfian vocabulary: English stopwords at the top ranks (to_tsvector drops them, as in real
+// text), then ~5k pseudo-words built from syllables (stable lexemes under the english stemmer).
+const STOP = ['the', 'of', 'and', 'to', 'a', 'in', 'is', 'for', 'on', 'that', 'with', 'be', 'as', 'by', 'are', 'this', 'it', 'at', 'or', 'from', 'an', 'shall', 'will', 'all', 'not', 'each', 'any', 'before', 'after', 'per'];
+const SYL = ['ka', 'lo', 'mi', 're', 'tu', 'san', 'vel', 'dor', 'pri', 'ne', 'cas', 'ton', 'bri', 'mu', 'fel', 'gar', 'pe', 'sio', 'ran', 'dek', 'ul', 'tha', 'cor', 'mes', 'bal', 'ix', 'po', 'lun', 'ver', 'sta'];
+function buildVocabulary(size: number): string[] {
+  const words = [...STOP];
+  const seen = new Set(words);
+  const r = mulberry32(7);
+  while (words.length < size) {
+    const n = 2 + Math.floor(r() * 3);
+    let w = '';
+    for (let i = 0; i < n; i++) w += SYL[Math.floor(r() * SYL.length)];
+    if (!seen.has(w)) {
+      seen.add(w);
+      words.push(w);
+    }
+  }
+  return words;
+}
+const VOCAB = buildVocabulary(5000);
+const ZIPF_CDF = (() => {
+  const w = VOCAB.map((_, i) => 1 / Math.pow(i + 1, 1.0));
+  const total = w.reduce((a, b) => a + b, 0);
+  let acc = 0;
+  return w.map((x) => (acc += x / total));
+})();
+function zipfWord(): string {
+  const u = rand();
+  let lo = 0;
+  let hi = ZIPF_CDF.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ZIPF_CDF[mid] < u) lo = mid + 1;
+    else hi = mid;
+  }
+  return VOCAB[lo];
+}
+const words = (n: number) => Array.from({ length: n }, zipfWord).join(' ');
+
+const CATEGORIES = ['safety', 'quality', 'contracts', 'schedule', 'meetings', 'procedures', 'closeout', 'logs'];
+const DOC_TYPES = ['procedure', 'checklist', 'plan', 'minutes', 'log', 'standard', 'template', 'schedule'];
+
+// ── databases ──────────────────────────────────────────────────────────────────────────────
+interface Target {
+  kind: 'embedded' | 'pg';
+  db: Database;
+  close(): Promise<void>;
+}
+
+let pgAdminUrl: string | undefined;
+function pgServer(): string {
+  if (pgAdminUrl) return pgAdminUrl;
+  const tool = resolve('../shared/tools/pg-test-server');
+  if (!existsSync(tool)) throw new Error(`--db pg needs ${tool}`);
+  say('starting the Postgres test server …');
+  const out = execFileSync(tool, ['start', '/tmp/trajanus-bench-pg', '54330'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
+  pgAdminUrl = out.trim().split('\n').pop()!.replace(/^DATABASE_URL=/, '');
+  return pgAdminUrl;
+}
+
+async function openTarget(kind: 'embedded' | 'pg'): Promise<Target> {
+  if (kind === 'embedded') {
+    const db = await EmbeddedDatabase.open();
+    return { kind, db, close: () => db.close() };
+  }
+  const admin = pgServer();
+  const name = `trajanus_bench_${randomBytes(5).toString('hex')}`;
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect();
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  // One connection, so that session settings (hnsw.ef_search, enable_indexscan) apply to every query, as on PGlite.
+  const db = new PostgresDatabase({ url: url.toString(), poolSize: 1, statementTimeoutMs: 3_600_000 });
+  return {
+    kind,
+    db,
+    close: async () => {
+      await db.close();
+      if (values.keep) {
+        say(`kept ${url.toString()}`);
+        return;
+      }
+      const a = new pg.Client({ connectionString: admin });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
+// ── progress ───────────────────────────────────────────────────────────────────────────────
+function progress(label: string, total: number) {
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar({ stream: process.stderr, format: `${label} [{bar}] {value}/{total} {eta_formatted}`, hideCursor: true }, cliProgress.Presets.shades_classic);
+    bar.start(total, 0);
+    return { update: (n: number) => bar.update(n), stop: () => bar.stop() };
+  }
+  let last = -1;
+  return {
+    update(n: number) {
+      const d = Math.floor((n / total) * 10);
+      if (d !== last) {
+        last = d;
+        say(`${label}: ${n}/${total} (${d * 10}%)`);
+      }
+    },
+    stop() {},
+  };
+}
+
+// ── build ──────────────────────────────────────────────────────────────────────────────────
+interface BuildTimes {
+  insertMs: number;
+  hnswBuildMs: number;
+  seedBaselineMs: number;
+  postings: number;
+}
+
+async function build(t: Target, size: number): Promise<BuildTimes> {
+  const { db } = t;
+  await migrate(db);
+  await db.query('SELECT configure_embedding_space($1, $2, false)', [MODEL, DIMS]);
+  await db.exec('DROP INDEX IF EXISTS idx_chunks_embedding_hnsw');
+  const docs = Math.ceil(size / CHUNKS_PER_DOC);
+  const bar = progress(`${t.kind} ${size}: insert chunks`, size);
+  const t0 = performance.now();
+  let written = 0;
+  for (let d0 = 0; d0 < docs; d0 += BATCH / CHUNKS_PER_DOC) {
+    const docIds: string[] = [], titles: string[] = [], contents: string[] = [], fileIds: string[] = [], cats: string[] = [], types: string[] = [];
+    const cDoc: string[] = [], cIdx: number[] = [], cText: string[] = [], cCtx: string[] = [], cEmb: string[] = [], cTok: number[] = [];
+    for (let d = d0; d < Math.min(docs, d0 + BATCH / CHUNKS_PER_DOC); d++) {
+      const id = randomUUID();
+      const title = words(3 + Math.floor(rand() * 3));
+      const n = Math.min(CHUNKS_PER_DOC, size - d * CHUNKS_PER_DOC);
+      const texts: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const text = words(60 + Math.floor(rand() * 100));
+        texts.push(text);
+        cDoc.push(id);
+        cIdx.push(i);
+        cText.push(text);
+        cCtx.push(`${title} › ${words(2)}`);
+        cEmb.push(vecText(unitVector()));
+        cTok.push(text.split(' ').length);
+      }
+      docIds.push(id);
+      titles.push(title);
+      contents.push(texts.join('\n\n'));
+      fileIds.push(`bench:${d}`);
+      cats.push(CATEGORIES[d % CATEGORIES.length]);
+      types.push(DOC_TYPES[Math.floor(rand() * DOC_TYPES.length)]);
+    }
+    await db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO documents (id, title, content, file_id, category, doc_type, source, content_hash)
+         SELECT id, title, content, file_id, cat, dt, 'bench', md5(content) FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(id, title, content, file_id, cat, dt)`,
+        [docIds, titles, contents, fileIds, cats, types],
+      );
+      await tx.query(
+        `INSERT INTO chunks (document_id, chunk_index, content, context, embedding, embedding_model, token_count)
+         SELECT d, i, c, ctx, e::vector, $7, t FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::int[]) AS u(d, i, c, ctx, e, t)`,
+        [cDoc, cIdx, cText, cCtx, cEmb, cTok, MODEL],
+      );
+    });
+    written += cDoc.length;
+    bar.update(written);
+  }
+  bar.stop();
+  const insertMs = performance.now() - t0;
+  say(`${t.kind} ${size}: inserted in ${(insertMs / 1000).toFixed(1)} s; building the HNSW index …`);
+  const t1 = performance.now();
+  if (t.kind === 'pg') await db.exec(`SET maintenance_work_mem = '2GB'; SET max_parallel_maintenance_workers = 2`);
+  await db.exec('CREATE INDEX idx_chunks_embedding_hnsw ON chunks USING hnsw (embedding vector_cosine_ops); ANALYZE');
+  const hnswBuildMs = performance.now() - t1;
+  say(`${t.kind} ${size}: HNSW built in ${(hnswBuildMs / 1000).toFixed(1)} s; installing the seed baseline …`);
+  const t2 = performance.now();
+  await installSeedBaseline(db);
+  await db.exec('ANALYZE seed_documents');
+  const seedBaselineMs = performance.now() - t2;
+  const postings = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunk_terms')).rows[0].n;
+  return { insertMs, hnswBuildMs, seedBaselineMs, postings };
+}
+
+// ── measurement ────────────────────────────────────────────────────────────────────────────
+interface Query {
+  text: string;
+  vector: number[];
+  vec: string;
+}
+
+function makeQueries(n: number): Query[] {
+  return Array.from({ length: n }, () => {
+    const vector = unitVector();
+    return { text: words(3 + Math.floor(rand() * 4)), vector, vec: vecText(vector) };
+  });
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+};
+
+interface Latency {
+  n: number;
+  p50: number;
+  p95: number;
+  /** p50 and p95 as multiples of bare HNSW's. */
+  p50Ratio?: number;
+  p95Ratio?: number;
+}
+
+async function measure(label: string, queries: Query[], fn: (q: Query) => Promise<unknown>): Promise<Latency> {
+  for (const q of queries.slice(0, 5)) await fn(q); // warm caches and plans
+  const times: number[] = [];
+  const start = performance.now();
+  for (const q of queries) {
+    const t = performance.now();
+    await fn(q);
+    times.push(performance.now() - t);
+    if (performance.now() - start > budgetMs && times.length >= 20) break;
+  }
+  const r = { n: times.length, p50: +pct(times, 50).toFixed(2), p95: +pct(times, 95).toFixed(2) };
+  say(`  ${label.padEnd(10)} n=${String(r.n).padStart(3)} p50 ${r.p50.toFixed(2)} ms  p95 ${r.p95.toFixed(2)} ms`);
+  return r;
+}
+
+async function run(t: Target, size: number) {
+  const { db } = t;
+  const built = await build(t, size);
+  const queries = makeQueries(nQueries);
+  say(`${t.kind} ${size}: measuring (${nQueries} queries, ≤ ${budgetMs / 1000} s per leg) …`);
+  const BARE = 'SELECT id FROM chunks ORDER BY embedding <=> $1::vector LIMIT 10';
+  const bare = (q: Query) => db.query(BARE, [q.vec]);
+  // pgvector's cost model counts ef_search: on a small table a high ef_search makes the planner
+  // prefer an exact sequential scan. Record its choice, then force the index for the HNSW rows.
+  const plannerUsesIndex: Record<string, boolean> = {};
+  for (const ef of EF) {
+    await db.exec(`SET hnsw.ef_search = ${ef}`);
+    const plan = await db.query<Record<string, string>>(`EXPLAIN ${BARE.replace('$1::vector', `'${queries[0].vec}'::vector`)}`);
+    plannerUsesIndex[`ef${ef}`] = plan.rows.some((r) => Object.values(r).join(' ').includes('idx_chunks_embedding_hnsw'));
+  }
+  await db.exec(`SET hnsw.ef_search = ${PRODUCT.efSearch}`);
+  const latency: Record<string, Latency> = {};
+  await db.exec('SET enable_seqscan = off');
+  latency.hnsw = await measure('hnsw', queries, bare);
+  await db.exec('RESET enable_seqscan');
+  latency.hybrid = await measure('hybrid', queries, (q) =>
+    db.query('SELECT * FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9)', [
+      q.text, q.vec, PRODUCT.matchCount, 'hybrid', PRODUCT.fusion, PRODUCT.denseWeight, PRODUCT.rrfK, PRODUCT.candidates, PRODUCT.efSearch,
+    ]),
+  );
+  latency.dense = await measure('dense', queries, (q) =>
+    db.query('SELECT * FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9)', [
+      q.text, q.vec, PRODUCT.matchCount, 'dense', PRODUCT.fusion, PRODUCT.denseWeight, PRODUCT.rrfK, PRODUCT.candidates, PRODUCT.efSearch,
+    ]),
+  );
+  latency.lexical = await measure('lexical', queries, (q) =>
+    db.query('SELECT * FROM search_chunks($1, NULL::vector, $2, $3, $4, $5, $6, $7, $8)', [
+      q.text, PRODUCT.matchCount, 'lexical', PRODUCT.fusion, PRODUCT.denseWeight, PRODUCT.rrfK, PRODUCT.candidates, PRODUCT.efSearch,
+    ]),
+  );
+  latency.seed = await measure('seed', queries, (q) => seedSearch(db, q.text, q.vector, 10));
+  for (const k of Object.keys(latency)) {
+    latency[k].p50Ratio = +(latency[k].p50 / latency.hnsw.p50).toFixed(2);
+    latency[k].p95Ratio = +(latency[k].p95 / latency.hnsw.p95).toFixed(2);
+  }
+
+  // Recall@10 of HNSW against exact search (index scans off → sequential scan + top-N sort).
+  const rq = queries.slice(0, nRecall);
+  say(`${t.kind} ${size}: recall@10 over ${rq.length} queries …`);
+  const ids = async (q: Query) => (await bare(q)).rows.map((r) => (r as { id: string }).id);
+  await db.exec('SET enable_indexscan = off');
+  const exact: string[][] = [];
+  const exactTimes: number[] = [];
+  for (const q of rq) {
+    const t0 = performance.now();
+    exact.push(await ids(q));
+    exactTimes.push(performance.now() - t0);
+  }
+  await db.exec('RESET enable_indexscan');
+  await db.exec('SET enable_seqscan = off');
+  const recall: Record<string, { recall: number; p50: number }> = {};
+  for (const ef of EF) {
+    await db.exec(`SET hnsw.ef_search = ${ef}`);
+    let hit = 0;
+    const times: number[] = [];
+    for (const [i, q] of rq.entries()) {
+      const t0 = performance.now();
+      const got = await ids(q);
+      times.push(performance.now() - t0);
+      const truth = new Set(exact[i]);
+      hit += got.filter((id) => truth.has(id)).length;
+    }
+    recall[`ef${ef}`] = { recall: +(hit / (rq.length * 10)).toFixed(4), p50: +pct(times, 50).toFixed(2) };
+    say(`  ef_search ${String(ef).padEnd(4)} recall@10 ${recall[`ef${ef}`].recall.toFixed(3)}  p50 ${recall[`ef${ef}`].p50} ms`);
+  }
+  await db.exec('RESET enable_seqscan');
+  await db.exec(`SET hnsw.ef_search = ${PRODUCT.efSearch}`);
+  return {
+    db: t.kind, chunks: size, documents: Math.ceil(size / CHUNKS_PER_DOC), postings: built.postings,
+    build: { insertS: +(built.insertMs / 1000).toFixed(1), hnswBuildS: +(built.hnswBuildMs / 1000).toFixed(1), seedBaselineS: +(built.seedBaselineMs / 1000).toFixed(1) },
+    latencyMs: latency,
+    exactSearchMs: { p50: +pct(exactTimes, 50).toFixed(2), p95: +pct(exactTimes, 95).toFixed(2) },
+    recallAt10: recall,
+    plannerUsesIndex,
+  };
+}
+
+// ── main ───────────────────────────────────────────────────────────────────────────────────
+type Result = Awaited<ReturnType<typeof run>>;
+const results: Result[] = [];
+const skipped: { db: string; chunks: number; reason: string }[] = [];
+const started = performance.now();
+for (const size of sizes) {
+  for (const kind of dbs) {
+    if (kind === 'embedded' && size > embeddedMax) {
+      skipped.push({ db: kind, chunks: size, reason: `not built: PGlite (single-threaded WebAssembly) takes ~75 s to load and index 10k chunks and grows faster than linearly, so ${size} would blow the 10-minute budget; run with --db embedded --sizes ${size} --embedded-max ${size} to measure it` });
+      continue;
+    }
+    const t = await openTarget(kind);
+    try {
+      results.push(await run(t, size));
+    } catch (e) {
+      say(`${kind} ${size}: FAILED: ${(e as Error).message}`);
+      skipped.push({ db: kind, chunks: size, reason: (e as Error).message });
+    } finally {
+      await t.close().catch((e) => say(`close: ${(e as Error).message}`));
+    }
+  }
+}
+const totalS = +((performance.now() - started) / 1000).toFixed(1);
+
+if (values.json) {
+  console.log(JSON.stringify({ dims: DIMS, vocabulary: VOCAB.length, chunksPerDocument: CHUNKS_PER_DOC, queries: nQueries, recallQueries: nRecall, product: PRODUCT, results, skipped, totalS }));
+} else {
+  const f = (n: number) => n.toFixed(2);
+  console.log(`Search benchmark — random unit vectors (${DIMS} dims), Zipfian text over ${VOCAB.length} words, ${CHUNKS_PER_DOC} chunks/document; ${totalS} s total`);
+  console.log('latency ms p50 / p95 (× bare HNSW p50 / p95); bare HNSW at ef_search 100; hybrid/dense/lexical = search_chunks with product settings (100 candidates per leg); seed = seed hybrid_search');
+  for (const r of results) {
+    console.log(`\n${r.db} · ${r.chunks} chunks (${r.documents} docs, ${r.postings} postings) · insert ${r.build.insertS} s, HNSW build ${r.build.hnswBuildS} s`);
+    for (const [k, l] of Object.entries(r.latencyMs))
+      console.log(`  ${k.padEnd(8)} n=${String(l.n).padStart(3)}  ${f(l.p50).padStart(8)} / ${f(l.p95).padStart(8)}   (×${l.p50Ratio} / ×${l.p95Ratio})`);
+    console.log(`  exact    ${f(r.exactSearchMs.p50).padStart(8)} / ${f(r.exactSearchMs.p95).padStart(8)}   (sequential scan, the recall reference)`);
+    console.log(`  planner picks the HNSW index unforced at: ${Object.entries(r.plannerUsesIndex).map(([k, v]) => `${k.replace('ef', 'ef_search ')} ${v ? 'yes' : 'no (exact scan)'}`).join(', ')}`);
+    console.log(`  recall@10 (index forced): ${Object.entries(r.recallAt10).map(([k, v]) => `${k.replace('ef', 'ef_search ')} ${v.recall.toFixed(3)} (p50 ${v.p50} ms)`).join(', ')}`);
+  }
+  for (const s of skipped) console.log(`\nskipped ${s.db} · ${s.chunks} chunks: ${s.reason}`);
+}

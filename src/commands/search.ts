@@ -1,0 +1,94 @@
+// `trajanus search "query" [--mode hybrid|dense|lexical] [--category c] [--type t] [-k N] [--json]`:
+// runs the product's retrieval and prints the ranked documents, each with its fused score, the
+// ranks its best chunk had in the dense and lexical legs, and a snippet of that chunk.
+import { parseArgs } from 'node:util';
+import type { Command } from '../cli.js';
+import { loadConfig } from '../config.js';
+import { createServices } from '../core/services.js';
+import type { DocumentHit, SearchOptions } from '../core/search/types.js';
+
+const USAGE = `trajanus search "query" [--mode hybrid|dense|lexical] [--category c] [--type t] [-k N] [--json]
+
+  --mode        hybrid (default), dense (vectors only) or lexical (BM25 only)
+  --category c  only documents of this category (top folder); repeatable
+  --type t      only documents of this doc_type (procedure, checklist …); repeatable
+  -k N          documents to show (default SEARCH_MATCH_COUNT)
+  --json        print the result as JSON on stdout`;
+
+const MODES = ['hybrid', 'dense', 'lexical'] as const;
+
+export function snippet(text: string, max = 220): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1).replace(/\s+\S*$/, '')}…`;
+}
+
+export function formatDocuments(docs: DocumentHit[]): string {
+  if (!docs.length) return 'No matching documents.';
+  return docs
+    .map((d, i) => {
+      const best = d.chunks[0];
+      const legs = best ? `dense #${best.denseRank ?? '–'}  lexical #${best.lexicalRank ?? '–'}` : '';
+      const where = [d.category, d.docType].filter(Boolean).join(' / ');
+      return [
+        `${String(i + 1).padStart(2)}. ${d.title}  score ${d.score.toFixed(3)}  ${legs}`,
+        `    ${d.path ?? d.fileId}${where ? `  [${where}]` : ''}`,
+        best ? `    ${best.context && !best.content.startsWith(best.context) ? `${best.context}: ` : ''}${snippet(best.content)}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n');
+    })
+    .join('\n\n');
+}
+
+const command: Command = {
+  summary: 'search the knowledge base and print ranked documents',
+  usage: USAGE,
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        mode: { type: 'string', default: 'hybrid' },
+        category: { type: 'string', multiple: true },
+        type: { type: 'string', multiple: true },
+        k: { type: 'string', short: 'k' },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    const query = positionals.join(' ').trim();
+    if (!query) {
+      console.error(`trajanus search: give a query\n\n${USAGE}`);
+      return 2;
+    }
+    if (!(MODES as readonly string[]).includes(values.mode!)) {
+      console.error(`trajanus search: --mode must be one of ${MODES.join(', ')}`);
+      return 2;
+    }
+    const k = values.k !== undefined ? Number(values.k) : undefined;
+    if (k !== undefined && !(Number.isInteger(k) && k >= 1 && k <= 100)) {
+      console.error('trajanus search: -k must be an integer from 1 to 100');
+      return 2;
+    }
+    const services = await createServices(loadConfig());
+    try {
+      const opts: SearchOptions = {
+        mode: values.mode as SearchOptions['mode'],
+        matchCount: k,
+        filters: { category: values.category, docType: values.type },
+        sessionId: 'cli',
+      };
+      const result = await services.searcher.search(query, opts);
+      if (values.json) {
+        const { documents, timings } = result;
+        console.log(JSON.stringify({ query, mode: opts.mode, documents, timings }, null, 2));
+      } else {
+        console.log(formatDocuments(result.documents));
+        console.log(`\n${result.documents.length} document(s), ${result.timings.totalMs.toFixed(0)} ms (embed ${result.timings.embedMs.toFixed(0)} ms, search ${result.timings.searchMs.toFixed(0)} ms)`);
+      }
+      return 0;
+    } finally {
+      await services.close();
+    }
+  },
+};
+export default command;
