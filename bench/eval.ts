@@ -55,7 +55,7 @@ async function evaluate(dir: string) {
     await ensureEmbeddingSpace(db, embedder);
     const cached = new CachedEmbedder(db, embedder);
     const bar = new cliProgress.SingleBar(
-      { stream: process.stderr, format: `${ds.name} {phase} [{bar}] {value}/{total} {eta_formatted}`, hideCursor: true },
+      { stream: process.stderr, format: `${ds.name} {phase} [{bar}] {value}/{total} {eta_formatted}`, hideCursor: true, noTTYOutput: true, notTTYSchedule: 10_000 },
       cliProgress.Presets.shades_classic,
     );
     bar.start(ds.corpus.size, 0, { phase: 'ingest' });

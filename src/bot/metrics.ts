@@ -18,6 +18,7 @@ export interface BotMetrics extends MetricsRenderer, QuestionObserver {
   /** Counts one question by where it came from; `observe` times it. */
   question(surface: string): void;
   recordFeedback(value: 1 | -1): void;
+  retrieval(seconds: number): void;
 }
 
 export function createBotMetrics(opts: { defaultMetrics?: boolean } = {}): BotMetrics {
