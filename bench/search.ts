@@ -1,6 +1,6 @@
 // `npm run bench:search [-- --sizes 10000,100000] [--db embedded|pg|both] [--queries 200] [--json]`
 //
-// Synthetic corpora (random unit vectors of 512 dims, text drawn from a Zipfian vocabulary of
+// Synthetic corpora (clustered unit vectors of 512 dims, text drawn from a Zipfian vocabulary of
 // ~5k words so that BM25 sees realistic posting lists) are written straight into documents /
 // chunks with SQL — not through the embedder, which would take hours — on the embedded PGlite
 // and on a real Postgres (../shared/tools/pg-test-server, a fresh database inside it). Then:
@@ -81,6 +81,17 @@ function gaussian(): number {
 
 function unitVector(): number[] {
   const v = Array.from({ length: DIMS }, gaussian);
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+}
+
+// Real embeddings are not uniform on the sphere (the worst case for HNSW, where recall collapses):
+// they cluster by topic. Vectors here are a topic centroid plus noise of 0.6× its length.
+const CENTROIDS = Array.from({ length: 256 }, unitVector);
+function clusteredVector(): number[] {
+  const c = CENTROIDS[Math.floor(rand() * CENTROIDS.length)];
+  const sigma = 0.6 / Math.sqrt(DIMS);
+  const v = c.map((x) => x + sigma * gaussian());
   const n = Math.hypot(...v);
   return v.map((x) => x / n);
 }
@@ -230,7 +241,7 @@ async function build(t: Target, size: number): Promise<BuildTimes> {
         cIdx.push(i);
         cText.push(text);
         cCtx.push(`${title} › ${words(2)}`);
-        cEmb.push(vecText(unitVector()));
+        cEmb.push(vecText(clusteredVector()));
         cTok.push(text.split(' ').length);
       }
       docIds.push(id);
@@ -280,7 +291,7 @@ interface Query {
 
 function makeQueries(n: number): Query[] {
   return Array.from({ length: n }, () => {
-    const vector = unitVector();
+    const vector = clusteredVector();
     return { text: words(3 + Math.floor(rand() * 4)), vector, vec: vecText(vector) };
   });
 }
@@ -424,7 +435,7 @@ if (values.json) {
   console.log(JSON.stringify({ dims: DIMS, vocabulary: VOCAB.length, chunksPerDocument: CHUNKS_PER_DOC, queries: nQueries, recallQueries: nRecall, product: PRODUCT, results, skipped, totalS }));
 } else {
   const f = (n: number) => n.toFixed(2);
-  console.log(`Search benchmark — random unit vectors (${DIMS} dims), Zipfian text over ${VOCAB.length} words, ${CHUNKS_PER_DOC} chunks/document; ${totalS} s total`);
+  console.log(`Search benchmark — clustered unit vectors (${DIMS} dims, ${CENTROIDS.length} topics), Zipfian text over ${VOCAB.length} words, ${CHUNKS_PER_DOC} chunks/document; ${totalS} s total`);
   console.log('latency ms p50 / p95 (× bare HNSW p50 / p95); bare HNSW at ef_search 100; hybrid/dense/lexical = search_chunks with product settings (100 candidates per leg); seed = seed hybrid_search');
   for (const r of results) {
     console.log(`\n${r.db} · ${r.chunks} chunks (${r.documents} docs, ${r.postings} postings) · insert ${r.build.insertS} s, HNSW build ${r.build.hnswBuildS} s`);

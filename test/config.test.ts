@@ -36,6 +36,11 @@ describe('config', () => {
     expect((err as Error).message).toContain(name);
   });
 
+  it('keeps the README configuration table equal to the schema', async () => {
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync('README.md', 'utf8')).toContain(configMarkdownTable());
+  });
+
   it('documents every variable', () => {
     const table = configMarkdownTable();
     for (const v of ['DATABASE_URL', 'TRAJANUS_DATA_DIR', 'SLACK_BOT_TOKEN', 'BACKUP_RETENTION_DAYS']) expect(table).toContain(`\`${v}\``);

@@ -49,6 +49,6 @@ export async function createServices(config: Config, opts: { logger?: Logger; mi
 export function searchSettings(config: Config): SearchSettings {
   return {
     fusion: config.SEARCH_FUSION, denseWeight: config.SEARCH_DENSE_WEIGHT, rrfK: config.SEARCH_RRF_K, efSearch: config.SEARCH_EF_SEARCH,
-    candidates: config.SEARCH_CANDIDATES, matchCount: config.SEARCH_MATCH_COUNT, chunksPerDocument: 4,
+    candidates: config.SEARCH_CANDIDATES, matchCount: config.SEARCH_MATCH_COUNT, chunksPerDocument: 6,
   };
 }

@@ -89,7 +89,7 @@ export async function composeAnswer(db: Queryable, question: string, docs: Docum
   const candidates: Candidate[] = [];
   used.forEach((d, doc) => {
     const seen = new Set<string>();
-    d.chunks.slice(0, doc === 0 ? 4 : 2).forEach((c, ci) =>
+    d.chunks.slice(0, doc === 0 ? 6 : 2).forEach((c, ci) =>
       splitSentences(c.content).forEach((text, si) => {
         const key = text.toLowerCase();
         if (!seen.has(key)) {

@@ -86,7 +86,7 @@ export class RagAnswerer implements Answerer {
   private async fromModel(question: string, standalone: string, result: SearchResult, history: ChatTurn[]) {
     const { model, settings, logger } = this.deps;
     const docs = result.documents;
-    const promptSources: PromptSource[] = docs.map((d, i) => ({ n: i + 1, title: d.title, passages: d.chunks.map((c) => c.content) }));
+    const promptSources: PromptSource[] = docs.map((d, i) => ({ n: i + 1, title: d.title, passages: d.chunks.slice(0, 3).map((c) => c.content) }));
     const answerSources: AnswerSource[] = docs.map((d, i) => ({
       n: i + 1, documentId: d.documentId, title: d.title, url: d.url, path: d.path, score: d.score,
       snippet: (d.chunks[0]?.content ?? '').replace(/\s+/g, ' ').slice(0, 300),

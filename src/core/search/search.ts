@@ -19,7 +19,7 @@ export interface SearchSettings {
 }
 
 export const DEFAULT_SEARCH_SETTINGS: SearchSettings = {
-  fusion: 'weighted', denseWeight: 0.3, rrfK: 60, efSearch: 100, candidates: 100, matchCount: 6, chunksPerDocument: 4,
+  fusion: 'weighted', denseWeight: 0.06, rrfK: 60, efSearch: 100, candidates: 100, matchCount: 6, chunksPerDocument: 6,
 };
 
 interface Row {
