@@ -56,12 +56,10 @@ describe('Slack app over HTTP (Bolt + fake Web API)', () => {
     expect(await m.text()).toContain('trajanus_questions_total');
   });
 
-  it('slash command: 200 within the ack, then the question in the channel and the answer in its thread', async () => {
-    const t0 = performance.now();
+  it('slash command: 200 on ack, then the question in the channel and the answer in its thread', async () => {
+    // Ack latency is a benchmark figure (npm run bench:slack), not a timed assertion here.
     const res = await command('How long is a hot work permit valid?', { channel_id: 'CSLASH1', user_id: 'UASKER1' });
-    const ackMs = performance.now() - t0;
     expect(res.status).toBe(200);
-    expect(ackMs).toBeLessThan(2500);
     const [answer] = await slack.waitFor('chat.postMessage', { where: (c) => c.args.channel === 'CSLASH1' && !!c.args.thread_ts });
     const [question] = slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'CSLASH1' && !c.args.thread_ts);
     expect(question.args.text).toContain('How long is a hot work permit valid?');
