@@ -39,7 +39,11 @@ async function counts(db: Database) {
     `SELECT (SELECT count(*) FROM documents)::int AS documents, (SELECT count(*) FROM chunks)::int AS chunks,
             (SELECT count(*) FROM schema_migrations)::int AS migrations`,
   );
-  return r.rows[0]!;
+  // The same top search results, too: the BM25 postings and statistics must come back with the rows.
+  const top = await db.query<{ content: string }>(
+    `SELECT c.content FROM lexical_search('chunk 2 of doc 1', 100) s JOIN chunks c ON c.id = s.chunk_id ORDER BY s.score DESC, c.content LIMIT 5`,
+  );
+  return { ...r.rows[0]!, top: top.rows.map((x) => x.content) };
 }
 
 describe('embedded backup and restore', () => {
@@ -51,6 +55,7 @@ describe('embedded backup and restore', () => {
     await seed(db, 3, 4);
     const before = await counts(db);
     expect(before).toMatchObject({ documents: 3, chunks: 12 });
+    expect(before.top).toContain('chunk 2 of doc 1');
 
     const now = new Date('2024-05-06T07:08:09Z');
     const result = await backupDatabase({ db, dir: backups, pgDumpPath, pgRestorePath, now });
