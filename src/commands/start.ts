@@ -52,6 +52,8 @@ const command: Command = {
     };
     try {
       await syncKnowledgeFolder(services);
+      // Load the embedding model and the search path once, so the first person to ask does not pay for it.
+      await services.searcher.search('warm up', { log: false, matchCount: 1 });
       const interactive = Boolean(process.stdin.isTTY);
       if (config.slackMode !== 'terminal' || interactive) {
         // A one-shot piped session runs no schedules; a bot or an open terminal session does.
