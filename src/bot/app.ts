@@ -180,6 +180,14 @@ export async function startSlackApp(opts: SlackAppOptions & { port?: number; hos
     bound = (server.address() as AddressInfo).port;
   } else {
     await app.start();
+    // Bolt's SocketModeReceiver serves /healthz and /metrics on its own server (installerOptions.port,
+    // listen() not awaited by start()): report the port it actually bound, as in HTTP mode (PORT=0).
+    // `receiver` and `httpServer` are private in Bolt's types (pinned 5.1.0), hence the cast.
+    const server = (app as unknown as { receiver?: { httpServer?: Server } }).receiver?.httpServer;
+    if (server) {
+      if (!server.listening) await new Promise((resolve, reject) => server.once('listening', resolve).once('error', reject));
+      bound = (server.address() as AddressInfo).port;
+    }
   }
   opts.logger.info({ mode: app.trajanus.mode, port: bound }, 'slack app started');
   let stopped = false;

@@ -2,6 +2,7 @@
 // (SLACK_API_URL). Every /api/<method> answers {ok:true, …}; calls are recorded by method with
 // their arguments decoded (WebClient sends form fields, objects as JSON strings). Also serves
 // response_url posts (/response/<id>) and builds signed requests exactly as Slack signs them.
+// For Socket Mode, set `socketModeUrl`: apps.connections.open then hands it out to an app-level token.
 import { createHmac } from 'node:crypto';
 import { sendJson, startFakeServer, type FakeServer } from './http.js';
 
@@ -24,6 +25,11 @@ export interface FakeSlack extends FakeServer {
   fail(method: string, error: string, times?: number): void;
   /** Delay (ms) before answering `method` (simulates a slow Slack). */
   delay: Record<string, number>;
+  /**
+   * The WebSocket URL apps.connections.open answers (Socket Mode). When set, only an app-level token
+   * (`Bearer xapp-…`) gets it; any other token gets `invalid_auth`. Unset: `{ok:true}` like any method.
+   */
+  socketModeUrl?: string;
   reset(): void;
   readonly ids: { userId: string; botId: string; teamId: string; botUserName: string };
 }
@@ -70,6 +76,13 @@ export async function startFakeSlack(ids: Partial<FakeSlack['ids']> = {}): Promi
     }
     const channel = args.channel ?? args.channel_id ?? 'C0000000';
     switch (method) {
+      case 'apps.connections.open': {
+        if (fake.socketModeUrl === undefined) return sendJson(res, 200, { ok: true });
+        // Slack itself answers not_allowed_token_type to a bot token; invalid_auth is one the Socket Mode
+        // client treats as unrecoverable, so a wrong token fails start() at once instead of retrying.
+        if (!/^Bearer xapp-/.test(String(req.headers.authorization ?? ''))) return sendJson(res, 200, { ok: false, error: 'invalid_auth' });
+        return sendJson(res, 200, { ok: true, url: fake.socketModeUrl });
+      }
       case 'response_url':
         return sendJson(res, 200, { ok: true });
       case 'auth.test':
