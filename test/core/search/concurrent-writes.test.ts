@@ -20,7 +20,7 @@ describe('concurrent document writes on PostgreSQL', () => {
     );
     await db.query(
       `INSERT INTO chunks (document_id, chunk_index, content) VALUES
-         ('00000000-0000-0000-0000-000000000001', 0, 'alpha mike'), ('00000000-0000-0000-0000-000000000002', 0, 'mike zulu')`,
+         ('00000000-0000-0000-0000-000000000001', 0, 'alpha'), ('00000000-0000-0000-0000-000000000002', 0, 'zulu')`,
     );
     await db.close();
   });
@@ -36,15 +36,15 @@ describe('concurrent document writes on PostgreSQL', () => {
       await a.query('BEGIN');
       await a.query(`DELETE FROM chunks WHERE document_id = '00000000-0000-0000-0000-000000000001'`);
       await b.query('BEGIN');
-      // B's delete must wait for A (it needs the statistics A holds) …
+      // B's delete locks "zulu" and then needs the statistics row A holds …
       const bWork = (async () => {
         await b.query(`DELETE FROM chunks WHERE document_id = '00000000-0000-0000-0000-000000000002'`);
-        await b.query(`INSERT INTO chunks (document_id, chunk_index, content) VALUES ('00000000-0000-0000-0000-000000000002', 0, 'mike zulu yankee')`);
+        await b.query(`INSERT INTO chunks (document_id, chunk_index, content) VALUES ('00000000-0000-0000-0000-000000000002', 0, 'zulu yankee')`);
         await b.query('COMMIT');
       })();
       await new Promise((r) => setTimeout(r, 300));
-      // … so A's insert of a word B also touches goes through, and both commit.
-      await a.query(`INSERT INTO chunks (document_id, chunk_index, content) VALUES ('00000000-0000-0000-0000-000000000001', 0, 'alpha mike zulu')`);
+      // … while A's insert needs "zulu": without a single entry lock, a cycle.
+      await a.query(`INSERT INTO chunks (document_id, chunk_index, content) VALUES ('00000000-0000-0000-0000-000000000001', 0, 'alpha zulu')`);
       await a.query('COMMIT');
       await bWork;
     } finally {
@@ -57,12 +57,11 @@ describe('concurrent document writes on PostgreSQL', () => {
       const df = await check.query(`SELECT term, df FROM term_stats ORDER BY term`);
       expect(df.rows).toEqual([
         { term: 'alpha', df: 1 },
-        { term: 'mike', df: 2 },
         { term: 'yanke', df: 1 },
         { term: 'zulu', df: 2 },
       ]);
       const stats = await check.query(`SELECT chunks::int, total_len::int FROM lexical_stats`);
-      expect(stats.rows[0]).toEqual({ chunks: 2, total_len: 6 });
+      expect(stats.rows[0]).toEqual({ chunks: 2, total_len: 4 });
     } finally {
       await check.end();
     }
