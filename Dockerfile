@@ -22,7 +22,7 @@ RUN apt-get update \
  && curl -fsSL https://www.postgresql.org/media/keys/ACCC4CF8.asc -o /usr/share/postgresql-common/pgdg/apt.postgresql.org.asc \
  && echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main" > /etc/apt/sources.list.d/pgdg.list \
  && apt-get update \
- && apt-get install -y --no-install-recommends postgresql-client-${PG_MAJOR} \
+ && apt-get install -y --no-install-recommends postgresql-client-${PG_MAJOR} tini \
  && apt-get purge -y curl gnupg && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     PG_DUMP_PATH=/usr/lib/postgresql/${PG_MAJOR}/bin/pg_dump \
@@ -43,4 +43,6 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# tini as PID 1 forwards SIGTERM to node and reaps children (pg_dump), so `docker stop` shuts down cleanly.
+ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "bin/trajanus.mjs", "start"]

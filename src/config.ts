@@ -54,7 +54,7 @@ export const envSchema = z.object({
   SEARCH_CANDIDATES: int(10, 2000).default(100).describe('Candidates fetched per leg before fusion'),
   SEARCH_MATCH_COUNT: int(1, 50).default(6).describe('Documents given to the answer step'),
   // ── ingestion
-  KNOWLEDGE_DIR: z.string().default('./samples/knowledge-base').describe('Local folder ingested at start when the knowledge base is empty, and by `trajanus ingest`'),
+  KNOWLEDGE_DIR: z.string().default('./samples/knowledge-base').describe('Local knowledge folder (without Drive): indexed at the first start and kept in sync at each start, unless another folder was ingested by hand; the default of `trajanus ingest`'),
   INGEST_IGNORE: list.default(['.git', 'node_modules', '.DS_Store', '*.tmp', '~$*']).describe('Comma-separated globs the folder source skips'),
   CHUNK_TOKENS: int(32, 8000).optional().describe('Chunk size in tokens (default: what the embedder handles well)'),
   CHUNK_OVERLAP: int(0, 2000).optional().describe('Overlap between chunks in tokens (default: 15% of the chunk size)'),

@@ -6,6 +6,8 @@ import { loadConfig, type Config } from '../config.js';
 import { createServices, type Services } from '../core/services.js';
 import { ingest } from '../core/ingest/index.js';
 import { FolderSource } from '../core/sources/folder.js';
+import { recordFolderRoot, syncedFolderRoot } from '../core/sources/folder-root.js';
+import { resolve } from 'node:path';
 import { QuestionHandler } from '../bot/handler.js';
 import { runTerminalChat } from '../bot/terminal.js';
 import { opsNotifierFromConfig } from '../bot/ops-notifier.js';
@@ -13,10 +15,19 @@ import { createScheduler } from '../jobs/index.js';
 
 const driveConfigured = (c: Config) => c.DRIVE_FOLDER_IDS.length > 0 || c.DRIVE_SHARED_DRIVE_IDS.length > 0;
 
-/** The local folder is the knowledge base when Drive is not configured: bring it up to date (a no-op when unchanged). */
+/**
+ * The local folder is the knowledge base when Drive is not configured: on the first start it is
+ * indexed, later starts bring it up to date (a no-op when unchanged). A different folder ingested
+ * by hand (`trajanus ingest <folder>`) is left alone.
+ */
 async function syncKnowledgeFolder(s: Services): Promise<void> {
   const { config, logger } = s;
   if (driveConfigured(config)) return;
+  const synced = await syncedFolderRoot(s.db);
+  if (synced && synced !== resolve(config.KNOWLEDGE_DIR)) {
+    logger.info({ knowledgeBase: synced, KNOWLEDGE_DIR: config.KNOWLEDGE_DIR }, 'the knowledge base holds another folder; KNOWLEDGE_DIR is not synced at start');
+    return;
+  }
   const source = new FolderSource(config.KNOWLEDGE_DIR, config.INGEST_IGNORE);
   let last = -1;
   const summary = await ingest({ db: s.db, embedder: s.cachedEmbedder, logger, chunkTokens: config.CHUNK_TOKENS, chunkOverlap: config.CHUNK_OVERLAP }, source, {
@@ -29,6 +40,7 @@ async function syncKnowledgeFolder(s: Services): Promise<void> {
       }
     },
   });
+  await recordFolderRoot(s.db, config.KNOWLEDGE_DIR);
   if (summary.added || summary.changed || summary.deleted || summary.failed)
     logger.info({ ...summary, errors: summary.errors.length }, 'knowledge folder synced');
   for (const e of summary.errors) logger.warn({ file: e.fileId, error: e.error }, 'document not indexed');
@@ -50,6 +62,16 @@ const command: Command = {
       for (const stop of stops.reverse()) await stop().catch((err) => logger.warn({ err }, 'shutdown step failed'));
       await services.close();
     };
+    // Installed before the (possibly long) first indexing, in every mode: a stop request closes
+    // the scheduler, Slack and the database cleanly (each document is one transaction, so an
+    // indexing run stopped midway leaves no half-written document).
+    const signalled = new Promise<string>((resolve) => {
+      for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => resolve(sig));
+    });
+    void signalled.then(async (sig) => {
+      await shutdown(sig);
+      process.exit(0);
+    });
     try {
       await syncKnowledgeFolder(services);
       // Load the embedding model and the search path once, so the first person to ask does not pay for it.
@@ -76,9 +98,7 @@ const command: Command = {
       });
       const slack = await startSlackApp({ config, db: services.db, answerer: services.answerer, logger });
       stops.push(() => slack.stop(config.JOB_SHUTDOWN_GRACE_MS));
-      await new Promise<void>((resolve) => {
-        for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => void shutdown(sig).then(resolve));
-      });
+      await signalled;
       return 0;
     } catch (e) {
       await shutdown('error');

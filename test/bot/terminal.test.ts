@@ -1,6 +1,7 @@
 // `echo "question" | npm start` with no configuration: the real CLI, the embedded database, the
 // offline embedder and composer, on a small knowledge folder. It must answer, cite, and exit.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,5 +39,38 @@ describe('terminal chat (npm start without Slack credentials)', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toMatch(/60 minutes/);
     expect(second.stderr).not.toMatch(/knowledge folder synced/);
+
+    // Started with another KNOWLEDGE_DIR, the folder already indexed is neither replaced nor mixed.
+    const other = join(root, 'other');
+    mkdirSync(other);
+    writeFileSync(join(other, 'menu.md'), '# Canteen menu\n\nSoup of the day is tomato.\n');
+    const third = await run('How long is a hot work permit valid?\n', { ...env, KNOWLEDGE_DIR: other });
+    expect(third.code, third.stderr).toBe(0);
+    expect(third.stdout).toMatch(/\[1\] Hot Work Permit Procedure/);
+    expect(third.stderr).toMatch(/holds another folder/);
   }, 240_000);
+
+  it('shuts down cleanly on SIGTERM: database closed, its folder lock released, exit code 0', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'trajanus-sigterm-'));
+    const kb = join(root, 'kb');
+    mkdirSync(kb);
+    writeFileSync(join(kb, 'crane.md'), '# Crane lifts\n\nLifts stop when sustained wind reaches 20 mph.\n');
+    const data = join(root, 'data');
+    const child = spawn('node', ['bin/trajanus.mjs', 'start'], {
+      env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', TRAJANUS_DATA_DIR: data, KNOWLEDGE_DIR: kb, LOG_LEVEL: 'info' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    child.stdin.write('When do crane lifts stop?\n'); // stdin stays open: the chat keeps running
+    for (let i = 0; i < 1200 && !/20 mph/.test(stdout); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(stdout).toMatch(/20 mph/);
+    expect(existsSync(join(data, 'trajanus.pid'))).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited, stderr).toBe(0);
+    expect(stderr).toMatch(/shutting down/);
+    expect(existsSync(join(data, 'trajanus.pid'))).toBe(false);
+  }, 180_000);
 });

@@ -1,0 +1,42 @@
+// The folder source holds one knowledge folder at a time: its documents are identified by their
+// path inside the folder, and a full sync deletes what the folder no longer has. So ingesting a
+// different folder would replace the previous one's documents; that must be asked for, never
+// happen by accident (say, `trajanus ingest ~/our-docs` and then a start with the default
+// KNOWLEDGE_DIR). The folder last synced is remembered in sync_state.
+import { resolve } from 'node:path';
+import type { Queryable } from '../db/types.js';
+
+const SOURCE = 'folder';
+const KEY = 'root';
+
+export class FolderMismatchError extends Error {
+  constructor(readonly current: string, readonly requested: string) {
+    super(
+      `The knowledge base holds the documents of ${current}; ingesting ${requested} would replace them. ` +
+        'Pass --replace to switch folders, or ingest the same folder (KNOWLEDGE_DIR).',
+    );
+    this.name = 'FolderMismatchError';
+  }
+}
+
+export async function syncedFolderRoot(db: Queryable): Promise<string | undefined> {
+  const r = await db.query<{ value: string }>('SELECT value FROM sync_state WHERE source = $1 AND key = $2', [SOURCE, KEY]);
+  if (r.rows[0]) return r.rows[0].value;
+  // Before the root was recorded, any folder document means "some folder we cannot name".
+  const any = await db.query('SELECT 1 FROM documents WHERE source = $1 LIMIT 1', [SOURCE]);
+  return any.rows.length ? '(a folder ingested earlier)' : undefined;
+}
+
+/** Throws FolderMismatchError when another folder's documents would be replaced without `replace`. */
+export async function assertFolderRoot(db: Queryable, root: string, replace = false): Promise<void> {
+  const current = await syncedFolderRoot(db);
+  if (current && current !== resolve(root) && !replace) throw new FolderMismatchError(current, resolve(root));
+}
+
+export async function recordFolderRoot(db: Queryable, root: string): Promise<void> {
+  await db.query(
+    `INSERT INTO sync_state (source, key, value) VALUES ($1, $2, $3)
+     ON CONFLICT (source, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+    [SOURCE, KEY, resolve(root)],
+  );
+}
