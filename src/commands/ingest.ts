@@ -1,13 +1,14 @@
 // `trajanus ingest [folder] [--drive] [--full] [--dry-run] [--json]`: runs the ingest pipeline
 // once over the knowledge folder (default KNOWLEDGE_DIR) or Google Drive, with a progress bar on
 // stderr and a summary at the end. Failed files are reported, not fatal (exit 0); a run that
-// cannot proceed (missing folder, Drive listing error, database error) exits non-zero.
+// cannot proceed (missing folder, Drive listing error, database error) exits non-zero; exit 3
+// when another ingest of the same source is running (the bot's drive-reingest job, say).
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { Command } from '../cli.js';
 import { loadConfig } from '../config.js';
 import { createServices } from '../core/services.js';
-import { ingest, type IngestProgress, type IngestSummary } from '../core/ingest/index.js';
+import { ingest, IngestBusyError, type IngestProgress, type IngestSummary } from '../core/ingest/index.js';
 import { FolderSource } from '../core/sources/folder.js';
 import { driveSourceFromConfig } from '../core/sources/drive.js';
 import type { DocumentSource } from '../core/sources/types.js';
@@ -18,7 +19,9 @@ const USAGE = `trajanus ingest [folder] [--drive] [--full] [--dry-run] [--json]
   --drive     ingest the configured Google Drive folders / shared drives instead
   --full      ignore the stored change cursor: list everything and delete what is gone
   --dry-run   report what would be added, changed and deleted; write nothing
-  --json      print one JSON object with the summary on stdout (no progress bar)`;
+  --json      print one JSON object with the summary on stdout (no progress bar)
+
+  Exits 3 when another ingest of the same source is running (e.g. the bot's drive-reingest job).`;
 
 type Reporter = { update(p: IngestProgress): void; stop(): void };
 
@@ -125,6 +128,11 @@ const command: Command = {
         );
       } else console.log(formatSummary(summary));
       return 0;
+    } catch (e) {
+      if (!(e instanceof IngestBusyError)) throw e;
+      progress.stop();
+      console.error(`trajanus ingest: ${e.message}`);
+      return 3;
     } finally {
       progress.stop();
       await services.close();

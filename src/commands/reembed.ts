@@ -19,6 +19,9 @@ const USAGE = `trajanus reembed [--yes] [--batch-size N] [--json]
   EMBEDDING_DIMENSIONS). The current vectors are dropped first: search is degraded until it ends.
   A run that stops half-way can be resumed by running it again.
 
+  Stop the bot (and its scheduled jobs) first, and start it again when this finishes: questions
+  embedded with the old model cannot be compared with the new vectors until the re-embed is done.
+
   --yes            do it (without: print the plan and exit 1)
   --batch-size N   chunks per embedding call and transaction (default 128)
   --json           print one JSON object with the result on stdout`;

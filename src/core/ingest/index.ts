@@ -8,10 +8,11 @@ import { CachedEmbedder } from '../embed/cache.js';
 import { chunkText, defaultChunkOptions, embeddingText, type ChunkOptions } from '../chunk.js';
 import { ExtractError, extractText, isSupported } from '../extract/index.js';
 import { isIncremental, SourceFileError, type DocumentSource, type SourceChange, type SourceFile } from '../sources/types.js';
-import { deleteDocuments, existingDocuments, findDocument, touchDocument, writeDocument, type StoredDocument } from './store.js';
-import { emptySummary, type IngestProgress, type IngestSummary } from './types.js';
+import { deleteDocuments, existingDocuments, findDocument, updateDocumentMetadata, writeDocument, type StoredDocument } from './store.js';
+import { emptySummary, IngestBusyError, type IngestProgress, type IngestSummary } from './types.js';
 
 export type { IngestSummary, IngestProgress } from './types.js';
+export { IngestBusyError } from './types.js';
 
 export interface IngestDeps {
   db: Database;
@@ -31,10 +32,22 @@ export interface IngestOptions {
 }
 
 const CURSOR_KEY = 'changes_cursor';
+const LAST_FULL_SYNC_KEY = 'last_full_sync';
 
 class SkipFile extends Error {}
 
+/**
+ * One ingest of a source at a time, across processes (the CLI while the bot's job runs, two
+ * replicas at start): two runs would race on the cursor and write the same documents twice.
+ * A second run is refused at once with IngestBusyError rather than queued behind the first.
+ */
 export async function ingest(deps: IngestDeps, source: DocumentSource, opts: IngestOptions = {}): Promise<IngestSummary> {
+  const locked = await deps.db.withAdvisoryLock(`ingest:${source.name}`, () => ingestUnlocked(deps, source, opts), { wait: false });
+  if (!locked.acquired) throw new IngestBusyError(source.name);
+  return locked.result;
+}
+
+async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: IngestOptions): Promise<IngestSummary> {
   const started = Date.now();
   const cached = deps.embedder instanceof CachedEmbedder ? deps.embedder : new CachedEmbedder(deps.db, deps.embedder);
   const chunkOpts = defaultChunkOptions(cached.embedder.maxInputTokens, { tokens: deps.chunkTokens, overlap: deps.chunkOverlap });
@@ -63,6 +76,7 @@ export async function ingest(deps: IngestDeps, source: DocumentSource, opts: Ing
       const cursor = isIncremental(source) ? await source.startCursor() : undefined;
       await fullSync(ctx, opts, progress);
       if (cursor && !opts.dryRun) await setCursor(deps.db, source.name, cursor);
+      if (!opts.dryRun) await setState(deps.db, source.name, LAST_FULL_SYNC_KEY, new Date().toISOString());
     }
     summary.durationMs = Date.now() - started;
     progress('done', summary.files, summary.files);
@@ -135,17 +149,22 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
     if (!isSupported(file.mimeType, file.path ?? file.title)) throw new SkipFile();
     if (existing && file.version && existing.source_version === file.version) {
       summary.unchanged++;
+      // Same version, new place (a parent folder renamed or moved within a root): only the listing knows.
+      if (!ctx.dryRun && placeChanged(existing, file)) await updateDocumentMetadata(deps.db, file);
       return;
     }
     const fetched = await ctx.source.fetch(file);
     const extracted = await extractText(fetched.data, fetched.mimeType, file.path ?? file.title);
     const contentHash = createHash('sha256').update(extracted.text).digest('hex');
-    if (existing && existing.content_hash === contentHash) {
+    const title = extracted.title ?? file.title;
+    // Same text and title (a move, a rename that does not show in the title, a sharing change):
+    // update what the listing says without touching chunks. A new title is a full rewrite below,
+    // because every chunk's context line (and so its embedding text) carries the title.
+    if (existing && existing.content_hash === contentHash && existing.title === title) {
       summary.unchanged++;
-      if (!ctx.dryRun) await touchDocument(deps.db, file.fileId, file.version);
+      if (!ctx.dryRun) await updateDocumentMetadata(deps.db, file);
       return;
     }
-    const title = extracted.title ?? file.title;
     if (ctx.dryRun) {
       summary[existing ? 'changed' : 'added']++;
       summary.plan!.push({ action: existing ? 'change' : 'add', fileId: file.fileId, title });
@@ -178,15 +197,30 @@ async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>)
   await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
 }
 
-async function getCursor(db: Database, source: string): Promise<string | undefined> {
-  const r = await db.query<{ value: string }>('SELECT value FROM sync_state WHERE source = $1 AND key = $2', [source, CURSOR_KEY]);
+/** The listing's place of a file differs from the stored row (cheap columns only: no fetch needed). */
+function placeChanged(d: StoredDocument, f: SourceFile): boolean {
+  return d.file_path !== (f.path ?? null) || d.category !== (f.category ?? null) || d.doc_type !== (f.docType ?? null) || d.url !== (f.url ?? null);
+}
+
+async function getState(db: Database, source: string, key: string): Promise<string | undefined> {
+  const r = await db.query<{ value: string }>('SELECT value FROM sync_state WHERE source = $1 AND key = $2', [source, key]);
   return r.rows[0]?.value;
 }
 
-async function setCursor(db: Database, source: string, value: string): Promise<void> {
+async function setState(db: Database, source: string, key: string, value: string): Promise<void> {
   await db.query(
     `INSERT INTO sync_state (source, key, value) VALUES ($1, $2, $3)
      ON CONFLICT (source, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-    [source, CURSOR_KEY, value],
+    [source, key, value],
   );
+}
+
+const getCursor = (db: Database, source: string) => getState(db, source, CURSOR_KEY);
+const setCursor = (db: Database, source: string, value: string) => setState(db, source, CURSOR_KEY, value);
+
+/** When the last non-dry-run full sync of `sourceName` completed, or undefined if none has. */
+export async function lastFullSync(db: Database, sourceName: string): Promise<Date | undefined> {
+  const value = await getState(db, sourceName, LAST_FULL_SYNC_KEY);
+  const d = value ? new Date(value) : undefined;
+  return d && !Number.isNaN(d.getTime()) ? d : undefined;
 }

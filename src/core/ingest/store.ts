@@ -11,15 +11,21 @@ export interface StoredDocument {
   title: string;
   source_version: string | null;
   content_hash: string;
+  file_path: string | null;
+  category: string | null;
+  doc_type: string | null;
+  url: string | null;
 }
 
+const STORED_COLUMNS = 'id, file_id, title, source_version, content_hash, file_path, category, doc_type, url';
+
 export async function existingDocuments(db: Queryable, source: string): Promise<Map<string, StoredDocument>> {
-  const r = await db.query<StoredDocument>('SELECT id, file_id, title, source_version, content_hash FROM documents WHERE source = $1', [source]);
+  const r = await db.query<StoredDocument>(`SELECT ${STORED_COLUMNS} FROM documents WHERE source = $1`, [source]);
   return new Map(r.rows.map((d) => [d.file_id, d]));
 }
 
 export async function findDocument(db: Queryable, fileId: string): Promise<StoredDocument | undefined> {
-  const r = await db.query<StoredDocument>('SELECT id, file_id, title, source_version, content_hash FROM documents WHERE file_id = $1', [fileId]);
+  const r = await db.query<StoredDocument>(`SELECT ${STORED_COLUMNS} FROM documents WHERE file_id = $1`, [fileId]);
   return r.rows[0];
 }
 
@@ -67,9 +73,20 @@ export async function writeDocument(db: Database, w: DocumentWrite): Promise<voi
   });
 }
 
-/** A source reported the file unchanged by content: remember its new version marker only. */
-export async function touchDocument(db: Queryable, fileId: string, version: string | undefined): Promise<void> {
-  await db.query('UPDATE documents SET source_version = $2 WHERE file_id = $1', [fileId, version ?? null]);
+/**
+ * The file's text and title are unchanged (a move, a sharing change, a new version marker): update
+ * every column that does not depend on the title, and leave the chunks (whose context carries it) alone.
+ */
+export async function updateDocumentMetadata(db: Queryable, file: SourceFile): Promise<void> {
+  await db.query(
+    `UPDATE documents SET file_path = $2, category = $3, doc_type = $4, url = $5, metadata = $6::jsonb, mime_type = $7,
+       modified_at = $8, source_version = $9, updated_at = now()
+     WHERE file_id = $1`,
+    [
+      file.fileId, file.path ?? null, file.category ?? null, file.docType ?? null, file.url ?? null, JSON.stringify(file.metadata ?? {}),
+      file.mimeType, file.modifiedAt ?? null, file.version ?? null,
+    ],
+  );
 }
 
 export async function deleteDocuments(db: Queryable, fileIds: string[]): Promise<number> {

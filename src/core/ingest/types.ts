@@ -29,3 +29,11 @@ export interface IngestProgress {
 export const emptySummary = (source: string, mode: IngestSummary['mode']): IngestSummary => ({
   source, mode, files: 0, added: 0, changed: 0, unchanged: 0, deleted: 0, failed: 0, skipped: 0, chunks: 0, embedded: 0, cache_hits: 0, errors: [], durationMs: 0,
 });
+
+/** Another ingest of the same source holds its lock (another process, or another call in this one). */
+export class IngestBusyError extends Error {
+  constructor(public readonly source: string) {
+    super(`another ingest of ${source} is running; try again when it finishes`);
+    this.name = 'IngestBusyError';
+  }
+}

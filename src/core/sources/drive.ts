@@ -62,6 +62,10 @@ export class DriveSource implements IncrementalSource {
   // ── full listing
 
   async *list(): AsyncIterable<SourceFile> {
+    // A root that is missing or not shared would list as empty, and a full sync would then delete
+    // everything ingested from it: check every root before listing any, and fail the listing instead.
+    for (const id of this.opts.folderIds) this.rootNames.set(id, Promise.resolve(await this.checkFolderRoot(id)));
+    for (const id of this.opts.sharedDriveIds) this.rootNames.set(id, Promise.resolve(await this.checkSharedDriveRoot(id)));
     const visited = new Set<string>();
     const yielded = new Set<string>();
     for (const id of this.opts.folderIds) yield* this.walk(id, undefined, visited, yielded);
@@ -279,6 +283,34 @@ export class DriveSource implements IncrementalSource {
     let p = this.parentCache.get(id);
     if (!p) this.parentCache.set(id, (p = this.getFile(id, 'id,name,parents,driveId,trashed')));
     return p;
+  }
+
+  // ── roots
+
+  /** Who Drive sees: the service account's email when the auth client has one. */
+  private accountName(): string {
+    const email = (this.opts.auth as { email?: unknown } | undefined)?.email;
+    return typeof email === 'string' && email ? `the service account ${email}` : 'the account Trajanus uses';
+  }
+
+  /** The configured folder's name; throws when it is gone or unshared (404), trashed, or not a folder. */
+  private async checkFolderRoot(id: string): Promise<string> {
+    const f = await this.getFile(id, 'id,name,mimeType,trashed');
+    if (!f) throw new Error(`Drive folder ${id} was not found or is not shared with ${this.accountName()}: check DRIVE_FOLDER_IDS and the folder's sharing`);
+    if (f.trashed) throw new Error(`Drive folder ${id} ("${f.name}") is in the trash: restore it, or remove it from DRIVE_FOLDER_IDS`);
+    if (f.mimeType !== FOLDER) throw new Error(`Drive folder ${id} ("${f.name}") is not a folder (${f.mimeType}): check DRIVE_FOLDER_IDS`);
+    return f.name ?? id;
+  }
+
+  /** The configured shared drive's name; throws when it is not found (404: gone, or the account is not a member). */
+  private async checkSharedDriveRoot(id: string): Promise<string> {
+    try {
+      return (await this.call(() => this.drive.drives.get({ driveId: id, fields: 'id,name' }))).data.name ?? id;
+    } catch (e) {
+      if (statusOf(e) === 404)
+        throw new Error(`Shared drive ${id} was not found or ${this.accountName()} is not a member of it: check DRIVE_SHARED_DRIVE_IDS and the shared drive's members`);
+      throw e;
+    }
   }
 
   // ── plumbing

@@ -122,6 +122,27 @@ describe('DriveSource.list', () => {
   });
 });
 
+describe('DriveSource.list: configured roots', () => {
+  it('fails, naming the id and the setting, when a folder root is missing or unshared (404), trashed, or not a folder', async () => {
+    await expect(listAll(source({ folderIds: ['gone'] }))).rejects.toThrow(
+      "Drive folder gone was not found or is not shared with the account Trajanus uses: check DRIVE_FOLDER_IDS and the folder's sharing",
+    );
+    drive.trash('elsewhere');
+    await expect(listAll(source({ folderIds: ['elsewhere'], sharedDriveIds: [] }))).rejects.toThrow(/^Drive folder elsewhere \("Elsewhere"\) is in the trash.*DRIVE_FOLDER_IDS/);
+    await expect(listAll(source({ folderIds: ['contacts'], sharedDriveIds: [] }))).rejects.toThrow(/^Drive folder contacts \("contacts.txt"\) is not a folder \(text\/plain\): check DRIVE_FOLDER_IDS/);
+    await expect(listAll(source({ folderIds: [], sharedDriveIds: ['nodrive'] }))).rejects.toThrow(/^Shared drive nodrive was not found .*DRIVE_SHARED_DRIVE_IDS/);
+  });
+
+  it('checks every root before listing any, and names the service account when it has one', async () => {
+    const auth = new google.auth.JWT({ email: 'bot@p.iam.gserviceaccount.com', key: 'not-a-real-key', scopes: ['https://www.googleapis.com/auth/drive.readonly'] });
+    auth.credentials = { access_token: 'fake-token', token_type: 'Bearer', expiry_date: Date.now() + 3_600_000 };
+    const err = await listAll(source({ auth, folderIds: ['alpha', 'gone'] })).catch((e) => e);
+    expect(err.message).toMatch(/^Drive folder gone was not found or is not shared with the service account bot@p\.iam\.gserviceaccount\.com: /);
+    expect(drive.requestsTo('/drive/v3/files')).toHaveLength(0); // no folder was listed
+    expect(drive.requestsTo('/drive/v3/files/alpha')[0]!.query.get('fields')).toBe('id,name,mimeType,trashed');
+  });
+});
+
 describe('DriveSource.fetch', () => {
   it('exports a Doc as Markdown and a Sheet as CSV, and downloads PDF and DOCX bytes', async () => {
     const s = source();
@@ -325,6 +346,33 @@ describe('ingest() with DriveSource', () => {
       expect((await docs()).map((d) => d.file_id)).toEqual(['drive:crane', 'drive:link', 'drive:look', 'drive:minutes', 'drive:plan']);
       const runs = await db.query<{ status: string }>(`SELECT status FROM ingest_runs ORDER BY started_at`);
       expect(runs.rows.map((r) => r.status)).toEqual(['partial', 'ok', 'partial']);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('deletes nothing when a configured root has vanished or is no longer shared: the run fails instead', async () => {
+    db = await migratedMemoryDb();
+    try {
+      const embedder = new HashEmbedder();
+      await ensureEmbeddingSpace(db, embedder);
+      const deps = { db, embedder };
+      expect(await ingest(deps, source())).toMatchObject({ mode: 'full', added: 7 });
+      const before = (await docs()).map((d) => d.file_id);
+      expect(before).toHaveLength(7);
+
+      // Unshared with the account: Drive answers 404 for the folder and lists nothing under it.
+      drive.files.delete('alpha');
+      await expect(ingest(deps, source(), { full: true })).rejects.toThrow(/^Drive folder alpha was not found or is not shared with .*: check DRIVE_FOLDER_IDS/);
+      drive.expireTokensBefore(Number.MAX_SAFE_INTEGER); // the fallback from an expired cursor is a full sync too
+      await expect(ingest(deps, source())).rejects.toThrow(/Drive folder alpha was not found/);
+      drive.drives.delete('ops');
+      drive.put({ id: 'alpha', name: 'Project Alpha', mimeType: FOLDER });
+      await expect(ingest(deps, source(), { full: true })).rejects.toThrow(/^Shared drive ops was not found/);
+      expect((await docs()).map((d) => d.file_id)).toEqual(before);
+      const runs = await db.query<{ status: string; error: string | null }>(`SELECT status, error FROM ingest_runs ORDER BY started_at`);
+      expect(runs.rows.map((r) => r.status)).toEqual(['partial', 'failed', 'failed', 'failed']);
+      expect(runs.rows[1]!.error).toMatch(/Drive folder alpha was not found/);
     } finally {
       await db.close();
     }
