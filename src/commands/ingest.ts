@@ -10,15 +10,17 @@ import { loadConfig } from '../config.js';
 import { createServices } from '../core/services.js';
 import { ingest, IngestBusyError, type IngestProgress, type IngestSummary } from '../core/ingest/index.js';
 import { FolderSource } from '../core/sources/folder.js';
+import { assertFolderRoot, FolderMismatchError, recordFolderRoot } from '../core/sources/folder-root.js';
 import { driveSourceFromConfig } from '../core/sources/drive.js';
 import type { DocumentSource } from '../core/sources/types.js';
 
-const USAGE = `trajanus ingest [folder] [--drive] [--full] [--dry-run] [--json]
+const USAGE = `trajanus ingest [folder] [--drive] [--full] [--dry-run] [--replace] [--json]
 
   folder      local folder to ingest (default: KNOWLEDGE_DIR, skipping INGEST_IGNORE globs)
   --drive     ingest the configured Google Drive folders / shared drives instead
   --full      ignore the stored change cursor: list everything and delete what is gone
   --dry-run   report what would be added, changed and deleted; write nothing
+  --replace   ingest a different folder than the one indexed, replacing its documents
   --json      print one JSON object with the summary on stdout (no progress bar)
 
   Exits 3 when another ingest of the same source is running (e.g. the bot's drive-reingest job).`;
@@ -98,6 +100,7 @@ const command: Command = {
         full: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        replace: { type: 'boolean', default: false },
       },
     });
     if (positionals.length > 1) {
@@ -115,12 +118,17 @@ const command: Command = {
     const services = await createServices(config);
     const progress = reporter(values.json);
     try {
+      if (source instanceof FolderSource) {
+        await source.assertExists();
+        await assertFolderRoot(services.db, source.root, values.replace);
+      }
       const summary = await ingest(
         { db: services.db, embedder: services.cachedEmbedder, logger: services.logger, chunkTokens: config.CHUNK_TOKENS, chunkOverlap: config.CHUNK_OVERLAP },
         source,
         { dryRun: values['dry-run'], full: values.full, onProgress: (p) => progress.update(p) },
       );
       progress.stop();
+      if (source instanceof FolderSource && !values['dry-run']) await recordFolderRoot(services.db, source.root);
       if (values.json) {
         const { source: src, mode, files, added, changed, unchanged, deleted, failed, skipped, chunks, embedded, cache_hits, errors, plan, durationMs } = summary;
         process.stdout.write(
@@ -129,6 +137,10 @@ const command: Command = {
       } else console.log(formatSummary(summary));
       return 0;
     } catch (e) {
+      if (e instanceof FolderMismatchError) {
+        console.error(`trajanus ingest: ${e.message}`);
+        return 2;
+      }
       if (!(e instanceof IngestBusyError)) throw e;
       progress.stop();
       console.error(`trajanus ingest: ${e.message}`);

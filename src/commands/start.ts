@@ -4,7 +4,7 @@
 import type { Command } from '../cli.js';
 import { loadConfig, type Config } from '../config.js';
 import { createServices, type Services } from '../core/services.js';
-import { ingest } from '../core/ingest/index.js';
+import { ingest, IngestBusyError } from '../core/ingest/index.js';
 import { FolderSource } from '../core/sources/folder.js';
 import { recordFolderRoot, syncedFolderRoot } from '../core/sources/folder-root.js';
 import { resolve } from 'node:path';
@@ -30,7 +30,7 @@ async function syncKnowledgeFolder(s: Services): Promise<void> {
   }
   const source = new FolderSource(config.KNOWLEDGE_DIR, config.INGEST_IGNORE);
   let last = -1;
-  const summary = await ingest({ db: s.db, embedder: s.cachedEmbedder, logger, chunkTokens: config.CHUNK_TOKENS, chunkOverlap: config.CHUNK_OVERLAP }, source, {
+  const summary = await ingestOrSkip({ db: s.db, embedder: s.cachedEmbedder, logger, chunkTokens: config.CHUNK_TOKENS, chunkOverlap: config.CHUNK_OVERLAP }, source, {
     onProgress: (p) => {
       if (p.phase !== 'files' || !p.total) return;
       const pct = Math.floor((p.done / p.total) * 10) * 10;
@@ -40,10 +40,22 @@ async function syncKnowledgeFolder(s: Services): Promise<void> {
       }
     },
   });
+  if (!summary) return;
   await recordFolderRoot(s.db, config.KNOWLEDGE_DIR);
   if (summary.added || summary.changed || summary.deleted || summary.failed)
     logger.info({ ...summary, errors: summary.errors.length }, 'knowledge folder synced');
   for (const e of summary.errors) logger.warn({ file: e.fileId, error: e.error }, 'document not indexed');
+}
+
+/** Another replica sharing the database may be indexing the same folder right now: that is its job then. */
+async function ingestOrSkip(...args: Parameters<typeof ingest>) {
+  try {
+    return await ingest(...args);
+  } catch (e) {
+    if (!(e instanceof IngestBusyError)) throw e;
+    args[0].logger?.info('another process is indexing the knowledge folder; not syncing it here');
+    return undefined;
+  }
 }
 
 const command: Command = {

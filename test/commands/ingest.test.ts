@@ -64,4 +64,22 @@ describe('trajanus ingest (CLI)', () => {
   it('exits non-zero when the folder does not exist', async () => {
     await expect(cli('ingest', join(dir, 'missing'), '--json')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/does not exist/) });
   });
+
+  it('refuses to replace the indexed folder with another one unless --replace is given', async () => {
+    await json(); // kb is the indexed folder
+    const other = join(dir, 'other');
+    mkdirSync(other);
+    writeFileSync(join(other, 'menu.md'), '# Canteen\n\nSoup of the day is tomato.\n');
+    const refused = await cli('ingest', other, '--json').then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/holds the documents of .*kb.*--replace/);
+    const { stdout } = await cli('ingest', other, '--json', '--replace');
+    const replaced = JSON.parse(stdout);
+    expect(replaced).toMatchObject({ added: 1, deleted: 3 });
+    // and now `other` is the folder a plain ingest keeps in sync
+    expect(JSON.parse((await cli('ingest', other, '--json')).stdout)).toMatchObject({ unchanged: 1 });
+  });
 });

@@ -38,17 +38,21 @@ export class FolderSource implements DocumentSource {
     this.root = resolve(root);
   }
 
+  async assertExists(): Promise<void> {
+    try {
+      await stat(this.root);
+    } catch {
+      throw new Error(`Knowledge folder ${this.root} does not exist (set KNOWLEDGE_DIR or pass a folder to \`trajanus ingest\`)`);
+    }
+  }
+
   private ignored(rel: string): boolean {
     const parts = rel.split(sep);
     return this.ignore.some((g) => parts.some((p) => minimatch(p, g, { dot: true })) || minimatch(rel.split(sep).join('/'), g, { dot: true }));
   }
 
   async *list(): AsyncIterable<SourceFile> {
-    try {
-      await stat(this.root);
-    } catch {
-      throw new Error(`Knowledge folder ${this.root} does not exist (set KNOWLEDGE_DIR or pass a folder to \`trajanus ingest\`)`);
-    }
+    await this.assertExists();
     const entries = await readdir(this.root, { recursive: true, withFileTypes: true });
     const files = entries
       .filter((e) => e.isFile())
