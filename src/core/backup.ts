@@ -256,6 +256,16 @@ export function pruneBackups(dir: string, retentionDays: number, now: Date = new
     rmSync(b.file, { force: true });
     deleted.push(b.name);
   }
+  // A `.partial` is a backup in progress, or one a crash interrupted: a day old, it is the latter.
+  if (existsSync(dir))
+    for (const name of readdirSync(dir)) {
+      if (!/^trajanus-.*\.partial$/.test(name)) continue;
+      const file = join(dir, name);
+      if (statSync(file).mtimeMs < now.getTime() - 86_400_000) {
+        rmSync(file, { force: true });
+        deleted.push(name);
+      }
+    }
   return deleted;
 }
 

@@ -216,9 +216,16 @@ describe('pruneBackups', () => {
     const oldTime = new Date(now.getTime() - 90 * day);
     utimesSync(join(dir, badStamp), oldTime, oldTime);
 
+    // A .partial a crash left behind two days ago goes; the fresh one (a backup in progress) stays.
+    const stalePartial = `${name(2)}.partial`;
+    writeFileSync(join(dir, stalePartial), 'x');
+    const twoDaysAgo = new Date(now.getTime() - 2 * day);
+    utimesSync(join(dir, stalePartial), twoDaysAgo, twoDaysAgo);
+    utimesSync(join(dir, partial), now, now);
+
     expect(listBackups(dir).map((b) => b.name)).toEqual([newest, recent, old2, old1, badStamp]);
     const deleted = pruneBackups(dir, 30, now);
-    expect(deleted.sort()).toEqual([old1, old2, badStamp].sort());
+    expect(deleted.sort()).toEqual([old1, old2, badStamp, stalePartial].sort());
     expect(readdirSync(dir).sort()).toEqual([foreign, newest, partial, recent].sort());
   });
 
