@@ -57,6 +57,8 @@ export interface FakeDrive extends FakeServer {
   /** The next `times` matching requests fail with Google's error JSON. */
   fail(times: number, error: { status: number; reason: string; domain?: 'usageLimits' | 'global'; message?: string }, match?: (r: RecordedRequest) => boolean): void;
   rateLimit(times: number, match?: (r: RecordedRequest) => boolean): void;
+  /** The next `times` matching requests get no answer for `ms` (then a normal one), to exercise client timeouts. */
+  stall(times: number, ms: number, match?: (r: RecordedRequest) => boolean): void;
   /** Exporting this file answers 403 exportSizeLimitExceeded. */
   exportTooLarge: Set<string>;
   /** Requests to a path (e.g. '/drive/v3/files'). */
@@ -72,6 +74,7 @@ export async function startFakeDrive(): Promise<FakeDrive> {
   const drives = new Map<string, string>();
   const log: LoggedChange[] = [];
   const injected: Injected[] = [];
+  const stalls: { left: number; ms: number; match: (r: RecordedRequest) => boolean }[] = [];
   const exportTooLarge = new Set<string>();
   let expired = { before: 0, status: 404 as 400 | 404 | 410 };
   let clock = Date.parse('2025-01-01T00:00:00Z');
@@ -132,6 +135,12 @@ export async function startFakeDrive(): Promise<FakeDrive> {
   }
 
   async function route(req: RecordedRequest, res: ServerResponse): Promise<unknown> {
+    const stall = stalls.find((x) => x.left > 0 && x.match(req));
+    if (stall) {
+      stall.left--;
+      await new Promise((r) => setTimeout(r, stall.ms));
+      if (res.destroyed) return;
+    }
     const hook = injected.find((i) => i.left > 0 && i.match(req));
     if (hook) {
       hook.left--;
@@ -211,6 +220,9 @@ export async function startFakeDrive(): Promise<FakeDrive> {
     },
     fail(times, e, match = () => true) {
       injected.push({ status: e.status, reason: e.reason, domain: e.domain ?? 'global', message: e.message ?? e.reason, match, left: times });
+    },
+    stall(times, ms, match = () => true) {
+      stalls.push({ left: times, ms, match });
     },
     rateLimit(times, match) {
       fake.fail(times, { status: 429, reason: 'rateLimitExceeded', domain: 'usageLimits', message: 'Rate Limit Exceeded' }, match);

@@ -32,6 +32,8 @@ export interface DriveSourceOptions {
   rootUrl?: string;
   retry?: Partial<RetryOptions>;
   pageSize?: number;
+  /** Per request; a Drive call that hangs must not hang the whole ingest (default 60 s). */
+  timeoutMs?: number;
 }
 
 type DriveFile = drive_v3.Schema$File;
@@ -53,7 +55,7 @@ export class DriveSource implements IncrementalSource {
   private readonly rootNames = new Map<string, Promise<string>>();
 
   constructor(private readonly opts: DriveSourceOptions) {
-    this.drive = google.drive({ version: 'v3', auth: opts.auth, rootUrl: opts.rootUrl, retry: false });
+    this.drive = google.drive({ version: 'v3', auth: opts.auth, rootUrl: opts.rootUrl, retry: false, timeout: opts.timeoutMs ?? 60_000 });
     this.retry = { retries: 5, baseMs: 500, maxMs: 16_000, ...opts.retry };
     this.pageSize = opts.pageSize ?? 100;
     this.roots = new Set([...opts.folderIds, ...opts.sharedDriveIds]);
@@ -372,9 +374,17 @@ export function reasonOf(e: unknown): string | undefined {
   return typeof reason === 'string' ? reason : undefined;
 }
 
+const TRANSIENT_NETWORK = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+
 function isRetryable(e: unknown): boolean {
   const status = statusOf(e);
   if (status === 429 || (status !== undefined && status >= 500)) return true;
+  if (status === undefined) {
+    // No HTTP answer at all: a timeout or a dropped connection is worth another try.
+    const err = e as { code?: unknown; name?: unknown; message?: unknown; cause?: { code?: unknown } };
+    if (TRANSIENT_NETWORK.has(String(err?.code)) || TRANSIENT_NETWORK.has(String(err?.cause?.code))) return true;
+    if (err?.name === 'AbortError' || err?.name === 'TimeoutError' || /timed? ?out|aborted/i.test(String(err?.message ?? ''))) return true;
+  }
   return status === 403 && ['rateLimitExceeded', 'userRateLimitExceeded'].includes(reasonOf(e) ?? '');
 }
 

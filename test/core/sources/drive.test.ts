@@ -198,6 +198,16 @@ describe('DriveSource.fetch', () => {
     await expect(s.fetch(files.get('drive:plan')!)).rejects.toMatchObject({ name: 'SourceFileError', reason: 'other' });
     expect(drive.requestsTo('/drive/v3/files/plan/export').length - before).toBe(4); // 1 try + 3 retries, none by googleapis
   });
+
+  it('times out a request that hangs and retries it', async () => {
+    const s = source({ timeoutMs: 300 });
+    const files = await listAll(s);
+    const isPlanExport = (r: { path: string }) => r.path === '/drive/v3/files/plan/export';
+    const before = drive.requestsTo('/drive/v3/files/plan/export').length;
+    drive.stall(1, 2000, isPlanExport);
+    expect((await s.fetch(files.get('drive:plan')!)).mimeType).toBe('text/markdown');
+    expect(drive.requestsTo('/drive/v3/files/plan/export').length - before).toBe(2);
+  });
 });
 
 describe('DriveSource changes', () => {
