@@ -7,13 +7,14 @@
  * with our name is always a complete, readable backup. No Slack, no cron: callers schedule and report.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { EmbeddedDatabase } from './db/embedded.js';
+import { FolderLockedError, takeFolderLock } from './db/folder-lock.js';
 import type { Database, DatabaseKind } from './db/types.js';
 
 const execFileP = promisify(execFile);
@@ -52,7 +53,6 @@ export interface RestoreResult {
 
 /** trajanus-20240102T030405Z.dump, trajanus-20240102T030405Z-2.pglite.tar.gz (second backup in the same second). */
 const NAME = /^trajanus-(\d{8}T\d{6}Z)(?:-(\d+))?\.(dump|pglite\.tar\.gz)$/;
-const PID_FILE = 'trajanus.pid';
 
 /** 2024-01-02T03:04:05.678Z → 20240102T030405Z */
 export function backupTimestamp(d: Date): string {
@@ -305,36 +305,17 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
   return { file, kind, durationMs: Date.now() - started, ...(previousDataDir ? { previousDataDir } : {}) };
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Same lock file as EmbeddedDatabase.open, so neither can open the folder while the other uses it. */
+/** Same lock as EmbeddedDatabase.open, so neither can open the folder while the other uses it. */
 function lockDataDir(dataDir: string): () => void {
-  const lock = join(dataDir, PID_FILE);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lock, 'wx');
-      writeFileSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(lock, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const holder = Number(readFileSync(lock, 'utf8').trim());
-      // Our own pid counts too: the database may be open in this very process.
-      if (holder && pidAlive(holder))
-        throw new BackupError(
-          `The embedded database in ${dataDir} is open by process ${holder}${holder === process.pid ? ' (this process)' : ''}: stop it before restoring`,
-        );
-      rmSync(lock, { force: true }); // stale lock from a crashed process
-    }
+  try {
+    // Not reentrant: the database may be open in this very process, and then a restore must wait.
+    return takeFolderLock(dataDir);
+  } catch (e) {
+    if (!(e instanceof FolderLockedError)) throw e;
+    throw new BackupError(
+      `The embedded database in ${dataDir} is open by process ${e.holder}${e.holder === process.pid ? ' (this process)' : ''}: stop it before restoring`,
+    );
   }
-  throw new BackupError(`Could not lock the embedded database folder ${dataDir}`);
 }
 
 /** Returns the folder the previous pgdata was moved to, or undefined when there was none. */

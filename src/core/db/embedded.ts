@@ -1,9 +1,10 @@
-import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import type { Database, Queryable, QueryResult, Session } from './types.js';
 import { advisoryKeySql } from './types.js';
+import { FolderLockedError, takeFolderLock } from './folder-lock.js';
 
 /**
  * PGlite is one Postgres backend in this process: statements already run one at a time,
@@ -32,32 +33,13 @@ function wrap(q: Pick<PGlite, 'query' | 'exec'> | Transaction): Queryable {
   };
 }
 
-function pidAlive(pid: number): boolean {
+function takeDatabaseLock(dir: string): () => void {
   try {
-    process.kill(pid, 0);
-    return true;
+    return takeFolderLock(dir, { reentrant: true });
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if (!(e instanceof FolderLockedError)) throw e;
+    throw new Error(`The embedded database in ${dir} is in use by process ${e.holder}. Stop it, or set DATABASE_URL to share a Postgres server between processes.`);
   }
-}
-
-function takeFolderLock(dir: string): () => void {
-  const file = join(dir, 'trajanus.pid');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, 'wx');
-      writeFileSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(file, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const holder = Number(readFileSync(file, 'utf8').trim());
-      if (holder && holder !== process.pid && pidAlive(holder))
-        throw new Error(`The embedded database in ${dir} is in use by process ${holder}. Stop it, or set DATABASE_URL to share a Postgres server between processes.`);
-      rmSync(file, { force: true }); // stale lock from a crashed process
-    }
-  }
-  throw new Error(`Could not lock the embedded database folder ${dir}`);
 }
 
 export class EmbeddedDatabase implements Database {
@@ -76,7 +58,7 @@ export class EmbeddedDatabase implements Database {
     if (dataDir) {
       path = resolve(dataDir);
       mkdirSync(path, { recursive: true });
-      release = takeFolderLock(path);
+      release = takeDatabaseLock(path);
     }
     try {
       const pg = await PGlite.create({ dataDir: path ? join(path, 'pgdata') : undefined, extensions: { vector } });
