@@ -1,4 +1,4 @@
-// `npm run eval [-- <beir-dir>…] [--json] [--queries N] [--fusion rrf|weighted] [--dense-weight W]`
+// `npm run eval [-- <beir-dir>… | --dataset <beir-dir>…] [--json] [--queries N] [--fusion rrf|weighted] [--dense-weight W]`
 // Ingests each BEIR dataset through the real pipeline into a fresh in-memory database, runs every
 // judged query through dense only, lexical only, our hybrid, and the seed's hybrid_search
 // verbatim (same embedder, same run), and prints nDCG@10, Recall@100 and MRR@10.
@@ -21,6 +21,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     json: { type: 'boolean', default: false },
+    dataset: { type: 'string', multiple: true },
     queries: { type: 'string' },
     fusion: { type: 'string' },
     'dense-weight': { type: 'string' },
@@ -100,7 +101,8 @@ async function evaluate(dir: string) {
   }
 }
 
-const dirs = positionals.length ? positionals : defaultDatasets();
+const named = [...positionals, ...(values.dataset ?? [])];
+const dirs = named.length ? named : defaultDatasets();
 const out: Awaited<ReturnType<typeof evaluate>>[] = [];
 for (const dir of dirs) {
   const r = await evaluate(dir);
