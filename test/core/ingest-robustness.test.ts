@@ -10,7 +10,7 @@ import { ingest, IngestBusyError, lastFullSync } from '../../src/core/ingest/ind
 import type { DocumentSource, FetchedFile, SourceFile } from '../../src/core/sources/types.js';
 import { migratedMemoryDb } from '../helpers/db.js';
 import { freshPgDatabase } from '../helpers/pg.js';
-import { ArraySource, TopicEmbedder } from '../helpers/corpus.js';
+import { ArraySource, TopicEmbedder, topicDb } from '../helpers/corpus.js';
 
 /** A source whose files keep their id while title, path, category and version change (like Drive). */
 interface Entry {
@@ -64,9 +64,7 @@ describe('ingest: full-sync bookkeeping and renames', () => {
   let db: Database;
   let embedder: TopicEmbedder;
   beforeEach(async () => {
-    db = await migratedMemoryDb();
-    embedder = new TopicEmbedder();
-    await ensureEmbeddingSpace(db, embedder);
+    ({ db, embedder } = await topicDb());
   });
   afterEach(() => db.close());
 

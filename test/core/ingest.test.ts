@@ -3,10 +3,8 @@
 // dry runs change nothing, and a full listing deletes what the source no longer has.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database, Queryable } from '../../src/core/db/types.js';
-import { ensureEmbeddingSpace } from '../../src/core/embed/space.js';
 import { ingest } from '../../src/core/ingest/index.js';
-import { migratedMemoryDb } from '../helpers/db.js';
-import { ArraySource, TopicEmbedder, type FixtureDoc } from '../helpers/corpus.js';
+import { ArraySource, TopicEmbedder, topicDb, type FixtureDoc } from '../helpers/corpus.js';
 
 const long = (topic: string, n: number) =>
   `# ${topic}\n\n` + Array.from({ length: n }, (_, i) => `## Section ${i + 1}\n\nThe ${topic} rule number ${i + 1} says the crew checks the guardrail and the concrete pour schedule before work starts.`).join('\n\n');
@@ -41,9 +39,7 @@ describe('ingest pipeline', () => {
   let db: Database;
   let embedder: TopicEmbedder;
   beforeEach(async () => {
-    db = await migratedMemoryDb();
-    embedder = new TopicEmbedder();
-    await ensureEmbeddingSpace(db, embedder);
+    ({ db, embedder } = await topicDb());
   });
   afterEach(() => db.close());
 

@@ -1,7 +1,10 @@
 // Small deterministic fixtures for retrieval and answer tests: an in-memory DocumentSource and a
 // topic embedder whose geometry is known (each dimension counts one topic's words), so tests can
 // say which chunks the vector leg will and will not find.
+import type { Database } from '../../src/core/db/types.js';
+import { ensureEmbeddingSpace } from '../../src/core/embed/space.js';
 import type { Embedder } from '../../src/core/embed/types.js';
+import { migratedMemoryDb } from './db.js';
 import type { DocumentSource, FetchedFile, SourceFile } from '../../src/core/sources/types.js';
 
 export interface FixtureDoc {
@@ -58,4 +61,12 @@ export class TopicEmbedder implements Embedder {
       return v.map((x) => x / n);
     });
   }
+}
+
+/** An in-memory migrated database whose embedding space is the TopicEmbedder's. */
+export async function topicDb(): Promise<{ db: Database; embedder: TopicEmbedder }> {
+  const db = await migratedMemoryDb();
+  const embedder = new TopicEmbedder();
+  await ensureEmbeddingSpace(db, embedder);
+  return { db, embedder };
 }
