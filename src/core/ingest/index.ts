@@ -9,6 +9,7 @@ import { chunkText, defaultChunkOptions, embeddingText, type ChunkOptions } from
 import { ExtractError, extractText, isSupported } from '../extract/index.js';
 import { isIncremental, SourceFileError, type DocumentSource, type SourceChange, type SourceFile } from '../sources/types.js';
 import { deleteDocuments, existingDocuments, findDocument, updateDocumentMetadata, writeDocument, type StoredDocument } from './store.js';
+import { getSyncState, setSyncState } from '../sync-state.js';
 import { emptySummary, IngestBusyError, type IngestProgress, type IngestSummary } from './types.js';
 
 export type { IngestSummary, IngestProgress } from './types.js';
@@ -55,8 +56,7 @@ async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: In
   const run = opts.dryRun
     ? undefined
     : (await deps.db.query<{ id: string }>(`INSERT INTO ingest_runs (source, status) VALUES ($1, 'running') RETURNING id`, [source.name])).rows[0].id;
-  const progress = (phase: IngestProgress['phase'], done: number, total: number, current?: string) =>
-    opts.onProgress?.({ phase, done, total, current, summary });
+  const progress: Progress = (phase, done, total, current) => opts.onProgress?.({ phase, done, total, current, summary });
 
   const ctx: FileContext = { deps, cached, chunkOpts, summary, dryRun: !!opts.dryRun, source };
   try {
@@ -76,7 +76,7 @@ async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: In
       const cursor = isIncremental(source) ? await source.startCursor() : undefined;
       await fullSync(ctx, opts, progress);
       if (cursor && !opts.dryRun) await setCursor(deps.db, source.name, cursor);
-      if (!opts.dryRun) await setState(deps.db, source.name, LAST_FULL_SYNC_KEY, new Date().toISOString());
+      if (!opts.dryRun) await setSyncState(deps.db, source.name, LAST_FULL_SYNC_KEY, new Date().toISOString());
     }
     summary.durationMs = Date.now() - started;
     progress('done', summary.files, summary.files);
@@ -95,6 +95,8 @@ async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: In
   }
 }
 
+type Progress = (phase: IngestProgress['phase'], done: number, total: number, current?: string) => void;
+
 interface FileContext {
   deps: IngestDeps;
   cached: CachedEmbedder;
@@ -104,7 +106,7 @@ interface FileContext {
   source: DocumentSource;
 }
 
-async function fullSync(ctx: FileContext, opts: IngestOptions, progress: (phase: IngestProgress['phase'], done: number, total: number, current?: string) => void) {
+async function fullSync(ctx: FileContext, opts: IngestOptions, progress: Progress) {
   const { deps, summary } = ctx;
   progress('listing', 0, 0);
   const existing = await existingDocuments(deps.db, ctx.source.name);
@@ -126,7 +128,7 @@ async function fullSync(ctx: FileContext, opts: IngestOptions, progress: (phase:
   } else summary.deleted = await deleteDocuments(deps.db, gone.map((d) => d.file_id));
 }
 
-async function applyChanges(ctx: FileContext, changes: SourceChange[], opts: IngestOptions, progress: (phase: IngestProgress['phase'], done: number, total: number, current?: string) => void) {
+async function applyChanges(ctx: FileContext, changes: SourceChange[], opts: IngestOptions, progress: Progress) {
   const deletes = changes.filter((c): c is Extract<SourceChange, { kind: 'delete' }> => c.kind === 'delete').map((c) => c.fileId);
   const upserts = changes.filter((c): c is Extract<SourceChange, { kind: 'upsert' }> => c.kind === 'upsert').map((c) => c.file);
   ctx.summary.files = upserts.length;
@@ -202,25 +204,12 @@ function placeChanged(d: StoredDocument, f: SourceFile): boolean {
   return d.file_path !== (f.path ?? null) || d.category !== (f.category ?? null) || d.doc_type !== (f.docType ?? null) || d.url !== (f.url ?? null);
 }
 
-async function getState(db: Database, source: string, key: string): Promise<string | undefined> {
-  const r = await db.query<{ value: string }>('SELECT value FROM sync_state WHERE source = $1 AND key = $2', [source, key]);
-  return r.rows[0]?.value;
-}
-
-async function setState(db: Database, source: string, key: string, value: string): Promise<void> {
-  await db.query(
-    `INSERT INTO sync_state (source, key, value) VALUES ($1, $2, $3)
-     ON CONFLICT (source, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-    [source, key, value],
-  );
-}
-
-const getCursor = (db: Database, source: string) => getState(db, source, CURSOR_KEY);
-const setCursor = (db: Database, source: string, value: string) => setState(db, source, CURSOR_KEY, value);
+const getCursor = (db: Database, source: string) => getSyncState(db, source, CURSOR_KEY);
+const setCursor = (db: Database, source: string, value: string) => setSyncState(db, source, CURSOR_KEY, value);
 
 /** When the last non-dry-run full sync of `sourceName` completed, or undefined if none has. */
 export async function lastFullSync(db: Database, sourceName: string): Promise<Date | undefined> {
-  const value = await getState(db, sourceName, LAST_FULL_SYNC_KEY);
+  const value = await getSyncState(db, sourceName, LAST_FULL_SYNC_KEY);
   const d = value ? new Date(value) : undefined;
   return d && !Number.isNaN(d.getTime()) ? d : undefined;
 }

@@ -5,6 +5,7 @@
 // KNOWLEDGE_DIR). The folder last synced is remembered in sync_state.
 import { resolve } from 'node:path';
 import type { Queryable } from '../db/types.js';
+import { getSyncState, setSyncState } from '../sync-state.js';
 
 const SOURCE = 'folder';
 const KEY = 'root';
@@ -20,8 +21,8 @@ export class FolderMismatchError extends Error {
 }
 
 export async function syncedFolderRoot(db: Queryable): Promise<string | undefined> {
-  const r = await db.query<{ value: string }>('SELECT value FROM sync_state WHERE source = $1 AND key = $2', [SOURCE, KEY]);
-  if (r.rows[0]) return r.rows[0].value;
+  const recorded = await getSyncState(db, SOURCE, KEY);
+  if (recorded) return recorded;
   // Before the root was recorded, any folder document means "some folder we cannot name".
   const any = await db.query('SELECT 1 FROM documents WHERE source = $1 LIMIT 1', [SOURCE]);
   return any.rows.length ? '(a folder ingested earlier)' : undefined;
@@ -34,9 +35,5 @@ export async function assertFolderRoot(db: Queryable, root: string, replace = fa
 }
 
 export async function recordFolderRoot(db: Queryable, root: string): Promise<void> {
-  await db.query(
-    `INSERT INTO sync_state (source, key, value) VALUES ($1, $2, $3)
-     ON CONFLICT (source, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-    [SOURCE, KEY, resolve(root)],
-  );
+  await setSyncState(db, SOURCE, KEY, resolve(root));
 }
