@@ -46,8 +46,6 @@ export interface ReembedOptions {
   onProgress?: (p: ReembedProgress) => void;
 }
 
-const asCached = (db: Database, e: Embedder | CachedEmbedder) => (e instanceof CachedEmbedder ? e : new CachedEmbedder(db, e));
-
 export async function planReembed(db: Database, embedder: Pick<Embedder, 'id' | 'dimensions'>): Promise<ReembedPlan> {
   const from = await currentEmbeddingSpace(db);
   const to = { model: embedder.id, dimensions: embedder.dimensions };
@@ -62,7 +60,7 @@ export async function planReembed(db: Database, embedder: Pick<Embedder, 'id' | 
 
 export async function reembed(db: Database, embedder: Embedder | CachedEmbedder, opts: ReembedOptions = {}): Promise<ReembedSummary> {
   const started = Date.now();
-  const cached = asCached(db, embedder);
+  const cached = CachedEmbedder.wrap(db, embedder);
   const batchSize = Math.max(1, opts.batchSize ?? 128);
   const plan = await planReembed(db, cached);
   // Drops the index, nulls the vectors, retypes the column, records the space, recreates the index.

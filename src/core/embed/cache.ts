@@ -27,6 +27,11 @@ export class CachedEmbedder {
 
   constructor(private readonly db: Database, readonly embedder: Embedder) {}
 
+  /** `e` itself when it already goes through the cache, else `e` behind the cache of `db`. */
+  static wrap(db: Database, e: Embedder | CachedEmbedder): CachedEmbedder {
+    return e instanceof CachedEmbedder ? e : new CachedEmbedder(db, e);
+  }
+
   get id() {
     return this.embedder.id;
   }

@@ -50,7 +50,7 @@ export async function ingest(deps: IngestDeps, source: DocumentSource, opts: Ing
 
 async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: IngestOptions): Promise<IngestSummary> {
   const started = Date.now();
-  const cached = deps.embedder instanceof CachedEmbedder ? deps.embedder : new CachedEmbedder(deps.db, deps.embedder);
+  const cached = CachedEmbedder.wrap(deps.db, deps.embedder);
   const chunkOpts = defaultChunkOptions(cached.embedder.maxInputTokens, { tokens: deps.chunkTokens, overlap: deps.chunkOverlap });
   const summary = emptySummary(source.name, opts.dryRun ? 'dry-run' : 'full');
   const run = opts.dryRun
