@@ -12,7 +12,7 @@ import { CachedEmbedder } from '../src/core/embed/cache.js';
 import { createEmbedder } from '../src/core/embed/index.js';
 import { ensureEmbeddingSpace } from '../src/core/embed/space.js';
 import { ingest } from '../src/core/ingest/index.js';
-import { HybridSearcher, DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../src/core/search/search.js';
+import { HybridSearcher, searchSettings, type SearchSettings } from '../src/core/search/search.js';
 import { loadConfig } from '../src/config.js';
 import { BeirSource, loadBeir, meanMetrics, scoreQuery, type Metrics } from './beir.js';
 import { installSeedBaseline, seedSearch } from './seed-baseline.js';
@@ -43,11 +43,11 @@ function defaultDatasets(): string[] {
 async function evaluate(dir: string) {
   const config = loadConfig();
   const ds = await loadBeir(dir);
+  const configured = searchSettings(config);
   const settings: SearchSettings = {
-    ...DEFAULT_SEARCH_SETTINGS,
-    fusion: (values.fusion as SearchSettings['fusion']) ?? config.SEARCH_FUSION,
-    denseWeight: values['dense-weight'] !== undefined ? Number(values['dense-weight'].split(',')[0]) : config.SEARCH_DENSE_WEIGHT,
-    rrfK: config.SEARCH_RRF_K, efSearch: config.SEARCH_EF_SEARCH, candidates: config.SEARCH_CANDIDATES,
+    ...configured,
+    fusion: (values.fusion as SearchSettings['fusion']) ?? configured.fusion,
+    denseWeight: values['dense-weight'] !== undefined ? Number(values['dense-weight'].split(',')[0]) : configured.denseWeight,
   };
   const db = await EmbeddedDatabase.open();
   try {

@@ -23,6 +23,7 @@ import { EmbeddedDatabase } from '../src/core/db/embedded.js';
 import { migrate } from '../src/core/db/migrate.js';
 import { PostgresDatabase } from '../src/core/db/postgres.js';
 import type { Database } from '../src/core/db/types.js';
+import { chunkBudget, DEFAULT_SEARCH_SETTINGS } from '../src/core/search/search.js';
 import { installSeedBaseline, seedSearch } from './seed-baseline.js';
 
 const { values } = parseArgs({
@@ -47,8 +48,8 @@ const MODEL = 'bench:random-512';
 const CHUNKS_PER_DOC = 10;
 const BATCH = 1000;
 const EF = [40, 100, 200];
-/** The product's defaults (DEFAULT_SEARCH_SETTINGS, SEARCH_MATCH_COUNT 6 × 3 chunks × 4). */
-const PRODUCT = { matchCount: 72, fusion: 'weighted', denseWeight: 0.3, rrfK: 60, candidates: 100, efSearch: 100 };
+/** The product's defaults, and the rows and candidates HybridSearcher asks search_chunks for with them. */
+const PRODUCT = { ...DEFAULT_SEARCH_SETTINGS, ...chunkBudget(DEFAULT_SEARCH_SETTINGS, DEFAULT_SEARCH_SETTINGS.matchCount) };
 
 const sizes = values.sizes!.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
 const dbs = values.db === 'both' ? (['embedded', 'pg'] as const) : ([values.db] as ('embedded' | 'pg')[]);
@@ -347,17 +348,17 @@ async function run(t: Target, size: number) {
   await db.exec('RESET enable_seqscan');
   latency.hybrid = await measure('hybrid', queries, (q) =>
     db.query('SELECT * FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9)', [
-      q.text, q.vec, PRODUCT.matchCount, 'hybrid', PRODUCT.fusion, PRODUCT.denseWeight, PRODUCT.rrfK, PRODUCT.candidates, PRODUCT.efSearch,
+      q.text, q.vec, PRODUCT.chunkLimit, 'hybrid', PRODUCT.fusion, PRODUCT.denseWeight, PRODUCT.rrfK, PRODUCT.candidates, PRODUCT.efSearch,
     ]),
   );
   latency.dense = await measure('dense', queries, (q) =>
     db.query('SELECT * FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9)', [
-      q.text, q.vec, PRODUCT.matchCount, 'dense', PRODUCT.fusion, PRODUCT.denseWeight, PRODUCT.rrfK, PRODUCT.candidates, PRODUCT.efSearch,
+      q.text, q.vec, PRODUCT.chunkLimit, 'dense', PRODUCT.fusion, PRODUCT.denseWeight, PRODUCT.rrfK, PRODUCT.candidates, PRODUCT.efSearch,
     ]),
   );
   latency.lexical = await measure('lexical', queries, (q) =>
     db.query('SELECT * FROM search_chunks($1, NULL::vector, $2, $3, $4, $5, $6, $7, $8)', [
-      q.text, PRODUCT.matchCount, 'lexical', PRODUCT.fusion, PRODUCT.denseWeight, PRODUCT.rrfK, PRODUCT.candidates, PRODUCT.efSearch,
+      q.text, PRODUCT.chunkLimit, 'lexical', PRODUCT.fusion, PRODUCT.denseWeight, PRODUCT.rrfK, PRODUCT.candidates, PRODUCT.efSearch,
     ]),
   );
   latency.seed = await measure('seed', queries, (q) => seedSearch(db, q.text, q.vector, 10));

@@ -9,7 +9,7 @@ import type { Embedder } from './embed/types.js';
 import { createEmbedder } from './embed/index.js';
 import { ensureEmbeddingSpace } from './embed/space.js';
 import { CachedEmbedder } from './embed/cache.js';
-import { HybridSearcher, type SearchSettings } from './search/search.js';
+import { HybridSearcher, searchSettings } from './search/search.js';
 import { createAnswerer } from './answer/index.js';
 import type { RagAnswerer } from './answer/rag.js';
 
@@ -44,11 +44,4 @@ export async function createServices(config: Config, opts: { logger?: Logger; mi
     await db.close().catch(() => {});
     throw e;
   }
-}
-
-export function searchSettings(config: Config): SearchSettings {
-  return {
-    fusion: config.SEARCH_FUSION, denseWeight: config.SEARCH_DENSE_WEIGHT, rrfK: config.SEARCH_RRF_K, efSearch: config.SEARCH_EF_SEARCH,
-    candidates: config.SEARCH_CANDIDATES, matchCount: config.SEARCH_MATCH_COUNT, chunksPerDocument: 6,
-  };
 }

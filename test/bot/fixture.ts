@@ -16,7 +16,7 @@ import { ensureEmbeddingSpace } from '../../src/core/embed/space.js';
 import type { Embedder } from '../../src/core/embed/types.js';
 import { ingest } from '../../src/core/ingest/index.js';
 import { createLogger, type Logger } from '../../src/core/log.js';
-import { searchSettings } from '../../src/core/services.js';
+import { searchSettings } from '../../src/core/search/search.js';
 import { HybridSearcher } from '../../src/core/search/search.js';
 import { FolderSource } from '../../src/core/sources/folder.js';
 

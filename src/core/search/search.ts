@@ -1,5 +1,6 @@
 // Hybrid retrieval: embed the query (through the cache), run search_chunks (SQL: BM25 + HNSW,
 // fused over the union of both legs), then group chunk hits into documents for answering.
+import { parseConfig, type Config } from '../../config.js';
 import type { Database } from '../db/types.js';
 import { toVector } from '../db/vector.js';
 import type { CachedEmbedder } from '../embed/cache.js';
@@ -18,9 +19,28 @@ export interface SearchSettings {
   chunksPerDocument: number;
 }
 
-export const DEFAULT_SEARCH_SETTINGS: SearchSettings = {
-  fusion: 'weighted', denseWeight: 0.06, rrfK: 60, efSearch: 100, candidates: 100, matchCount: 6, chunksPerDocument: 6,
-};
+/** Chunks kept per document when grouping: answers quote from up to this many per document. */
+const CHUNKS_PER_DOCUMENT = 6;
+
+/** The search settings come from configuration only (SEARCH_*), so the defaults live in one place: the schema. */
+export function searchSettings(config: Pick<Config, 'SEARCH_FUSION' | 'SEARCH_DENSE_WEIGHT' | 'SEARCH_RRF_K' | 'SEARCH_EF_SEARCH' | 'SEARCH_CANDIDATES' | 'SEARCH_MATCH_COUNT'>): SearchSettings {
+  return {
+    fusion: config.SEARCH_FUSION, denseWeight: config.SEARCH_DENSE_WEIGHT, rrfK: config.SEARCH_RRF_K, efSearch: config.SEARCH_EF_SEARCH,
+    candidates: config.SEARCH_CANDIDATES, matchCount: config.SEARCH_MATCH_COUNT, chunksPerDocument: CHUNKS_PER_DOCUMENT,
+  };
+}
+
+/** The settings of an unconfigured install (the schema's defaults). */
+export const DEFAULT_SEARCH_SETTINGS: SearchSettings = searchSettings(parseConfig({}));
+
+/**
+ * How many fused chunk rows to ask search_chunks for, and how many candidates each leg fetches,
+ * to fill `matchCount` documents with up to chunksPerDocument chunks each.
+ */
+export function chunkBudget(settings: SearchSettings, matchCount: number): { chunkLimit: number; candidates: number } {
+  const chunkLimit = Math.max(matchCount * settings.chunksPerDocument * 4, 1);
+  return { chunkLimit, candidates: Math.max(settings.candidates, chunkLimit) };
+}
 
 interface Row {
   chunk_id: string;
@@ -67,7 +87,7 @@ export class HybridSearcher implements Searcher {
     const matchCount = opts.matchCount ?? this.settings.matchCount;
     const queryEmbedding = mode === 'lexical' ? [] : await this.embedder.embedQuery(query);
     const t1 = performance.now();
-    const chunkLimit = matchCount * this.settings.chunksPerDocument * 4;
+    const { chunkLimit, candidates } = chunkBudget(this.settings, matchCount);
     const r = await this.db.query<Row>(
       `SELECT s.chunk_id, s.document_id, s.score, s.dense_rank, s.dense_score, s.lexical_rank, s.lexical_score, s.coverage,
               c.chunk_index, c.content, c.context, d.file_id, d.title, d.url, d.file_path, d.category, d.doc_type
@@ -75,8 +95,8 @@ export class HybridSearcher implements Searcher {
        JOIN chunks c ON c.id = s.chunk_id JOIN documents d ON d.id = s.document_id
        ORDER BY s.score DESC, s.chunk_id`,
       [
-        query, queryEmbedding.length ? toVector(queryEmbedding) : null, Math.max(chunkLimit, 1), mode, this.settings.fusion,
-        this.settings.denseWeight, this.settings.rrfK, Math.max(this.settings.candidates, chunkLimit), this.settings.efSearch,
+        query, queryEmbedding.length ? toVector(queryEmbedding) : null, chunkLimit, mode, this.settings.fusion,
+        this.settings.denseWeight, this.settings.rrfK, candidates, this.settings.efSearch,
         ...filterArgs(opts.filters),
       ],
     );
@@ -107,6 +127,8 @@ export class HybridSearcher implements Searcher {
 /** Best chunks per document, documents in the order of their best chunk; duplicate passages dropped. */
 export function groupByDocument(rows: Row[], chunks: ChunkHit[], perDocument: number): DocumentHit[] {
   const byDoc = new Map<string, DocumentHit>();
+  // Each passage is normalised once; a document's set answers "seen this text already?".
+  const seen = new Map<string, Set<string>>();
   rows.forEach((row, i) => {
     let doc = byDoc.get(row.document_id);
     if (!doc) {
@@ -115,10 +137,14 @@ export function groupByDocument(rows: Row[], chunks: ChunkHit[], perDocument: nu
         category: row.category, docType: row.doc_type, score: row.score, chunks: [],
       };
       byDoc.set(row.document_id, doc);
+      seen.set(row.document_id, new Set());
     }
-    const c = chunks[i];
-    const norm = c.content.replace(/\s+/g, ' ').trim().toLowerCase();
-    if (doc.chunks.length < perDocument && !doc.chunks.some((k) => k.content.replace(/\s+/g, ' ').trim().toLowerCase() === norm)) doc.chunks.push(c);
+    const texts = seen.get(row.document_id)!;
+    const norm = chunks[i].content.replace(/\s+/g, ' ').trim().toLowerCase();
+    if (doc.chunks.length < perDocument && !texts.has(norm)) {
+      texts.add(norm);
+      doc.chunks.push(chunks[i]);
+    }
   });
   return [...byDoc.values()];
 }
