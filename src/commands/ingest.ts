@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { Command } from '../cli.js';
 import { loadConfig } from '../config.js';
-import { createServices } from '../core/services.js';
+import { createServices, ingestDeps } from '../core/services.js';
 import { ingest, IngestBusyError, type IngestProgress, type IngestSummary } from '../core/ingest/index.js';
 import { FolderSource } from '../core/sources/folder.js';
 import { assertFolderRoot, FolderMismatchError, recordFolderRoot } from '../core/sources/folder-root.js';
@@ -123,7 +123,7 @@ const command: Command = {
         await assertFolderRoot(services.db, source.root, values.replace);
       }
       const summary = await ingest(
-        { db: services.db, embedder: services.cachedEmbedder, logger: services.logger, chunkTokens: config.CHUNK_TOKENS, chunkOverlap: config.CHUNK_OVERLAP },
+        ingestDeps(services),
         source,
         { dryRun: values['dry-run'], full: values.full, onProgress: (p) => progress.update(p) },
       );

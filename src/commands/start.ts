@@ -2,18 +2,16 @@
 // or HTTP); without, a terminal chat on the same handler. The embedded default syncs the local
 // knowledge folder first, so a fresh checkout answers questions out of the box.
 import type { Command } from '../cli.js';
-import { loadConfig, type Config } from '../config.js';
-import { createServices, type Services } from '../core/services.js';
+import { loadConfig } from '../config.js';
+import { createServices, ingestDeps, type Services } from '../core/services.js';
 import { ingest, IngestBusyError } from '../core/ingest/index.js';
 import { FolderSource } from '../core/sources/folder.js';
-import { recordFolderRoot, syncedFolderRoot } from '../core/sources/folder-root.js';
-import { resolve } from 'node:path';
+import { driveConfigured } from '../core/sources/drive.js';
+import { assertFolderRoot, FolderMismatchError, recordFolderRoot } from '../core/sources/folder-root.js';
 import { QuestionHandler } from '../bot/handler.js';
 import { runTerminalChat } from '../bot/terminal.js';
 import { opsNotifierFromConfig } from '../bot/ops-notifier.js';
 import { createScheduler } from '../jobs/index.js';
-
-const driveConfigured = (c: Config) => c.DRIVE_FOLDER_IDS.length > 0 || c.DRIVE_SHARED_DRIVE_IDS.length > 0;
 
 /**
  * The local folder is the knowledge base when Drive is not configured: on the first start it is
@@ -23,14 +21,16 @@ const driveConfigured = (c: Config) => c.DRIVE_FOLDER_IDS.length > 0 || c.DRIVE_
 async function syncKnowledgeFolder(s: Services): Promise<void> {
   const { config, logger } = s;
   if (driveConfigured(config)) return;
-  const synced = await syncedFolderRoot(s.db);
-  if (synced && synced !== resolve(config.KNOWLEDGE_DIR)) {
-    logger.info({ knowledgeBase: synced, KNOWLEDGE_DIR: config.KNOWLEDGE_DIR }, 'the knowledge base holds another folder; KNOWLEDGE_DIR is not synced at start');
+  try {
+    await assertFolderRoot(s.db, config.KNOWLEDGE_DIR);
+  } catch (e) {
+    if (!(e instanceof FolderMismatchError)) throw e;
+    logger.info({ knowledgeBase: e.current, KNOWLEDGE_DIR: config.KNOWLEDGE_DIR }, 'the knowledge base holds another folder; KNOWLEDGE_DIR is not synced at start');
     return;
   }
   const source = new FolderSource(config.KNOWLEDGE_DIR, config.INGEST_IGNORE);
   let last = -1;
-  const summary = await ingestOrSkip({ db: s.db, embedder: s.cachedEmbedder, logger, chunkTokens: config.CHUNK_TOKENS, chunkOverlap: config.CHUNK_OVERLAP }, source, {
+  const summary = await ingestOrSkip(ingestDeps(s), source, {
     onProgress: (p) => {
       if (p.phase !== 'files' || !p.total) return;
       const pct = Math.floor((p.done / p.total) * 10) * 10;

@@ -12,6 +12,7 @@ import { CachedEmbedder } from './embed/cache.js';
 import { HybridSearcher, searchSettings } from './search/search.js';
 import { createAnswerer } from './answer/index.js';
 import type { RagAnswerer } from './answer/rag.js';
+import type { IngestDeps } from './ingest/index.js';
 
 export interface Services {
   config: Config;
@@ -44,4 +45,9 @@ export async function createServices(config: Config, opts: { logger?: Logger; mi
     await db.close().catch(() => {});
     throw e;
   }
+}
+
+/** What the ingest pipeline needs from the services (chunk sizes from configuration). */
+export function ingestDeps(s: Pick<Services, 'config' | 'db' | 'cachedEmbedder' | 'logger'>): IngestDeps {
+  return { db: s.db, embedder: s.cachedEmbedder, logger: s.logger, chunkTokens: s.config.CHUNK_TOKENS, chunkOverlap: s.config.CHUNK_OVERLAP };
 }

@@ -1,7 +1,7 @@
 /** Hourly by default: the Drive Changes API makes a run with no changes cheap (one list call). */
-import type { Services } from '../core/services.js';
+import { ingestDeps, type Services } from '../core/services.js';
 import { ingest, lastFullSync, type IngestSummary } from '../core/ingest/index.js';
-import { driveSourceFromConfig } from '../core/sources/drive.js';
+import { driveConfigured, driveSourceFromConfig } from '../core/sources/drive.js';
 import type { Job } from './scheduler.js';
 
 /**
@@ -20,7 +20,7 @@ export function driveReingestJob(services: Pick<Services, 'config' | 'db' | 'cac
     schedule: config.JOB_DRIVE_REINGEST_CRON,
     async run({ logger }) {
       // Not configured is a normal setup (folder-only teams), not a failure to alert on.
-      if (!config.DRIVE_FOLDER_IDS.length && !config.DRIVE_SHARED_DRIVE_IDS.length) return { skipped: 'drive not configured' };
+      if (!driveConfigured(config)) return { skipped: 'drive not configured' };
       // Built per run so a credentials fix in the environment needs no code path of its own; a
       // misconfiguration (ids without credentials) throws here and is alerted like any failure.
       const source = driveSourceFromConfig(config);
@@ -28,7 +28,7 @@ export function driveReingestJob(services: Pick<Services, 'config' | 'db' | 'cac
       const full = !last || Date.now() - last.getTime() >= FULL_SYNC_EVERY_MS;
       // A busy source (the CLI ingesting Drive right now) throws IngestBusyError: reported as a failure.
       const { plan: _plan, ...summary } = await ingest(
-        { db: services.db, embedder: services.cachedEmbedder, logger, chunkTokens: config.CHUNK_TOKENS, chunkOverlap: config.CHUNK_OVERLAP },
+        { ...ingestDeps(services), logger },
         source,
         { full },
       );

@@ -416,8 +416,12 @@ export function driveAuthFromConfig(config: Config): DriveSourceOptions['auth'] 
   return undefined;
 }
 
+/** Drive is the knowledge source when folders or shared drives are configured. */
+export const driveConfigured = (config: Pick<Config, 'DRIVE_FOLDER_IDS' | 'DRIVE_SHARED_DRIVE_IDS'>): boolean =>
+  config.DRIVE_FOLDER_IDS.length > 0 || config.DRIVE_SHARED_DRIVE_IDS.length > 0;
+
 export function driveSourceFromConfig(config: Config): DriveSource {
-  if (!config.DRIVE_FOLDER_IDS.length && !config.DRIVE_SHARED_DRIVE_IDS.length)
+  if (!driveConfigured(config))
     throw new Error('Drive: set DRIVE_FOLDER_IDS and/or DRIVE_SHARED_DRIVE_IDS');
   const auth = driveAuthFromConfig(config);
   if (!auth && !config.DRIVE_ROOT_URL)
