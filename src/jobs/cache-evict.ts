@@ -1,7 +1,7 @@
-/** Keeps embeddings_cache bounded; the policy (and why) is in core/health.ts cacheEvict. */
+/** Keeps embeddings_cache bounded; the policy (and why) is in core/embed/evict.ts. */
 import type { Config } from '../config.js';
 import type { Database } from '../core/db/types.js';
-import { cacheEvict, type CacheEvictResult } from '../core/health.js';
+import { cacheEvict, type CacheEvictResult } from '../core/embed/evict.js';
 import type { Job } from './scheduler.js';
 
 /** Rows per DELETE statement: a few MB of WAL each, short enough not to stall ingest's inserts. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import type { Database } from '../../src/core/db/types.js';
 import { createLogger } from '../../src/core/log.js';
-import { cacheEvict } from '../../src/core/health.js';
+import { cacheEvict } from '../../src/core/embed/evict.js';
 import { cacheEvictJob } from '../../src/jobs/cache-evict.js';
 import { LogNotifier } from '../../src/jobs/notify.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
