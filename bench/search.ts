@@ -437,7 +437,7 @@ if (values.json) {
 } else {
   const f = (n: number) => n.toFixed(2);
   console.log(`Search benchmark — clustered unit vectors (${DIMS} dims, ${CENTROIDS.length} topics), Zipfian text over ${VOCAB.length} words, ${CHUNKS_PER_DOC} chunks/document; ${totalS} s total`);
-  console.log('latency ms p50 / p95 (× bare HNSW p50 / p95); bare HNSW at ef_search 100; hybrid/dense/lexical = search_chunks with product settings (100 candidates per leg); seed = seed hybrid_search');
+  console.log(`latency ms p50 / p95 (× bare HNSW p50 / p95); bare HNSW at ef_search ${PRODUCT.efSearch}; hybrid/dense/lexical = search_chunks with product settings (${PRODUCT.chunkLimit} rows, ${PRODUCT.candidates} candidates per leg, dense weight ${PRODUCT.denseWeight}); seed = seed hybrid_search`);
   for (const r of results) {
     console.log(`\n${r.db} · ${r.chunks} chunks (${r.documents} docs, ${r.postings} postings) · insert ${r.build.insertS} s, HNSW build ${r.build.hnswBuildS} s`);
     for (const [k, l] of Object.entries(r.latencyMs))
