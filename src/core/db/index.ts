@@ -1,6 +1,7 @@
 import type { Config } from '../../config.js';
 import type { Database } from './types.js';
-import { EmbeddedDatabase } from './embedded.js';
+import { EmbeddedDamagedError, EmbeddedDatabase } from './embedded.js';
+import { latestBackup } from '../backup.js';
 import { PostgresDatabase } from './postgres.js';
 
 export type { Database, Queryable, Session, QueryResult, DatabaseKind } from './types.js';
@@ -10,8 +11,22 @@ export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError';
 }
 
+/** What to do about a damaged embedded folder: the newest embedded backup, and the command that restores it. */
+export function damagedDatabaseAdvice(e: EmbeddedDamagedError, backupDir: string): string {
+  const backup = latestBackup(backupDir);
+  const advice =
+    backup?.kind === 'embedded'
+      ? `The last good backup is ${backup.file} (${backup.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC). ` +
+        `Restore it with: npx trajanus restore ${backup.file} --yes (the damaged folder is kept aside).`
+      : `No embedded backup was found in BACKUP_DIR (${backupDir}). Restore one from elsewhere with: npx trajanus restore <file> --yes, ` +
+        `or move ${e.pgdata} aside to start with an empty database and re-index.`;
+  return `${e.message}. It was left untouched. ${advice}`;
+}
+
 /** The one place that decides which database runs: DATABASE_URL → pg, otherwise embedded PGlite. */
-export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'TRAJANUS_DATA_DIR' | 'DATABASE_POOL_SIZE' | 'DATABASE_SSL' | 'DATABASE_STATEMENT_TIMEOUT_MS'>): Promise<Database> {
+export async function openDatabase(
+  config: Pick<Config, 'DATABASE_URL' | 'TRAJANUS_DATA_DIR' | 'DATABASE_POOL_SIZE' | 'DATABASE_SSL' | 'DATABASE_STATEMENT_TIMEOUT_MS' | 'BACKUP_DIR'>,
+): Promise<Database> {
   if (config.DATABASE_URL) {
     const db = new PostgresDatabase({
       url: config.DATABASE_URL,
@@ -30,5 +45,14 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'TRAJAN
     }
     return db;
   }
-  return EmbeddedDatabase.open(config.TRAJANUS_DATA_DIR);
+  try {
+    return await EmbeddedDatabase.open(config.TRAJANUS_DATA_DIR);
+  } catch (e) {
+    if (e instanceof EmbeddedDamagedError) throw new DatabaseDamagedError(damagedDatabaseAdvice(e, config.BACKUP_DIR), { cause: e });
+    throw e;
+  }
+}
+
+export class DatabaseDamagedError extends Error {
+  override name = 'DatabaseDamagedError';
 }
