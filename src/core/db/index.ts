@@ -4,7 +4,7 @@ import { EmbeddedDamagedError, EmbeddedDatabase } from './embedded.js';
 import { latestBackup } from '../backup.js';
 import { PostgresDatabase } from './postgres.js';
 
-export type { Database, Queryable, Session, QueryResult, DatabaseKind } from './types.js';
+export type { Database, Queryable, Session, LockedSession, QueryResult, DatabaseKind } from './types.js';
 export { toVector, fromVector } from './vector.js';
 
 export class DatabaseUnavailableError extends Error {
