@@ -5,7 +5,7 @@
 // when another ingest of the same source is running (the bot's drive-reingest job, say).
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import type { Command } from '../cli.js';
+import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { createServices, ingestDeps } from '../core/services.js';
 import { ingest, IngestBusyError, type IngestProgress, type IngestSummary } from '../core/ingest/index.js';
@@ -89,7 +89,6 @@ export function formatSummary(s: IngestSummary): string {
 }
 
 const command: Command = {
-  summary: 'ingest the knowledge folder (or Google Drive) into the knowledge base',
   usage: USAGE,
   async run(args) {
     const { values, positionals } = parseArgs({

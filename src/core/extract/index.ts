@@ -5,18 +5,9 @@ import { extractPdf } from './pdf.js';
 import { extractDocx } from './docx.js';
 import { extractHtml } from './html.js';
 import { extractCsv, extractMarkdown, extractPlain } from './text.js';
+import { ExtractError, type Extracted } from './types.js';
 
-export interface Extracted {
-  text: string;
-  title?: string;
-}
-
-export class ExtractError extends Error {
-  constructor(message: string, public readonly reason: 'unsupported' | 'corrupt' | 'encrypted' | 'empty') {
-    super(message);
-    this.name = 'ExtractError';
-  }
-}
+export { ExtractError, type Extracted } from './types.js';
 
 type Extractor = (data: Buffer) => Promise<Extracted> | Extracted;
 
