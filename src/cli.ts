@@ -1,7 +1,6 @@
 // `trajanus <command>`: each command is a module in src/commands, loaded only when used so that
 // `trajanus status` does not pay for Slack or the embedding model.
 import { commands } from './commands/index.js';
-import { ConfigError } from './config.js';
 
 /**
  * `trajanus search … | head -1`: the reader may leave before we finish writing. That is not an
@@ -46,7 +45,9 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (err: unknown) => {
+  async (err: unknown) => {
+    // config.ts (zod) is loaded here only if a command failed before loading it; `help` never does.
+    const { ConfigError } = await import('./config.js');
     if (err instanceof ConfigError) console.error(err.message);
     else console.error(`trajanus: ${(err as Error)?.message ?? err}`);
     if (process.env.LOG_LEVEL === 'debug' && err instanceof Error) console.error(err.stack);

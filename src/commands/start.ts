@@ -6,7 +6,7 @@ import { loadConfig } from '../config.js';
 import { createServices, ingestDeps, type Services } from '../core/services.js';
 import { ingest, IngestBusyError } from '../core/ingest/index.js';
 import { FolderSource } from '../core/sources/folder.js';
-import { driveConfigured } from '../core/sources/drive.js';
+import { driveConfigured } from '../core/sources/drive-config.js';
 import { assertFolderRoot, FolderMismatchError, recordFolderRoot } from '../core/sources/folder-root.js';
 import { QuestionHandler } from '../bot/handler.js';
 import { runTerminalChat } from '../bot/terminal.js';

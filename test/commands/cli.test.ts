@@ -63,4 +63,11 @@ describe('trajanus (entry point)', () => {
     expect(loaded.has('zod')).toBe(true); // the hook does record what is loaded
     expect(HEAVY.filter((p) => loaded.has(p))).toEqual([]);
   });
+
+  it('`jobs list` opens the database but loads no Drive, Slack, embedding model or document parser', async () => {
+    expect((await cli(['migrate'])).code).toBe(0);
+    const loaded = await packagesLoaded(['jobs', 'list']);
+    expect(loaded.has('@electric-sql/pglite')).toBe(true);
+    expect(['googleapis', '@slack/bolt', '@energetic-ai/embeddings', 'unpdf', 'mammoth'].filter((p) => loaded.has(p))).toEqual([]);
+  });
 });

@@ -1,7 +1,5 @@
 import type { Config } from '../../config.js';
 import type { Database } from './types.js';
-import { EmbeddedDatabase } from './embedded.js';
-import { PostgresDatabase } from './postgres.js';
 
 export type { Database, Queryable, Session, QueryResult, DatabaseKind } from './types.js';
 export { toVector, fromVector } from './vector.js';
@@ -12,7 +10,9 @@ export class DatabaseUnavailableError extends Error {
 
 /** The one place that decides which database runs: DATABASE_URL → pg, otherwise embedded PGlite. */
 export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'TRAJANUS_DATA_DIR' | 'DATABASE_POOL_SIZE' | 'DATABASE_SSL' | 'DATABASE_STATEMENT_TIMEOUT_MS'>): Promise<Database> {
+  // Each driver is imported only when chosen: a Postgres deployment never loads PGlite's WebAssembly.
   if (config.DATABASE_URL) {
+    const { PostgresDatabase } = await import('./postgres.js');
     const db = new PostgresDatabase({
       url: config.DATABASE_URL,
       poolSize: config.DATABASE_POOL_SIZE,
@@ -30,5 +30,6 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'TRAJAN
     }
     return db;
   }
+  const { EmbeddedDatabase } = await import('./embedded.js');
   return EmbeddedDatabase.open(config.TRAJANUS_DATA_DIR);
 }
