@@ -11,7 +11,7 @@ import { createServices, ingestDeps } from '../core/services.js';
 import { ingest, IngestBusyError, type IngestProgress, type IngestSummary } from '../core/ingest/index.js';
 import { FolderSource } from '../core/sources/folder.js';
 import { assertFolderRoot, FolderMismatchError, recordFolderRoot } from '../core/sources/folder-root.js';
-import { loadDriveSource } from '../core/sources/drive-config.js';
+import { loadDriveSource } from '../core/sources/drive-loader.js';
 import type { DocumentSource } from '../core/sources/types.js';
 
 const USAGE = `trajanus ingest [folder] [--drive] [--full] [--dry-run] [--replace] [--json]

@@ -1,7 +1,8 @@
 /** Hourly by default: the Drive Changes API makes a run with no changes cheap (one list call). */
 import { ingestDeps, type Services } from '../core/services.js';
 import { ingest, lastFullSync, type IngestSummary } from '../core/ingest/index.js';
-import { driveConfigured, loadDriveSource } from '../core/sources/drive-config.js';
+import { driveConfigured } from '../core/sources/drive-config.js';
+import { loadDriveSource } from '../core/sources/drive-loader.js';
 import type { Job } from './scheduler.js';
 
 /**
