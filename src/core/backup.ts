@@ -268,7 +268,7 @@ export function listBackups(dir: string): BackupInfo[] {
     const m = NAME.exec(name);
     if (!m) continue;
     const file = join(abs, name);
-    let st;
+    let st: ReturnType<typeof statSync>;
     try {
       st = statSync(file);
     } catch {

@@ -1,8 +1,6 @@
 import type { Config } from '../../config.js';
 import type { Database } from './types.js';
-import { EmbeddedDamagedError, EmbeddedDatabase } from './embedded.js';
-import { latestBackup } from '../backup.js';
-import { PostgresDatabase } from './postgres.js';
+import type { EmbeddedDamagedError } from './embedded.js';
 
 export type { Database, Queryable, Session, LockedSession, QueryResult, DatabaseKind } from './types.js';
 export { toVector, fromVector } from './vector.js';
@@ -12,7 +10,9 @@ export class DatabaseUnavailableError extends Error {
 }
 
 /** What to do about a damaged embedded folder: the newest embedded backup, and the command that restores it. */
-export function damagedDatabaseAdvice(e: EmbeddedDamagedError, backupDir: string): string {
+export async function damagedDatabaseAdvice(e: EmbeddedDamagedError, backupDir: string): Promise<string> {
+  // backup.ts loads PGlite: imported here, on the damaged path only, so a Postgres start never loads it
+  const { latestBackup } = await import('../backup.js');
   const backup = latestBackup(backupDir);
   const advice =
     backup?.kind === 'embedded'
@@ -27,7 +27,9 @@ export function damagedDatabaseAdvice(e: EmbeddedDamagedError, backupDir: string
 export async function openDatabase(
   config: Pick<Config, 'DATABASE_URL' | 'TRAJANUS_DATA_DIR' | 'DATABASE_POOL_SIZE' | 'DATABASE_SSL' | 'DATABASE_STATEMENT_TIMEOUT_MS' | 'BACKUP_DIR'>,
 ): Promise<Database> {
+  // Each driver is imported only when chosen: a Postgres deployment never loads PGlite's WebAssembly.
   if (config.DATABASE_URL) {
+    const { PostgresDatabase } = await import('./postgres.js');
     const db = new PostgresDatabase({
       url: config.DATABASE_URL,
       poolSize: config.DATABASE_POOL_SIZE,
@@ -45,10 +47,11 @@ export async function openDatabase(
     }
     return db;
   }
+  const embedded = await import('./embedded.js');
   try {
-    return await EmbeddedDatabase.open(config.TRAJANUS_DATA_DIR);
+    return await embedded.EmbeddedDatabase.open(config.TRAJANUS_DATA_DIR);
   } catch (e) {
-    if (e instanceof EmbeddedDamagedError) throw new DatabaseDamagedError(damagedDatabaseAdvice(e, config.BACKUP_DIR), { cause: e });
+    if (e instanceof embedded.EmbeddedDamagedError) throw new DatabaseDamagedError(await damagedDatabaseAdvice(e, config.BACKUP_DIR), { cause: e });
     throw e;
   }
 }
