@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { createServices } from '../core/services.js';
+import { cleanUserText } from '../core/user-text.js';
 import type { DocumentHit, SearchOptions } from '../core/search/types.js';
 
 const USAGE = `trajanus search "query" [--mode hybrid|dense|lexical] [--category c] [--type t] [-k N] [--json]
@@ -54,7 +55,7 @@ const command: Command = {
         json: { type: 'boolean', default: false },
       },
     });
-    const query = positionals.join(' ').trim();
+    const query = cleanUserText(positionals.join(' '));
     if (!query) {
       console.error(`trajanus search: give a query\n\n${USAGE}`);
       return 2;

@@ -1,9 +1,9 @@
 // The `trajanus` entry point itself, run as a user runs it (`node bin/trajanus.mjs …`).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
 const BIN = join(root, 'bin/trajanus.mjs');
@@ -69,5 +69,31 @@ describe('trajanus (entry point)', () => {
     const loaded = await packagesLoaded(['jobs', 'list']);
     expect(loaded.has('@electric-sql/pglite')).toBe(true);
     expect(['googleapis', '@slack/bolt', '@energetic-ai/embeddings', 'unpdf', 'mammoth'].filter((p) => loaded.has(p))).toEqual([]);
+  });
+});
+
+describe('trajanus ask and search on a small knowledge base', () => {
+  const kb = join(tmp, 'kb');
+  const env = { TRAJANUS_DATA_DIR: join(tmp, 'data-kb'), KNOWLEDGE_DIR: kb };
+  beforeAll(async () => {
+    mkdirSync(join(kb, 'safety'), { recursive: true });
+    writeFileSync(join(kb, 'safety/hot-work.md'), '# Hot work permits\n\nA hot work permit is valid for one shift. A fire watch stays sixty minutes after hot work ends.\n');
+    writeFileSync(join(kb, 'rfi.md'), '# RFI procedure\n\nRequests for information are answered within five working days.\n');
+    const r = await cli(['ingest', kb, '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('`ask` reads the question from stdin when none is given, control characters and all', async () => {
+    const r = await cli(['ask', '--json'], { env, input: 'How long is a hot\u0000work permit valid?\n' });
+    expect(r.code, r.stderr).toBe(0);
+    const a = JSON.parse(r.stdout);
+    expect(a.noAnswer).toBe(false);
+    expect(a.answer).toMatch(/one shift/);
+  });
+
+  it('`ask` with nothing on stdin says how to ask', async () => {
+    const r = await cli(['ask'], { env, input: '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/give a question/);
   });
 });
