@@ -91,6 +91,16 @@ describe('trajanus ask and search on a small knowledge base', () => {
     expect(a.answer).toMatch(/one shift/);
   });
 
+  it('`search` shows a score that means the same across queries: a nonsense query is not a perfect match', async () => {
+    const good = await cli(['search', 'hot work permit', '-k', '1'], { env });
+    const nonsense = await cli(['search', 'zebra quantum marmalade', '-k', '1'], { env });
+    expect(good.code, good.stderr).toBe(0);
+    expect(nonsense.code, nonsense.stderr).toBe(0);
+    for (const r of [good, nonsense]) expect(r.stdout).not.toMatch(/score 1\.000/);
+    expect(good.stdout).toMatch(/Hot work permits {2}matches 100% of the query {2}lexical #1 \(BM25 \d+\.\d\d\)/);
+    expect(nonsense.stdout).toMatch(/matches 0% of the query {2}lexical – {2}dense #1 \(cosine -?\d\.\d\d\)/);
+  });
+
   it('`ask` with nothing on stdin says how to ask', async () => {
     const r = await cli(['ask'], { env, input: '' });
     expect(r.code).toBe(2);
