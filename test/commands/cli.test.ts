@@ -70,6 +70,15 @@ describe('trajanus (entry point)', () => {
     expect(loaded.has('@electric-sql/pglite')).toBe(true);
     expect(['googleapis', '@slack/bolt', '@energetic-ai/embeddings', 'unpdf', 'mammoth'].filter((p) => loaded.has(p))).toEqual([]);
   });
+
+  it('`jobs run` prints a human summary, and the outcome as JSON with --json', async () => {
+    const text = await cli(['jobs', 'run', 'cache-evict']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^cache-evict: done \(run [0-9a-f-]{36}\)\n {2}deleted stale +0\n/);
+    const json = await cli(['jobs', 'run', 'cache-evict', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'ok', summary: { deletedStale: 0 } });
+  });
 });
 
 describe('trajanus ask and search on a small knowledge base', () => {
