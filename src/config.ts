@@ -41,6 +41,7 @@ export const envSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: int(100).default(30000).describe('statement_timeout for every pooled connection'),
   // ── logging
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
+  LOG_FILE: z.string().optional().describe('Append logs (JSON lines) to this file instead of stderr. The interactive terminal chat always logs to a file, this one or ./trajanus.log, so that no log line prints over its prompt'),
   // ── embeddings
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).optional().describe('local (offline USE-lite, 512-d) | openai (OpenAI or any compatible endpoint). Default: openai when OPENAI_API_KEY is set, else local'),
   EMBEDDING_MODEL: z.string().default('text-embedding-3-small').describe('Embedding model for the openai provider'),
