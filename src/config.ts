@@ -28,6 +28,9 @@ const timeZone = z.string().superRefine((v, ctx) => {
   }
 });
 
+/** The current Sonnet in @anthropic-ai/sdk 1.12.0; its SDK warns that claude-sonnet-4-5, the default before, retires 2026-11-30. */
+export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-5-5';
+
 /**
  * Every variable the product reads. Names are the environment names; README's table is
  * generated from the `describe()` texts below (`npx trajanus config --markdown`).
@@ -53,7 +56,7 @@ export const envSchema = z.object({
   ANSWER_PROVIDER: z.enum(['composer', 'claude', 'openai']).optional().describe('composer (offline, quotes and cites) | claude | openai (OpenAI-compatible chat). Default: claude when ANTHROPIC_API_KEY is set, else composer'),
   ANTHROPIC_API_KEY: z.string().min(1).optional().describe('Anthropic key for Claude answers'),
   ANTHROPIC_BASE_URL: url.optional().describe('Base URL of the Anthropic API (tests point it at a local server)'),
-  CLAUDE_MODEL: z.string().default('claude-sonnet-4-5').describe('Claude model for answers'),
+  CLAUDE_MODEL: z.string().default(DEFAULT_CLAUDE_MODEL).describe('Claude model for answers (start warns when Anthropic lists it as deprecated or retired)'),
   CHAT_MODEL: z.string().default('gpt-4o-mini').describe('Chat model for ANSWER_PROVIDER=openai'),
   CHAT_BASE_URL: url.optional().describe('OpenAI-compatible chat endpoint. Default: OPENAI_BASE_URL'),
   ANSWER_MAX_TOKENS: int(64, 32000).default(1024).describe('Max tokens of a model answer'),

@@ -14,6 +14,7 @@ import { runTerminalChat } from '../bot/terminal.js';
 import { opsNotifierFromConfig } from '../bot/ops-notifier.js';
 import { createScheduler } from '../jobs/index.js';
 import { loggerFromConfig } from '../core/log.js';
+import { answerModelWarning } from '../core/answer/index.js';
 
 const CHAT_LOG_FILE = './trajanus.log';
 
@@ -72,6 +73,12 @@ const command: Command = {
     const logFile = config.LOG_FILE ?? (chat ? CHAT_LOG_FILE : undefined);
     const services = await createServices(config, { logger: loggerFromConfig(config, logFile) });
     const { logger } = services;
+    const modelWarning = await answerModelWarning(config);
+    if (modelWarning) {
+      logger.warn({ CLAUDE_MODEL: config.CLAUDE_MODEL }, modelWarning);
+      // With the logs in a file, the person at the terminal would not see it otherwise.
+      if (logFile) process.stderr.write(`⚠ ${modelWarning}\n`);
+    }
     const stops: (() => Promise<void>)[] = [];
     let closing = false;
     const shutdown = async (signal: string) => {
