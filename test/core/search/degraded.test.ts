@@ -6,6 +6,7 @@ import type { Database } from '../../../src/core/db/types.js';
 import { CachedEmbedder } from '../../../src/core/embed/cache.js';
 import type { Embedder } from '../../../src/core/embed/types.js';
 import { ingest } from '../../../src/core/ingest/index.js';
+import { RagAnswerer } from '../../../src/core/answer/rag.js';
 import { HttpReranker } from '../../../src/core/search/rerank/http.js';
 import { DEFAULT_SEARCH_SETTINGS, HybridSearcher } from '../../../src/core/search/search.js';
 import { ArraySource, topicDb, type FixtureDoc, type TopicEmbedder } from '../../helpers/corpus.js';
@@ -63,6 +64,12 @@ describe('degraded search', () => {
     expect(r.chunks.every((c) => c.denseRank === undefined)).toBe(true);
     // Dense alone has nothing to fall back to: the error reaches the caller.
     await expect(searcher.search('guardrail height', { mode: 'dense', log: false })).rejects.toThrow(/503/);
+    // The answer says so.
+    const rag = new RagAnswerer({ db, searcher, settings: { minConfidence: 0.3, matchCount: 4, timeoutMs: 5000, historyTurns: 3 } });
+    const a = await rag.answer('How high is the guardrail top rail height?');
+    expect(a.noAnswer).toBe(false);
+    expect(a.sources[0].title).toBe('Fall protection');
+    expect(a.note).toMatch(/keyword search only/);
     const healthy = await new HybridSearcher(db, new CachedEmbedder(db, embedder)).search('guardrail height', { log: false });
     expect(healthy.degraded).toBeUndefined();
   });
