@@ -19,6 +19,7 @@ import { createEmbedder } from '../src/core/embed/index.js';
 import { ensureEmbeddingSpace } from '../src/core/embed/space.js';
 import { ingest } from '../src/core/ingest/index.js';
 import { HybridSearcher, searchSettings, type SearchSettings } from '../src/core/search/search.js';
+import { OPERATOR_SCOPE } from '../src/core/access/scope.js';
 import { loadConfig } from '../src/config.js';
 import { BeirSource, loadBeir, meanMetrics, scoreQuery, type BeirDataset, type Metrics } from './beir.js';
 import { buildLongQuerySet } from './long-queries.js';
@@ -109,14 +110,14 @@ async function evaluate(sets: BeirDataset[]): Promise<Result[]> {
         per['bm25-ref'].push(scoreQuery(reference.search(text, 100).map((r) => r.id), rels));
         for (const mode of ['dense', 'lexical', 'hybrid'] as const) {
           // nDCG/MRR@10 from the product's own settings; Recall@100 from a deeper run of the same search.
-          const top = await searcher.search(text, { mode, matchCount: 10, log: false });
-          const deep = await searcher.search(text, { mode, matchCount: 100, log: false });
+          const top = await searcher.search(text, { access: OPERATOR_SCOPE, mode, matchCount: 10, log: false });
+          const deep = await searcher.search(text, { access: OPERATOR_SCOPE, mode, matchCount: 100, log: false });
           const m = scoreQuery(top.documents.map((d) => docId(d.fileId)), rels);
           m['recall@100'] = scoreQuery(deep.documents.map((d) => docId(d.fileId)), rels)['recall@100'];
           per[mode].push(m);
         }
         for (const x of swept) {
-          const top = await x.searcher.search(text, { matchCount: 10, log: false });
+          const top = await x.searcher.search(text, { access: OPERATOR_SCOPE, matchCount: 10, log: false });
           const list = sweepRes.get(x.w) ?? [];
           list.push(scoreQuery(top.documents.map((d) => docId(d.fileId)), rels));
           sweepRes.set(x.w, list);

@@ -78,6 +78,11 @@ export const envSchema = z.object({
   SLACK_API_URL: url.optional().describe('Slack Web API base URL (tests point it at a local server)'),
   SLACK_OPS_CHANNEL: z.string().optional().describe('Channel id for job failures and health reports'),
   SLACK_ANSWER_VISIBILITY: z.enum(['thread', 'ephemeral']).default('thread').describe('/trajanus answers in a channel thread, or only to the asker'),
+  SLACK_ADMIN_USER_IDS: list.default([]).describe('Comma-separated Slack user ids allowed to grant a channel access (`/trajanus access grant`)'),
+  // ── access
+  WORKSPACE_DOMAINS: list.default([]).describe('Comma-separated email domains of the team: a Drive share with one of them is visible to the whole Slack workspace (public channels)'),
+  ACCESS_PRIVATE_CHANNEL_MAX_MEMBERS: int(1, 10000).default(100).describe('A private channel with more members than this is answered as a public channel (only workspace-wide documents)'),
+  ACCESS_IDENTITY_TTL_SECONDS: int(10).default(900).describe('How long Slack emails and channel members are cached (member joins and leaves refresh at once)'),
   PORT: int(0, 65535).default(3000).describe('HTTP port: Slack events (HTTP mode), /healthz, /metrics'),
   // ── jobs
   JOBS_TIMEZONE: z.string().default('UTC').describe('Timezone of the job schedules'),

@@ -3,6 +3,7 @@ import type { Command } from '../cli.js';
 import { loadConfig } from '../config.js';
 import { createServices } from '../core/services.js';
 import { formatAnswer } from '../core/answer/format.js';
+import { OPERATOR_SCOPE } from '../core/access/scope.js';
 
 const command: Command = {
   summary: 'answer a question from the knowledge base, with its sources',
@@ -20,7 +21,7 @@ const command: Command = {
     const services = await createServices(loadConfig());
     try {
       const filters = values.category || values.type ? { category: values.category, docType: values.type } : undefined;
-      const a = await services.answerer.answer(question, { filters, userId: 'cli' });
+      const a = await services.answerer.answer(question, { access: OPERATOR_SCOPE, filters, userId: 'cli' });
       console.log(values.json ? JSON.stringify(a, null, 2) : formatAnswer(a));
     } finally {
       await services.close();

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../cli.js';
 import { loadConfig } from '../config.js';
+import { OPERATOR_SCOPE } from '../core/access/scope.js';
 import { createServices } from '../core/services.js';
 import type { DocumentHit, SearchOptions } from '../core/search/types.js';
 
@@ -72,6 +73,7 @@ const command: Command = {
     const services = await createServices(loadConfig());
     try {
       const opts: SearchOptions = {
+        access: OPERATOR_SCOPE,
         mode: values.mode as SearchOptions['mode'],
         matchCount: k,
         filters: { category: values.category, docType: values.type },

@@ -1,6 +1,7 @@
 // Hybrid retrieval: embed the query (through the cache), run search_chunks (SQL: BM25 + HNSW,
 // fused over the union of both legs), then group chunk hits into documents for answering.
 import { parseConfig, type Config } from '../../config.js';
+import { sqlScope } from '../access/scope.js';
 import type { Database } from '../db/types.js';
 import { embeddingText } from '../chunk.js';
 import { toVector } from '../db/vector.js';
@@ -90,7 +91,7 @@ export class HybridSearcher implements Searcher {
     this.log = new BackgroundWriter(logger);
   }
 
-  async search(query: string, opts: SearchOptions = {}): Promise<SearchResult> {
+  async search(query: string, opts: SearchOptions): Promise<SearchResult> {
     const t0 = performance.now();
     let mode = opts.mode ?? 'hybrid';
     const matchCount = opts.matchCount ?? this.settings.matchCount;
@@ -113,13 +114,13 @@ export class HybridSearcher implements Searcher {
     const r = await this.db.query<Row>(
       `SELECT s.chunk_id, s.document_id, s.score, s.dense_rank, s.dense_score, s.lexical_rank, s.lexical_score, s.coverage,
               c.chunk_index, c.content, c.context, d.file_id, d.title, d.url, d.file_path, d.category, d.doc_type
-       FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) s
+       FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::text[]) s
        JOIN chunks c ON c.id = s.chunk_id JOIN documents d ON d.id = s.document_id
        ORDER BY s.score DESC, s.chunk_id`,
       [
         query, queryEmbedding.length ? toVector(queryEmbedding) : null, chunkLimit, mode, this.settings.fusion,
         this.settings.denseWeight, this.settings.rrfK, candidates, this.settings.efSearch,
-        ...filterArgs(opts.filters),
+        ...filterArgs(opts.filters), sqlScope(opts.access),
       ],
     );
     const t2 = performance.now();

@@ -1,4 +1,6 @@
 /** Retrieval contract shared by the answer step, the CLI and the eval harness. */
+import type { AccessScope } from '../access/scope.js';
+
 export interface SearchFilters {
   category?: string | string[];
   docType?: string | string[];
@@ -45,6 +47,8 @@ export interface DocumentHit {
 }
 
 export interface SearchOptions {
+  /** Who reads the results: only documents every reader may open are searched. Required: no default widens it. */
+  access: AccessScope;
   filters?: SearchFilters;
   /** Documents to return (default SEARCH_MATCH_COUNT). */
   matchCount?: number;
@@ -73,5 +77,5 @@ export interface SearchResult {
 }
 
 export interface Searcher {
-  search(query: string, opts?: SearchOptions): Promise<SearchResult>;
+  search(query: string, opts: SearchOptions): Promise<SearchResult>;
 }

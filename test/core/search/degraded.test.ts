@@ -6,6 +6,7 @@ import type { Database } from '../../../src/core/db/types.js';
 import { CachedEmbedder } from '../../../src/core/embed/cache.js';
 import type { Embedder } from '../../../src/core/embed/types.js';
 import { ingest } from '../../../src/core/ingest/index.js';
+import { OPERATOR_SCOPE } from '../../../src/core/access/scope.js';
 import { RagAnswerer } from '../../../src/core/answer/rag.js';
 import { HttpReranker } from '../../../src/core/search/rerank/http.js';
 import { DEFAULT_SEARCH_SETTINGS, HybridSearcher } from '../../../src/core/search/search.js';
@@ -58,26 +59,26 @@ describe('degraded search', () => {
 
   it('falls back to the lexical leg and says so when the query cannot be embedded', async () => {
     const searcher = new HybridSearcher(db, new CachedEmbedder(db, new DownEmbedder(embedder)));
-    const r = await searcher.search('guardrail height', { log: false });
+    const r = await searcher.search('guardrail height', { access: OPERATOR_SCOPE, log: false });
     expect(r.documents[0].fileId).toBe('fixture:safety/fall.md');
     expect(r.degraded?.lexicalOnly).toMatch(/could not be embedded.*503/);
     expect(r.chunks.every((c) => c.denseRank === undefined)).toBe(true);
     // Dense alone has nothing to fall back to: the error reaches the caller.
-    await expect(searcher.search('guardrail height', { mode: 'dense', log: false })).rejects.toThrow(/503/);
+    await expect(searcher.search('guardrail height', { access: OPERATOR_SCOPE, mode: 'dense', log: false })).rejects.toThrow(/503/);
     // The answer says so.
     const rag = new RagAnswerer({ db, searcher, settings: { minConfidence: 0.3, matchCount: 4, timeoutMs: 5000, historyTurns: 3 } });
-    const a = await rag.answer('How high is the guardrail top rail height?');
+    const a = await rag.answer('How high is the guardrail top rail height?', { access: OPERATOR_SCOPE });
     expect(a.noAnswer).toBe(false);
     expect(a.sources[0].title).toBe('Fall protection');
     expect(a.note).toMatch(/keyword search only/);
-    const healthy = await new HybridSearcher(db, new CachedEmbedder(db, embedder)).search('guardrail height', { log: false });
+    const healthy = await new HybridSearcher(db, new CachedEmbedder(db, embedder)).search('guardrail height', { access: OPERATOR_SCOPE, log: false });
     expect(healthy.degraded).toBeUndefined();
   });
 
   it('gives a relevance that is low for a nonsense query although its top fused score is 1', async () => {
     const searcher = new HybridSearcher(db, new CachedEmbedder(db, embedder));
-    const good = await searcher.search('guardrail height', { log: false });
-    const nonsense = await searcher.search('zorbly fleem quaxx', { log: false });
+    const good = await searcher.search('guardrail height', { access: OPERATOR_SCOPE, log: false });
+    const nonsense = await searcher.search('zorbly fleem quaxx', { access: OPERATOR_SCOPE, log: false });
     expect(nonsense.documents[0].score).toBeCloseTo(1, 6);
     expect(good.documents[0].relevance).toBeGreaterThan(0.6);
     expect(nonsense.documents[0].relevance).toBeLessThan(0.1);
@@ -89,11 +90,11 @@ describe('degraded search', () => {
     const settings = { ...DEFAULT_SEARCH_SETTINGS, rerankCandidates: 3 };
     const reranker = new HttpReranker({ url: `${fake.url}/v1/rerank`, model: 'fake-rerank', apiKey: 'sk-rerank-secret' });
     const searcher = new HybridSearcher(db, new CachedEmbedder(db, embedder), settings, undefined, reranker);
-    const plain = await new HybridSearcher(db, new CachedEmbedder(db, embedder), settings).search('concrete pour temperature', { log: false });
+    const plain = await new HybridSearcher(db, new CachedEmbedder(db, embedder), settings).search('concrete pour temperature', { access: OPERATOR_SCOPE, log: false });
     expect(plain.chunks.length).toBeGreaterThan(3);
     // The fake cross-encoder prefers the RFI passage, which the fused order ranks last.
     rerankAnswer = (docs) => ({ results: docs.map((d, index) => ({ index, relevance_score: d.includes('RFI') ? 0.9 : 0.1 + index / 100 })).reverse() });
-    const r = await searcher.search('concrete pour temperature', { log: false });
+    const r = await searcher.search('concrete pour temperature', { access: OPERATOR_SCOPE, log: false });
     const req = fake.requests.at(-1)!;
     expect(req.headers.authorization).toBe('Bearer sk-rerank-secret');
     expect(req.json).toMatchObject({ model: 'fake-rerank', query: 'concrete pour temperature', top_n: 3 });
@@ -106,14 +107,14 @@ describe('degraded search', () => {
     expect(r.timings.rerankMs).toBeGreaterThanOrEqual(0);
 
     rerankAnswer = () => 'fail';
-    const failed = await searcher.search('concrete pour temperature', { log: false });
+    const failed = await searcher.search('concrete pour temperature', { access: OPERATOR_SCOPE, log: false });
     expect(failed.chunks.map((c) => c.chunkId)).toEqual(plain.chunks.map((c) => c.chunkId));
     expect(failed.degraded?.rerank).toMatch(/rerank endpoint http:\/\/127\.0\.0\.1:\d+\/v1\/rerank answered 500/);
     expect(failed.degraded?.rerank).not.toContain('sk-rerank-secret');
 
     // Text-embeddings-inference's answer shape ([{index, score}]) is read too.
     rerankAnswer = (docs) => docs.map((_, index) => ({ index, score: index }));
-    const tei = await searcher.search('concrete pour temperature', { log: false });
+    const tei = await searcher.search('concrete pour temperature', { access: OPERATOR_SCOPE, log: false });
     expect(tei.chunks.slice(0, 3).map((c) => c.chunkId)).toEqual([...sent].reverse());
   });
 });
