@@ -11,14 +11,19 @@ export interface Extracted {
   title?: string;
 }
 
+export interface ExtractOptions {
+  /** Where a library's own notices go (pdf.js repair warnings): the log, never the terminal. */
+  log?: (message: string) => void;
+}
+
 export class ExtractError extends Error {
-  constructor(message: string, public readonly reason: 'unsupported' | 'corrupt' | 'encrypted' | 'empty') {
+  constructor(message: string, public readonly reason: 'unsupported' | 'corrupt' | 'encrypted' | 'empty' | 'encoding') {
     super(message);
     this.name = 'ExtractError';
   }
 }
 
-type Extractor = (data: Buffer) => Promise<Extracted> | Extracted;
+type Extractor = (data: Buffer, opts?: ExtractOptions) => Promise<Extracted> | Extracted;
 
 const byMime: Record<string, Extractor> = {
   'application/pdf': extractPdf,
@@ -58,13 +63,25 @@ export function isSupported(mimeType: string, fileName?: string): boolean {
   return resolveMime(mimeType, fileName) in byMime;
 }
 
-export async function extractText(data: Buffer, mimeType: string, fileName?: string): Promise<Extracted> {
+const formats: Record<string, string> = {
+  'text/plain': 'text', 'text/markdown': 'text', 'text/x-markdown': 'text', 'text/csv': 'text',
+  'text/html': 'html',
+  'application/pdf': 'pdf',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+};
+
+/** The type whose size limit applies (INGEST_MAX_FILE_MB): text, html, pdf, docx, or other. */
+export function formatOf(mimeType: string, fileName?: string): string {
+  return formats[resolveMime(mimeType, fileName)] ?? 'other';
+}
+
+export async function extractText(data: Buffer, mimeType: string, fileName?: string, opts: ExtractOptions = {}): Promise<Extracted> {
   const mime = resolveMime(mimeType, fileName);
   const extractor = byMime[mime];
   if (!extractor) throw new ExtractError(`unsupported file type ${mimeType || '(none)'}${fileName ? ` (${fileName})` : ''}`, 'unsupported');
   let out: Extracted;
   try {
-    out = await extractor(data);
+    out = await extractor(data, opts);
   } catch (e) {
     if (e instanceof ExtractError) throw e;
     throw new ExtractError(`could not read ${fileName ?? mime}: ${(e as Error).message}`, 'corrupt');
