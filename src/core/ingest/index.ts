@@ -270,7 +270,9 @@ async function writeChunks(ctx: FileContext, file: SourceFile, header: Parameter
     .digest('hex');
   const already = await stagedChunks(deps.db, file.fileId, versionKey);
   if (already) deps.logger?.info({ fileId: file.fileId, chunks: already }, 'resuming a large document after its committed batches');
-  let batch = first;
+  // The chunk peeked at beyond the first batch opens the second one.
+  let batch = first.slice(0, BATCH_CHUNKS);
+  let carry = first.slice(BATCH_CHUNKS);
   let chunks = 0;
   while (batch.length) {
     checkStop(ctx);
@@ -280,7 +282,8 @@ async function writeChunks(ctx: FileContext, file: SourceFile, header: Parameter
     chunks += batch.length;
     const offset = batch[batch.length - 1].offset;
     ctx.progress('files', ctx.files.done, ctx.files.total, header.title, { title: header.title, fraction: offset / Math.max(1, header.text.length), chunks });
-    batch = take(stream, BATCH_CHUNKS);
+    batch = [...carry, ...take(stream, BATCH_CHUNKS - carry.length)];
+    carry = [];
   }
   checkStop(ctx);
   summary.chunks += await switchStagedDocument(deps.db, header, versionKey);
