@@ -26,37 +26,48 @@ export function defaultChunkOptions(maxInputTokens: number, configured?: { token
 
 const SENTENCE = /(?<=[.!?])\s+(?=[A-Z0-9"'(\[])/;
 
+interface Piece {
+  text: string;
+  tokens: number;
+}
+
+// Tokenizing is the chunker's main cost (js-tiktoken reads well under 1 MB/s here), so each piece
+// is counted once while packing (its sum plus one token per "\n\n" is the packing estimate) and
+// each finished chunk once more, exactly.
+
 /** Pieces no larger than max tokens: paragraphs, else sentences, else token windows. */
-function pieces(para: string, max: number): string[] {
-  const out: string[] = [];
+function pieces(para: string, max: number): Piece[] {
+  const out: Piece[] = [];
   const p = para.trim();
   if (!p) return out;
-  if (countTokens(p) <= max) return [p];
+  const whole = countTokens(p);
+  if (whole <= max) return [{ text: p, tokens: whole }];
   // A list is split on its items before sentences: each item is a unit of meaning.
   const units = /^\s*([-*•]|\d+[.)])\s/m.test(p) ? p.split(/\n(?=\s*(?:[-*•]|\d+[.)])\s)/) : p.split(SENTENCE);
   for (const u of units) {
     const s = u.trim();
     if (!s) continue;
-    if (countTokens(s) <= max) out.push(s);
-    else {
-      const toks = encodeTokens(s);
-      for (let i = 0; i < toks.length; i += max) out.push(decodeTokens(toks.slice(i, i + max)));
-    }
+    const toks = encodeTokens(s);
+    if (toks.length <= max) out.push({ text: s, tokens: toks.length });
+    else
+      for (let i = 0; i < toks.length; i += max) {
+        const window = decodeTokens(toks.slice(i, i + max));
+        out.push({ text: window, tokens: countTokens(window) });
+      }
   }
   return out;
 }
 
 /** Packs one section's pieces into chunks of at most maxTokens, carrying an overlap between them. */
 class SectionPacker {
-  private current: { text: string; tokens: number }[] = [];
+  private current: Piece[] = [];
   private fresh = false; // anything added since the last chunk (carried overlap alone is no chunk)
   constructor(private readonly context: string, private readonly headingPath: string[], private readonly opts: ChunkOptions, private readonly nextIndex: () => number) {}
 
   // Pieces are joined by "\n\n", one cl100k token each: a chunk's size counts them too.
   private sizeOf = (ps: { tokens: number }[]) => ps.reduce((n, p) => n + p.tokens, 0) + Math.max(0, ps.length - 1);
 
-  *add(text: string): Generator<Chunk> {
-    const part = { text, tokens: countTokens(text) };
+  *add(part: Piece): Generator<Chunk> {
     if (this.current.length && this.sizeOf([...this.current, part]) > this.opts.maxTokens) {
       if (this.fresh) yield this.emit();
       // The carried overlap yields to a piece that would not fit beside it (no chunk over maxTokens).
