@@ -1,14 +1,14 @@
 // `npm start`: the bot and its scheduled jobs. With Slack credentials, the Slack app (Socket Mode
 // or HTTP); without, a terminal chat on the same handler. The embedded default syncs the local
 // knowledge folder first, so a fresh checkout answers questions out of the box.
-import type { Command } from '../cli.js';
+import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { createServices, ingestDeps, type Services } from '../core/services.js';
 import { existsSync } from 'node:fs';
-import { IngestBusyError, IngestInterruptedError } from '../core/ingest/index.js';
+import { IngestBusyError, IngestInterruptedError, type IngestSummary } from '../core/ingest/index.js';
 import { ingestFolder } from '../core/ingest/folder.js';
 import { FolderSource } from '../core/sources/folder.js';
-import { driveConfigured } from '../core/sources/drive.js';
+import { driveConfigured } from '../core/sources/drive-config.js';
 import { assertFolderRoot, FolderMismatchError, pendingFolderSwitch } from '../core/sources/folder-root.js';
 import { QuestionHandler } from '../bot/handler.js';
 import { runTerminalChat } from '../bot/terminal.js';
@@ -45,7 +45,7 @@ async function syncKnowledgeFolder(s: Services, signal: AbortSignal): Promise<vo
   }
   const source = new FolderSource(root, config.INGEST_IGNORE);
   let last = -1;
-  let summary;
+  let summary: IngestSummary;
   try {
     summary = await ingestFolder(ingestDeps(s), source, {
       replace,
@@ -71,7 +71,6 @@ async function syncKnowledgeFolder(s: Services, signal: AbortSignal): Promise<vo
 }
 
 const command: Command = {
-  summary: 'run the bot (Slack, or a terminal chat without Slack credentials) and the scheduled jobs',
   usage: 'trajanus start    (Slack when SLACK_BOT_TOKEN is set; otherwise a terminal chat: `echo "question" | npm start`)',
   async run() {
     const config = loadConfig();

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { extractText, getDocumentProxy } from 'unpdf';
-import { ExtractError, type ExtractOptions, type Extracted } from './index.js';
+import { ExtractError, type ExtractOptions, type Extracted } from './types.js';
 
 // pdf.js reports what it repairs ("Indexing all PDF objects" for a damaged cross-reference table)
 // with console.warn/console.log. Those lines belong in the log with the file's name, not on the
@@ -27,7 +27,7 @@ export async function extractPdf(data: Buffer, opts: ExtractOptions = {}): Promi
 }
 
 async function readPdf(data: Buffer): Promise<Extracted> {
-  let pdf;
+  let pdf: Awaited<ReturnType<typeof getDocumentProxy>>;
   try {
     pdf = await getDocumentProxy(new Uint8Array(data));
   } catch (e) {

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import chardet from 'chardet';
 import iconv from 'iconv-lite';
-import { ExtractError, type Extracted } from './index.js';
+import { ExtractError, type Extracted } from './types.js';
 
 /** Below this chardet confidence (0–100) a guess is not trusted: 40 still takes a page of windows-1252 German. */
 const MIN_CONFIDENCE = 40;

@@ -298,7 +298,12 @@ async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>)
   // Every worker settles before the run ends (an interrupted run must not record itself while
   // another file is still being written); the first error is rethrown.
   const results = await Promise.allSettled(
-    Array.from({ length: Math.min(size, items.length) }, () => worker().catch((e) => ((failed = true), Promise.reject(e)))),
+    Array.from({ length: Math.min(size, items.length) }, () =>
+      worker().catch((e) => {
+        failed = true; // the other workers stop taking files
+        throw e;
+      }),
+    ),
   );
   const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (rejected) throw rejected.reason;
