@@ -11,6 +11,23 @@ const bool = z
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+
+/** File types with their own size limit; `other` covers every other readable type. */
+export const SIZE_LIMIT_TYPES = ['text', 'html', 'pdf', 'docx', 'other'] as const;
+// Text is chunked as it is read, so it may be large; HTML and DOCX are converted whole in memory.
+const DEFAULT_SIZE_LIMITS = 'text=64,html=16,pdf=100,docx=50,other=50';
+const sizeLimits = z.string().transform((v, ctx) => {
+  const limits: Record<string, number> = Object.fromEntries(DEFAULT_SIZE_LIMITS.split(',').map((kv) => [kv.split('=')[0], Number(kv.split('=')[1])]));
+  for (const part of v.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([a-z]+)\s*=\s*(\d+(?:\.\d+)?)$/.exec(part);
+    if (!m || !(SIZE_LIMIT_TYPES as readonly string[]).includes(m[1]) || Number(m[2]) <= 0) {
+      ctx.addIssue({ code: 'custom', message: `"${part}" is not type=MB with type one of ${SIZE_LIMIT_TYPES.join(', ')} and MB > 0` });
+      return z.NEVER;
+    }
+    limits[m[1]] = Number(m[2]);
+  }
+  return limits as Record<(typeof SIZE_LIMIT_TYPES)[number], number>;
+});
 const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 const url = z.string().url();
 /** A cron expression, or "off" to disable the job: checked here, by the parser that will run it, so `trajanus config` catches it. */
@@ -79,6 +96,9 @@ export const envSchema = z.object({
   // ── ingestion
   KNOWLEDGE_DIR: z.string().default('./samples/knowledge-base').describe('Local knowledge folder (without Drive): indexed at the first start and kept in sync at each start, unless another folder was ingested by hand; the default of `trajanus ingest`'),
   INGEST_IGNORE: list.default(['.git', 'node_modules', '.DS_Store', '*.tmp', '~$*']).describe('Comma-separated globs the folder source skips'),
+  INGEST_MAX_FILE_MB: sizeLimits
+    .prefault(DEFAULT_SIZE_LIMITS)
+    .describe(`Largest file indexed, in MB, per type (${SIZE_LIMIT_TYPES.join(', ')}); a larger one is skipped with the reason. Give only the types to change, e.g. \`text=200\``),
   CHUNK_TOKENS: int(32, 8000).optional().describe('Chunk size in tokens (default: what the embedder handles well)'),
   CHUNK_OVERLAP: int(0, 2000).optional().describe('Overlap between chunks in tokens (default: 15% of the chunk size)'),
   GOOGLE_SERVICE_ACCOUNT_JSON: z.string().optional().describe('Service-account key: the JSON itself or a path to it'),
@@ -187,7 +207,12 @@ export function configMarkdownTable(): string {
     let def = '';
     try {
       const v = (s as z.ZodType).safeParse(undefined);
-      if (v.success && v.data !== undefined) def = Array.isArray(v.data) ? v.data.join(',') : String(v.data);
+      if (v.success && v.data !== undefined)
+        def = Array.isArray(v.data)
+          ? v.data.join(',')
+          : typeof v.data === 'object' && v.data !== null
+            ? Object.entries(v.data).map(([k, x]) => `${k}=${x}`).join(',')
+            : String(v.data);
     } catch {
       /* no default */
     }

@@ -5,6 +5,7 @@
  */
 import type { Queryable } from './db/types.js';
 import { latestBackup } from './backup.js';
+import { ABANDONED_ERROR, ingestRunning } from './ingest/runs.js';
 
 export interface HealthOptions {
   backupDir: string;
@@ -109,6 +110,11 @@ export async function collectHealth(db: Queryable, opts: HealthOptions): Promise
     [since, now],
   );
 
+  // A 'running' row whose source's ingest lock nobody holds is a run whose process died: say so,
+  // rather than "running" for ever (the next run of that source closes the row as abandoned).
+  const lastRow = ing.rows[0];
+  if (lastRow?.status === 'running' && !(await ingestRunning(db, lastRow.source))) Object.assign(lastRow, { status: 'abandoned', error: ABANDONED_ERROR });
+
   const backup = latestBackup(opts.backupDir);
   const s = sizes.rows[0]!;
   const { hits, embedded } = hit.rows[0] ?? { hits: 0, embedded: 0 };
@@ -145,6 +151,11 @@ export function healthWarnings(h: Health, opts: Pick<HealthOptions, 'p95WarnMs' 
     w.push(`No backup in ${opts.backupWarnHours} h (last one is ${Math.round(h.lastBackup.ageHours)} h old)`);
   if (h.lastIngest && (h.lastIngest.status === 'failed' || h.lastIngest.status === 'partial'))
     w.push(`Last ingest (${h.lastIngest.source}) ${h.lastIngest.status}${h.lastIngest.error ? `: ${h.lastIngest.error}` : ''}`);
+  if (h.lastIngest && (h.lastIngest.status === 'abandoned' || h.lastIngest.status === 'interrupted'))
+    w.push(
+      `Last ingest (${h.lastIngest.source}) was interrupted (${h.lastIngest.status === 'abandoned' ? h.lastIngest.error ?? 'its process ended' : 'stopped'}, ` +
+        `started ${h.lastIngest.startedAt.slice(0, 16).replace('T', ' ')} UTC); the next \`trajanus ingest\` or start resumes it`,
+    );
   if (h.p95Ms !== null && h.p95Ms > opts.p95WarnMs) w.push(`p95 latency ${Math.round(h.p95Ms)} ms is above ${opts.p95WarnMs} ms`);
   // Before the first embedding space there is nothing to index; after it, no index means seq scans.
   if (!h.vectorIndex.present && h.chunks > 0) w.push('Vector index idx_chunks_embedding_hnsw is missing');
@@ -174,7 +185,7 @@ export const formatHours = (h: number): string => (h < 48 ? `${Math.round(h * 10
 export function healthFigures(h: Health): [string, string][] {
   const idx = !h.vectorIndex.present ? 'missing' : h.vectorIndex.valid ? 'valid' : 'INVALID';
   const ingest = h.lastIngest
-    ? `${h.lastIngest.status} (${h.lastIngest.source}${h.lastIngest.finishedAt ? `, ${h.lastIngest.finishedAt.slice(0, 16).replace('T', ' ')} UTC` : ', running'})`
+    ? `${h.lastIngest.status} (${h.lastIngest.source}${h.lastIngest.finishedAt ? `, ${h.lastIngest.finishedAt.slice(0, 16).replace('T', ' ')} UTC` : h.lastIngest.status === 'running' ? ', running' : `, started ${h.lastIngest.startedAt.slice(0, 16).replace('T', ' ')} UTC`})`
     : 'never';
   return [
     ['Documents', String(h.documents)],

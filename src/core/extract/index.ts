@@ -3,15 +3,15 @@
 import { extname } from 'node:path';
 import { extractHtml } from './html.js';
 import { extractCsv, extractMarkdown, extractPlain } from './text.js';
-import { ExtractError, type Extracted } from './types.js';
+import { ExtractError, type ExtractOptions, type Extracted } from './types.js';
 
-export { ExtractError, type Extracted } from './types.js';
+export { ExtractError, type ExtractOptions, type Extracted } from './types.js';
 
-type Extractor = (data: Buffer) => Promise<Extracted> | Extracted;
+type Extractor = (data: Buffer, opts?: ExtractOptions) => Promise<Extracted> | Extracted;
 
 const byMime: Record<string, Extractor> = {
   // pdf.js and mammoth load only when a PDF or DOCX is read.
-  'application/pdf': async (data) => (await import('./pdf.js')).extractPdf(data),
+  'application/pdf': async (data, opts) => (await import('./pdf.js')).extractPdf(data, opts),
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document': async (data) => (await import('./docx.js')).extractDocx(data),
   'text/html': extractHtml,
   'text/markdown': extractMarkdown,
@@ -48,13 +48,25 @@ export function isSupported(mimeType: string, fileName?: string): boolean {
   return resolveMime(mimeType, fileName) in byMime;
 }
 
-export async function extractText(data: Buffer, mimeType: string, fileName?: string): Promise<Extracted> {
+const formats: Record<string, string> = {
+  'text/plain': 'text', 'text/markdown': 'text', 'text/x-markdown': 'text', 'text/csv': 'text',
+  'text/html': 'html',
+  'application/pdf': 'pdf',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+};
+
+/** The type whose size limit applies (INGEST_MAX_FILE_MB): text, html, pdf, docx, or other. */
+export function formatOf(mimeType: string, fileName?: string): string {
+  return formats[resolveMime(mimeType, fileName)] ?? 'other';
+}
+
+export async function extractText(data: Buffer, mimeType: string, fileName?: string, opts: ExtractOptions = {}): Promise<Extracted> {
   const mime = resolveMime(mimeType, fileName);
   const extractor = byMime[mime];
   if (!extractor) throw new ExtractError(`unsupported file type ${mimeType || '(none)'}${fileName ? ` (${fileName})` : ''}`, 'unsupported');
   let out: Extracted;
   try {
-    out = await extractor(data);
+    out = await extractor(data, opts);
   } catch (e) {
     if (e instanceof ExtractError) throw e;
     throw new ExtractError(`could not read ${fileName ?? mime}: ${(e as Error).message}`, 'corrupt');

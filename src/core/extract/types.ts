@@ -5,8 +5,13 @@ export interface Extracted {
   title?: string;
 }
 
+export interface ExtractOptions {
+  /** Where a library's own notices go (pdf.js repair warnings): the log, never the terminal. */
+  log?: (message: string) => void;
+}
+
 export class ExtractError extends Error {
-  constructor(message: string, public readonly reason: 'unsupported' | 'corrupt' | 'encrypted' | 'empty') {
+  constructor(message: string, public readonly reason: 'unsupported' | 'corrupt' | 'encrypted' | 'empty' | 'encoding') {
     super(message);
     this.name = 'ExtractError';
   }

@@ -142,6 +142,8 @@ export class DriveSource implements IncrementalSource {
         owners: (f.owners ?? []).map((o) => o.emailAddress).filter(Boolean),
         permissions: (f.permissions ?? []).map((p) => ({ type: p.type, role: p.role, emailAddress: p.emailAddress, domain: p.domain })),
         mimeType: original,
+        // Bytes of a stored file (none for Google Docs, which are exported): checked against INGEST_MAX_FILE_MB before the download.
+        ...(f.size ? { size: Number(f.size) } : {}),
         parents: entry.parents ?? [],
         ...(entry !== f ? { shortcutTargetId: f.id } : {}),
       },
