@@ -49,6 +49,7 @@ export const envSchema = z.object({
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).optional().describe('local (offline USE-lite, 512-d) | openai (OpenAI or any compatible endpoint). Default: openai when OPENAI_API_KEY is set, else local'),
   EMBEDDING_MODEL: z.string().default('text-embedding-3-small').describe('Embedding model for the openai provider'),
   EMBEDDING_DIMENSIONS: int(1, 16000).optional().describe('Vector size for the openai provider (default: the model’s own, 1536 for text-embedding-3-small)'),
+  EMBEDDING_THREADS: int(1, 64).optional().describe('Worker threads of the local embedder (default: one per core, at most 4; 1 = in-process)'),
   EMBEDDING_BASE_URL: url.optional().describe('OpenAI-compatible embeddings endpoint (Ollama, vLLM, LM Studio). Default: OPENAI_BASE_URL'),
   OPENAI_API_KEY: z.string().min(1).optional().describe('OpenAI key (embeddings, and chat when ANSWER_PROVIDER=openai)'),
   OPENAI_BASE_URL: url.optional().describe('Base URL of the OpenAI API or a compatible server'),
@@ -70,6 +71,11 @@ export const envSchema = z.object({
   SEARCH_EF_SEARCH: int(10, 1000).default(100).describe('hnsw.ef_search for the vector leg'),
   SEARCH_CANDIDATES: int(10, 2000).default(100).describe('Candidates fetched per leg before fusion'),
   SEARCH_MATCH_COUNT: int(1, 50).default(6).describe('Documents given to the answer step'),
+  RERANK_URL: url.optional().describe('Rerank endpoint (Cohere, Jina, Infinity, vLLM or TEI style /rerank) that re-scores the fused top passages. Unset: no reranking'),
+  RERANK_MODEL: z.string().min(1).optional().describe('Model name sent to the rerank endpoint'),
+  RERANK_API_KEY: z.string().min(1).optional().describe('Bearer key of the rerank endpoint'),
+  RERANK_CANDIDATES: int(2, 200).default(30).describe('Fused passages sent to the reranker'),
+  RERANK_TIMEOUT_MS: int(100, 120000).default(10000).describe('Timeout of one rerank call; on failure the fused order is kept'),
   // ── ingestion
   KNOWLEDGE_DIR: z.string().default('./samples/knowledge-base').describe('Local knowledge folder (without Drive): indexed at the first start and kept in sync at each start, unless another folder was ingested by hand; the default of `trajanus ingest`'),
   INGEST_IGNORE: list.default(['.git', 'node_modules', '.DS_Store', '*.tmp', '~$*']).describe('Comma-separated globs the folder source skips'),
@@ -89,6 +95,11 @@ export const envSchema = z.object({
   SLACK_API_URL: url.optional().describe('Slack Web API base URL (tests point it at a local server)'),
   SLACK_OPS_CHANNEL: z.string().optional().describe('Channel id for job failures and health reports'),
   SLACK_ANSWER_VISIBILITY: z.enum(['thread', 'ephemeral']).default('thread').describe('/trajanus answers in a channel thread, or only to the asker'),
+  SLACK_ADMIN_USER_IDS: list.default([]).describe('Comma-separated Slack user ids allowed to grant a channel access (`/trajanus access grant`)'),
+  // ── access
+  WORKSPACE_DOMAINS: list.default([]).describe('Comma-separated email domains of the team: a Drive share with one of them is visible to the whole Slack workspace (public channels)'),
+  ACCESS_PRIVATE_CHANNEL_MAX_MEMBERS: int(1, 10000).default(100).describe('A private channel with more members than this is answered as a public channel (only workspace-wide documents)'),
+  ACCESS_IDENTITY_TTL_SECONDS: int(10).default(900).describe('How long Slack emails and channel members are cached (member joins and leaves refresh at once)'),
   PORT: int(0, 65535).default(3000).describe('HTTP port: Slack events (HTTP mode), /healthz, /metrics'),
   // ── jobs
   JOBS_TIMEZONE: timeZone.default('UTC').describe('Timezone of the job schedules'),

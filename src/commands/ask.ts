@@ -5,6 +5,7 @@ import { loadConfig } from '../config.js';
 import { createServices } from '../core/services.js';
 import { formatAnswer } from '../core/answer/format.js';
 import { cleanUserText } from '../core/user-text.js';
+import { OPERATOR_SCOPE } from '../core/access/scope.js';
 
 const USAGE = `trajanus ask "question" [--category c] [--type t] [--json]
 echo "question" | trajanus ask [--json]
@@ -28,7 +29,7 @@ const command: Command = {
     const services = await createServices(loadConfig());
     try {
       const filters = values.category || values.type ? { category: values.category, docType: values.type } : undefined;
-      const a = await services.answerer.answer(question, { filters, userId: 'cli' });
+      const a = await services.answerer.answer(question, { access: OPERATOR_SCOPE, filters, userId: 'cli' });
       console.log(values.json ? JSON.stringify(a, null, 2) : formatAnswer(a));
     } finally {
       await services.close();

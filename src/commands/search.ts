@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
+import { OPERATOR_SCOPE } from '../core/access/scope.js';
 import { createServices } from '../core/services.js';
 import { cleanUserText } from '../core/user-text.js';
 import type { DocumentHit, SearchOptions } from '../core/search/types.js';
@@ -84,6 +85,7 @@ const command: Command = {
     const services = await createServices(loadConfig());
     try {
       const opts: SearchOptions = {
+        access: OPERATOR_SCOPE,
         mode: values.mode as SearchOptions['mode'],
         matchCount: k,
         filters: { category: values.category, docType: values.type },

@@ -7,6 +7,7 @@ import { createServices, ingestDeps, type Services } from '../core/services.js';
 import { ingest, IngestBusyError } from '../core/ingest/index.js';
 import { FolderSource } from '../core/sources/folder.js';
 import { driveConfigured } from '../core/sources/drive-config.js';
+import { OPERATOR_SCOPE } from '../core/access/scope.js';
 import { assertFolderRoot, FolderMismatchError, recordFolderRoot } from '../core/sources/folder-root.js';
 import { QuestionHandler } from '../bot/handler.js';
 import { runTerminalChat } from '../bot/terminal.js';
@@ -100,7 +101,7 @@ const command: Command = {
     try {
       await syncKnowledgeFolder(services);
       // Load the embedding model and the search path once, so the first person to ask does not pay for it.
-      await services.searcher.search('warm up', { log: false, matchCount: 1 });
+      await services.searcher.search('warm up', { access: OPERATOR_SCOPE, log: false, matchCount: 1 });
       const interactive = Boolean(process.stdin.isTTY);
       if (config.slackMode !== 'terminal' || interactive) {
         // A one-shot piped session runs no schedules; a bot or an open terminal session does.
@@ -109,7 +110,8 @@ const command: Command = {
         stops.push(async () => void (await scheduler.stop(config.JOB_SHUTDOWN_GRACE_MS)));
       }
       if (config.slackMode === 'terminal') {
-        const handler = new QuestionHandler({ answerer: services.answerer, logger, invocation: 'ask' });
+        // The terminal chat runs on the operator's machine with the database at hand: the operator scope.
+        const handler = new QuestionHandler({ answerer: services.answerer, logger, invocation: 'ask', resolveAccess: async () => OPERATOR_SCOPE });
         await runTerminalChat({ handler, logFile });
         await shutdown('end of input');
         return 0;

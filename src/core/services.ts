@@ -10,6 +10,7 @@ import { createEmbedder } from './embed/index.js';
 import { ensureEmbeddingSpace } from './embed/space.js';
 import { CachedEmbedder } from './embed/cache.js';
 import { HybridSearcher, searchSettings } from './search/search.js';
+import { createReranker } from './search/rerank/index.js';
 import { createAnswerer } from './answer/index.js';
 import type { RagAnswerer } from './answer/rag.js';
 import type { IngestDeps } from './ingest/index.js';
@@ -34,7 +35,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; mi
     const embedder = createEmbedder(config);
     await ensureEmbeddingSpace(db, embedder);
     const cachedEmbedder = new CachedEmbedder(db, embedder);
-    const searcher = new HybridSearcher(db, cachedEmbedder, searchSettings(config), logger);
+    const searcher = new HybridSearcher(db, cachedEmbedder, searchSettings(config), logger, createReranker(config));
     const answerer = createAnswerer({ config, db, searcher, logger });
     const close = async () => {
       await searcher.log.flush();

@@ -1,3 +1,4 @@
+import type { AccessScope } from '../access/scope.js';
 import type { SearchFilters } from '../search/types.js';
 
 export interface ChatTurn {
@@ -27,6 +28,8 @@ export interface AnswerSource {
 }
 
 export interface AnswerOptions {
+  /** Who will read the answer: only documents every reader may open are searched, quoted or listed. */
+  access: AccessScope;
   /** Earlier turns of this thread, oldest first; when omitted, loaded from `queries` by sessionId. */
   history?: ChatTurn[];
   filters?: SearchFilters;
@@ -54,5 +57,5 @@ export interface Answer {
 }
 
 export interface Answerer {
-  answer(question: string, opts?: AnswerOptions): Promise<Answer>;
+  answer(question: string, opts: AnswerOptions): Promise<Answer>;
 }

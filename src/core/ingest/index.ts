@@ -11,6 +11,7 @@ import { isIncremental, SourceFileError, type DocumentSource, type SourceChange,
 import { deleteDocuments, existingDocuments, findDocument, updateDocumentMetadata, writeDocument, type StoredDocument } from './store.js';
 import { getSyncState, setSyncState } from '../sync-state.js';
 import { isConnectionLost } from '../db/connection.js';
+import { syncDocumentAccessByFileId } from '../access/store.js';
 import { emptySummary, IngestBusyError, type IngestProgress, type IngestSummary } from './types.js';
 
 export type { IngestSummary, IngestProgress } from './types.js';
@@ -80,6 +81,8 @@ async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: In
       if (cursor && !opts.dryRun) await setCursor(deps.db, source.name, cursor);
       if (!opts.dryRun) await setSyncState(deps.db, source.name, LAST_FULL_SYNC_KEY, new Date().toISOString());
     }
+    // Channel grants name folders and categories: documents that moved in or out follow them.
+    if (!opts.dryRun) await deps.db.query('SELECT refresh_access_grants()');
     summary.durationMs = Date.now() - started;
     progress('done', summary.files, summary.files);
     if (run)
@@ -157,6 +160,8 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
       summary.unchanged++;
       // Same version, new place (a parent folder renamed or moved within a root): only the listing knows.
       if (!ctx.dryRun && placeChanged(existing, file)) await updateDocumentMetadata(deps.db, file);
+      // A sharing change keeps the version: compare the permissions themselves, no fetch, no embedding.
+      if (!ctx.dryRun && (await syncDocumentAccessByFileId(deps.db, file.fileId, file.access))) summary.access_changed++;
       return;
     }
     const fetched = await ctx.source.fetch(file);
@@ -168,7 +173,10 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
     // because every chunk's context line (and so its embedding text) carries the title.
     if (existing && existing.content_hash === contentHash && existing.title === title) {
       summary.unchanged++;
-      if (!ctx.dryRun) await updateDocumentMetadata(deps.db, file);
+      if (!ctx.dryRun) {
+        await updateDocumentMetadata(deps.db, file);
+        if (await syncDocumentAccessByFileId(deps.db, file.fileId, file.access)) summary.access_changed++;
+      }
       return;
     }
     if (ctx.dryRun) {

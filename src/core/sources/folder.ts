@@ -4,6 +4,7 @@ import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { minimatch } from 'minimatch';
 import { pathToFileURL } from 'node:url';
 import { mimeTypeFor } from '../extract/index.js';
+import { WORKSPACE } from '../access/scope.js';
 import type { DocumentSource, FetchedFile, SourceFile } from './types.js';
 
 /** Whole words of the file name only: "subcontractor-coordination-meeting" is no contract. */
@@ -81,6 +82,8 @@ export class FolderSource implements DocumentSource {
         category: segments.length > 1 ? segments[0] : undefined,
         docType,
         metadata: { size: st.size },
+        // A local folder has no ACLs: its documents are visible to the whole workspace (README).
+        access: { grants: [{ principal: WORKSPACE, via: 'source' }] },
       };
     }
   }
