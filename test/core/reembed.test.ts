@@ -162,7 +162,7 @@ describe('trajanus reembed / search (CLI): local → OpenAI-compatible', () => {
     expect(result.documents[0].chunks[0]).toHaveProperty('lexicalRank', 1);
 
     const text = await cli(remote(), 'search', 'crane lift plan', '--mode', 'lexical');
-    expect(text.stdout).toMatch(/1\. Crane lifts\s+score 1\.000\s+dense #–\s+lexical #1/);
+    expect(text.stdout).toMatch(/1\. Crane lifts\s+matches 100% of the query\s+lexical #1 \(BM25 \d+\.\d\d\)\s+dense –/);
     expect((await cli(remote(), 'reembed')).stdout).toMatch(/Nothing to do/);
   }, 300_000); // seven CLI processes, each booting PGlite
 });
