@@ -11,6 +11,7 @@ import { isIncremental, SourceFileError, type DocumentSource, type SourceChange,
 import { deleteDocuments, existingDocuments, findDocument, updateDocumentMetadata, writeDocument, type StoredDocument } from './store.js';
 import { getSyncState, setSyncState } from '../sync-state.js';
 import { syncDocumentAccessByFileId } from '../access/store.js';
+import { isGroupDirectory, refreshGroups } from '../access/groups.js';
 import { emptySummary, IngestBusyError, type IngestProgress, type IngestSummary } from './types.js';
 
 export type { IngestSummary, IngestProgress } from './types.js';
@@ -81,6 +82,8 @@ async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: In
     }
     // Channel grants name folders and categories: documents that moved in or out follow them.
     if (!opts.dryRun) await deps.db.query('SELECT refresh_access_grants()');
+    // Group members: all of them on a full sync (the daily refresh), new groups on an incremental one.
+    if (!opts.dryRun && isGroupDirectory(source)) summary.groups = await refreshGroups(deps.db, source, { all: !incremental, logger: deps.logger });
     summary.durationMs = Date.now() - started;
     progress('done', summary.files, summary.files);
     if (run)

@@ -14,6 +14,8 @@ export interface IngestSummary {
   cache_hits: number;
   /** Unchanged documents whose permissions changed (updated without fetching or embedding). */
   access_changed: number;
+  /** Google groups whose members were read / could not be read (sources with a group directory). */
+  groups?: { resolved: number; unresolved: number };
   errors: { fileId: string; title: string; error: string }[];
   /** dry-run only: what would change */
   plan?: { action: 'add' | 'change' | 'delete'; fileId: string; title: string }[];
