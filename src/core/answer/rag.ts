@@ -64,6 +64,10 @@ export class RagAnswerer implements Answerer {
     else if (!model) answer = await this.composed(q, result.documents);
     else answer = await this.fromModel(q, condensed.query, result, thread.history);
     lap('answerMs', t);
+    if (result.degraded?.lexicalOnly) {
+      const why = 'The embeddings service did not answer, so these sources come from keyword search only.';
+      answer = { ...answer, note: answer.note ? `${why} ${answer.note}` : why };
+    }
     timings.totalMs = Math.round(performance.now() - t0);
 
     const full: Answer = { ...answer, confidence, standaloneQuery: condensed.query, timings };

@@ -11,6 +11,8 @@ export interface AnswerModel {
   /** e.g. "claude:claude-sonnet-4-5", "openai:gpt-4o-mini". */
   readonly id: string;
   complete(req: { system: string; messages: ChatTurn[]; maxTokens?: number; temperature?: number; signal?: AbortSignal }): Promise<string>;
+  /** A warning when the provider says the configured model is deprecated or retired; undefined when it is current or cannot tell. */
+  lifecycleWarning?(): Promise<string | undefined>;
 }
 
 export interface AnswerSource {

@@ -24,6 +24,10 @@ export interface ChunkHit {
   lexicalScore?: number;
   /** Share of the query's IDF mass this chunk matches (0–1): how well it covers the question's words. */
   coverage: number;
+  /** 0–1, comparable across queries (relevance.ts): word coverage and closeness in meaning. */
+  relevance: number;
+  /** The reranker's score, when one re-ordered the passages. */
+  rerankScore?: number;
 }
 
 export interface DocumentHit {
@@ -34,8 +38,10 @@ export interface DocumentHit {
   path: string | null;
   category: string | null;
   docType: string | null;
-  /** The best chunk's score. */
+  /** The best chunk's score (fused, scaled to this query's best hit: compare within one result only). */
   score: number;
+  /** The best relevance among its chunks: 0–1 and comparable across queries (show this one). */
+  relevance: number;
   /** Best chunks of this document, best first, deduplicated. */
   chunks: ChunkHit[];
 }
@@ -61,7 +67,13 @@ export interface SearchResult {
   /** All fused chunk hits, best first (before grouping). */
   chunks: ChunkHit[];
   queryEmbedding: number[];
-  timings: { embedMs: number; searchMs: number; groupMs: number; totalMs: number };
+  timings: { embedMs: number; searchMs: number; groupMs: number; totalMs: number; rerankMs?: number };
+  /**
+   * Set when a stage failed and the search went on without it: the query could not be embedded
+   * (embeddings API down) and only the lexical leg ran, or the reranker failed and the fused order
+   * was kept. Callers should say so to the user.
+   */
+  degraded?: { lexicalOnly?: string; rerank?: string };
 }
 
 export interface Searcher {

@@ -6,6 +6,7 @@ import { google, type admin_directory_v1, type drive_v3 } from 'googleapis';
 import type { Config } from '../../config.js';
 import { ANYONE, domainPrincipal, groupPrincipal, userPrincipal } from '../access/scope.js';
 import type { GroupDirectory } from '../access/groups.js';
+import { driveConfigured } from './drive-config.js';
 import { SourceFileError, type FetchedFile, type IncrementalSource, type SourceAccess, type SourceChange, type SourceFile, type SourceGrant } from './types.js';
 
 const FOLDER = 'application/vnd.google-apps.folder';
@@ -513,9 +514,7 @@ export function driveAuthFromConfig(config: Config): DriveSourceOptions['auth'] 
   return undefined;
 }
 
-/** Drive is the knowledge source when folders or shared drives are configured. */
-export const driveConfigured = (config: Pick<Config, 'DRIVE_FOLDER_IDS' | 'DRIVE_SHARED_DRIVE_IDS'>): boolean =>
-  config.DRIVE_FOLDER_IDS.length > 0 || config.DRIVE_SHARED_DRIVE_IDS.length > 0;
+export { driveConfigured };
 
 export function driveSourceFromConfig(config: Config): DriveSource {
   if (!driveConfigured(config))

@@ -99,6 +99,30 @@ function suite(name: string, open: () => Promise<{ db: Database; done: () => Pro
       expect(excluded.documents.map((d) => d.fileId)).toEqual(['fixture:schedule/narrative.md']);
     });
 
+    it('weighs a word said twice in the question twice (query-term frequency, as Lucene does)', async () => {
+      const ratio = async (q: string) => {
+        const r = await searcher.search(q, { access: OPERATOR_SCOPE, mode: 'lexical', log: false, matchCount: 8 });
+        const score = (f: string) => r.chunks.find((c) => c.documentId === r.documents.find((d) => d.fileId === f)!.documentId)!.lexicalScore!;
+        return score('fixture:contracts/prime.md') / score('fixture:safety/fall.md');
+      };
+      expect(await ratio('guardrail retainage, I mean the retainage')).toBeCloseTo(2 * (await ratio('guardrail retainage')), 6);
+    });
+
+    it('applies quoted phrases and -exclusions to the fused result, not only to the lexical leg', async () => {
+      // The vector leg finds the contract (payment topic) for "retainage pay"; an exclusion of a word it
+      // contains must drop it although that leg alone found it.
+      const plain = await searcher.search('retainage pay cost', { access: OPERATOR_SCOPE, mode: 'dense', log: false, matchCount: 8 });
+      expect(plain.documents.map((d) => d.fileId)).toContain('fixture:contracts/prime.md');
+      for (const mode of ['hybrid', 'dense'] as const) {
+        const r = await searcher.search('retainage pay cost -substantial', { access: OPERATOR_SCOPE, mode, log: false, matchCount: 8 });
+        expect(r.documents.map((d) => d.fileId), mode).not.toContain('fixture:contracts/prime.md');
+        expect(r.documents.map((d) => d.fileId), mode).not.toContain('fixture:schedule/narrative.md');
+        expect(r.documents.length, mode).toBeGreaterThan(0);
+        const phrase = await searcher.search('"top rail" guardrail ladder edge', { access: OPERATOR_SCOPE, mode, log: false, matchCount: 8 });
+        expect(phrase.documents.map((d) => d.fileId), mode).toEqual(['fixture:safety/fall.md']);
+      }
+    });
+
     it('filters by category and doc type and still returns k documents', async () => {
       const r = await searcher.search('guardrail height', { access: OPERATOR_SCOPE, filters: { category: 'quality' }, matchCount: 2, log: false });
       expect(r.documents.map((d) => d.category)).toEqual(['quality', 'quality']);
