@@ -4,7 +4,8 @@
 -- unfiltered query even at 100% visibility). Inline, the check is one index probe of
 -- document_access (PRIMARY KEY (document_id, principal)) per candidate, and a scope with a single
 -- reader (a DM) skips the per-reader loop. access_permits() stays for callers outside the legs.
--- Signatures are unchanged from 0005:
+-- lexical_search is 0008's (query-term frequency, search_query_must) with only the predicate changed;
+-- dense_search is 0005's. Signatures are unchanged:
 --   lexical_search(query_text, match_count, filter_category, filter_doc_type, modified_after, modified_before, access_scope text[])
 --   dense_search(query_embedding, match_count, filter_category, filter_doc_type, modified_after, modified_before, ef_search, access_scope text[])
 
@@ -20,9 +21,8 @@ CREATE OR REPLACE FUNCTION lexical_search(
 RETURNS TABLE (chunk_id uuid, score double precision, coverage double precision)
 LANGUAGE plpgsql STABLE ROWS 100 AS $$
 DECLARE
-  words text := coalesce(query_text, '');
+  words text;
   must tsquery;
-  ph text;
   doc_filtered boolean := filter_category IS NOT NULL OR filter_doc_type IS NOT NULL OR modified_after IS NOT NULL OR modified_before IS NOT NULL;
   operator boolean;
   readers integer;
@@ -30,32 +30,24 @@ BEGIN
   PERFORM access_scope_check(access_scope);
   operator := access_scope = '{{*}}'::text[];
   readers := array_length(access_scope, 1);
-  FOR ph IN SELECT m[1] FROM regexp_matches(words, '"([^"]+)"', 'g') AS m LOOP
-    IF numnode(phraseto_tsquery('english', ph)) > 0 THEN
-      must := CASE WHEN must IS NULL THEN phraseto_tsquery('english', ph) ELSE must && phraseto_tsquery('english', ph) END;
-    END IF;
-  END LOOP;
-  FOR ph IN SELECT m[1] FROM regexp_matches(words, '(?:^|\s)-([[:alnum:]][^\s"]*)', 'g') AS m LOOP
-    IF numnode(plainto_tsquery('english', ph)) > 0 THEN
-      must := CASE WHEN must IS NULL THEN !! plainto_tsquery('english', ph) ELSE must && !! plainto_tsquery('english', ph) END;
-    END IF;
-  END LOOP;
-  words := regexp_replace(words, '(^|\s)-[[:alnum:]][^\s"]*', ' ', 'g');
+  must := search_query_must(query_text);
+  words := search_query_words(query_text);
 
   RETURN QUERY
   WITH s AS (
     SELECT greatest(ls.chunks, 1)::float8 AS n, greatest(ls.total_len::float8 / greatest(ls.chunks, 1), 1) AS avgdl FROM lexical_stats ls
   ), q AS (
-    SELECT DISTINCT l.lexeme AS term FROM unnest(to_tsvector('english', words)) AS l
+    -- a word said n times in the question: to_tsvector keeps one lexeme with n positions
+    SELECT l.lexeme AS term, coalesce(array_length(l.positions, 1), 1)::float8 AS qtf FROM unnest(to_tsvector('english', words)) AS l
   ), qt AS (
-    SELECT q.term, ln(1 + (s.n - t.df + 0.5) / (t.df + 0.5)) AS idf
+    SELECT q.term, ln(1 + (s.n - t.df + 0.5) / (t.df + 0.5)) AS idf, q.qtf AS qw
     FROM q JOIN term_stats t ON t.term = q.term CROSS JOIN s
   ), total AS (
     SELECT coalesce((SELECT sum(qt.idf) FROM qt), 0)
            + ((SELECT count(*) FROM q) - (SELECT count(*) FROM qt)) * (SELECT ln(1 + (s.n + 0.5) / 0.5) FROM s) AS idf
   ), scored AS (
     SELECT p.chunk_id,
-           sum(qt.idf * p.tf * 2.2 / (p.tf + 1.2 * (0.25 + 0.75 * p.len / s.avgdl))) AS score,
+           sum(qt.qw * qt.idf * p.tf * 2.2 / (p.tf + 1.2 * (0.25 + 0.75 * p.len / s.avgdl))) AS score,
            sum(qt.idf) AS matched
     FROM qt JOIN chunk_terms p ON p.term = qt.term CROSS JOIN s
     GROUP BY p.chunk_id
