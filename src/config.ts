@@ -107,6 +107,8 @@ export const envSchema = z.object({
   GOOGLE_OAUTH_REFRESH_TOKEN: z.string().optional().describe('OAuth refresh token'),
   DRIVE_FOLDER_IDS: list.default([]).describe('Comma-separated Drive folder ids to sync (recursively)'),
   DRIVE_SHARED_DRIVE_IDS: list.default([]).describe('Comma-separated shared drive ids to sync whole'),
+  GOOGLE_DIRECTORY_SUBJECT: z.string().email().optional().describe('Admin the service account impersonates (domain-wide delegation) to read Google group members; without it, documents shared only with a group are visible to nobody'),
+  GOOGLE_DIRECTORY_ROOT_URL: url.optional().describe('Directory API root URL (tests point it at a local server)'),
   DRIVE_ROOT_URL: url.optional().describe('Drive API root URL (tests point it at a local server)'),
   // ── Slack
   SLACK_BOT_TOKEN: z.string().startsWith('xoxb-').optional().describe('Bot token (xoxb-…). Unset: terminal chat'),

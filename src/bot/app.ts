@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import type { Answerer } from '../core/answer/types.js';
 import type { Database } from '../core/db/types.js';
 import type { Logger } from '../core/log.js';
-import { unknownScope } from '../core/access/audience.js';
+import { SlackAccess } from './access.js';
 import { boltLogger } from './bolt-logger.js';
 import { InFlight, RecentSet, type BotContext } from './context.js';
 import { QuestionHandler } from './handler.js';
@@ -17,6 +17,7 @@ import { registerFeedback } from './listeners/actions/feedback.js';
 import { COMMAND, registerTrajanusCommand } from './listeners/commands/trajanus.js';
 import { registerAppMention } from './listeners/events/app-mention.js';
 import { registerMessage } from './listeners/events/message.js';
+import { registerMembership } from './listeners/events/membership.js';
 import { registerAppHome } from './listeners/views/app-home.js';
 import { botMetrics as sharedBotMetrics, type BotMetrics, type MetricsRenderer } from './metrics.js';
 
@@ -139,9 +140,15 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     app = new App({ token: config.SLACK_BOT_TOKEN, receiver, logger: log, clientOptions });
   }
 
+  const access = new SlackAccess(app.client, db, {
+    policy: { workspaceDomains: config.WORKSPACE_DOMAINS },
+    ttlMs: config.ACCESS_IDENTITY_TTL_SECONDS * 1000,
+    maxMembers: config.ACCESS_PRIVATE_CHANNEL_MAX_MEMBERS,
+    logger,
+  });
   const handler = new QuestionHandler({
     answerer, logger, invocation: COMMAND, observer: bot,
-    resolveAccess: async () => unknownScope({ workspaceDomains: config.WORKSPACE_DOMAINS }),
+    resolveAccess: (q) => access.scope({ userId: q.userId, channel: q.channel, visibleTo: q.visibleTo }),
   });
   const inflight = new InFlight(opts.maxConcurrentAnswers ?? (db.kind === 'embedded' ? 4 : 16));
   const ctx: BotContext = {
@@ -153,6 +160,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     metrics: bot,
     inflight,
     answeredThreads: new RecentSet(),
+    access,
   };
   // The assistant first: its middleware takes the assistant-thread messages before `message` sees them.
   app.assistant(createAssistant(ctx));
@@ -161,6 +169,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
   registerMessage(app, ctx);
   registerFeedback(app, ctx);
   registerAppHome(app, ctx);
+  registerMembership(app, ctx);
   app.error(async (err) => {
     logger.error({ err }, 'slack: unhandled listener error');
   });

@@ -3,6 +3,7 @@
 import type { Config } from '../config.js';
 import type { Database } from '../core/db/types.js';
 import type { Logger } from '../core/log.js';
+import type { SlackAccess } from './access.js';
 import type { QuestionHandler } from './handler.js';
 import type { BotMetrics } from './metrics.js';
 
@@ -18,6 +19,8 @@ export interface BotContext {
   inflight: InFlight;
   /** Sessions (`channel:thread_ts`) this process answered: follow-ups need no query to know them. */
   answeredThreads: RecentSet;
+  /** Who may read what here: Slack identities and channel audiences (cached). */
+  access: SlackAccess;
 }
 
 /**

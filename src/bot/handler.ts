@@ -25,6 +25,8 @@ export interface QuestionInput {
   /** Conversation key; default `<channel>:<threadTs>` when both are known. */
   sessionId?: string;
   filters?: SearchFilters;
+  /** 'asker': only the asker will see the answer (ephemeral). Default: everyone in `channel` may read it. */
+  visibleTo?: 'asker' | 'channel';
 }
 
 export type QuestionOutcome = 'answered' | 'no_answer' | 'usage' | 'too_long' | 'error';

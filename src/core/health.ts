@@ -6,6 +6,7 @@
 import type { Queryable } from './db/types.js';
 import { latestBackup } from './backup.js';
 import { ABANDONED_ERROR, ingestRunning } from './ingest/runs.js';
+import { accessHealth, accessWarnings, type AccessHealth } from './access/report.js';
 
 export interface HealthOptions {
   backupDir: string;
@@ -43,6 +44,8 @@ export interface Health {
   lastBackup: { file: string; ageHours: number } | null;
   lastIngest: { source: string; status: string; startedAt: string; finishedAt: string | null; summary: unknown; error: string | null } | null;
   failedJobs24h: FailedJob[];
+  /** Documents nobody may see because their sharing or a group could not be read (counts only). */
+  access: AccessHealth;
   warnings: string[];
 }
 
@@ -137,6 +140,7 @@ export async function collectHealth(db: Queryable, opts: HealthOptions): Promise
       ? { source: last.source, status: last.status, startedAt: iso(last.started_at), finishedAt: last.finished_at ? iso(last.finished_at) : null, summary: last.summary, error: last.error }
       : null,
     failedJobs24h: failed.rows.map((r) => ({ job: r.job, error: r.error, at: iso(r.started_at) })),
+    access: await accessHealth(db),
     warnings: [],
   };
   health.warnings = healthWarnings(health, opts);
@@ -161,6 +165,7 @@ export function healthWarnings(h: Health, opts: Pick<HealthOptions, 'p95WarnMs' 
   if (!h.vectorIndex.present && h.chunks > 0) w.push('Vector index idx_chunks_embedding_hnsw is missing');
   else if (h.vectorIndex.present && !h.vectorIndex.valid) w.push('Vector index idx_chunks_embedding_hnsw is invalid (rebuild it with REINDEX)');
   if (h.failedJobs24h.length) w.push(`${h.failedJobs24h.length} failed job run(s) in 24 h`);
+  if (h.access) w.push(...accessWarnings(h.access));
   return w;
 }
 
@@ -200,6 +205,7 @@ export function healthFigures(h: Health): [string, string][] {
     ['Last backup', h.lastBackup ? `${formatHours(h.lastBackup.ageHours)} ago` : 'none'],
     ['Last ingest', ingest],
     ['Failed jobs (24 h)', String(h.failedJobs24h.length)],
+    ['Hidden by access', h.access ? `${h.access.unreadable.reduce((n, x) => n + x.documents, 0)} unreadable sharing, ${h.access.unresolvedGroups.length} unresolved group(s)` : '—'],
   ];
 }
 

@@ -31,7 +31,31 @@ export interface FakeSlack extends FakeServer {
    */
   socketModeUrl?: string;
   reset(): void;
+  /**
+   * users.info answers: a registered user as given (merged over {id, team_id}); an unregistered one
+   * as a member of the fake team with the email `<id>@fake.test`, as Slack would for any real user.
+   */
+  users: Map<string, FakeSlackUser>;
+  /** conversations.info / conversations.members; unregistered ids: D… is a DM, anything else a public channel. */
+  channels: Map<string, FakeSlackChannel>;
   readonly ids: { userId: string; botId: string; teamId: string; botUserName: string };
+}
+
+export interface FakeSlackUser {
+  email?: string;
+  is_bot?: boolean;
+  is_restricted?: boolean;
+  is_ultra_restricted?: boolean;
+  team_id?: string;
+  deleted?: boolean;
+}
+
+export interface FakeSlackChannel {
+  name: string;
+  is_private?: boolean;
+  is_im?: boolean;
+  is_ext_shared?: boolean;
+  members?: string[];
 }
 
 function decodeArgs(form: URLSearchParams | undefined, json: any): Record<string, any> {
@@ -57,6 +81,8 @@ export async function startFakeSlack(ids: Partial<FakeSlack['ids']> = {}): Promi
   const failures = new Map<string, { error: string; left: number }>();
   const delay: Record<string, number> = {};
   const waiters = new Set<() => void>();
+  const users = new Map<string, FakeSlackUser>();
+  const channels = new Map<string, FakeSlackChannel>();
   let seq = 0;
   const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
 
@@ -95,6 +121,24 @@ export async function startFakeSlack(ids: Partial<FakeSlack['ids']> = {}): Promi
         return sendJson(res, 200, { ok: true, channel, ts: args.ts, text: args.text });
       case 'chat.postEphemeral':
         return sendJson(res, 200, { ok: true, message_ts: nextTs() });
+      case 'users.info': {
+        const id = String(args.user);
+        const u = users.get(id) ?? { email: `${id.toLowerCase()}@fake.test` };
+        const { email, ...flags } = u;
+        return sendJson(res, 200, { ok: true, user: { id, team_id: who.teamId, name: id.toLowerCase(), ...flags, profile: email ? { email } : {} } });
+      }
+      case 'conversations.info': {
+        const id = String(args.channel);
+        const c = channels.get(id) ?? (id.startsWith('D') ? { name: id, is_im: true } : { name: `channel-${id.toLowerCase()}` });
+        return sendJson(res, 200, { ok: true, channel: { id, name: c.name, is_channel: !c.is_im && !c.is_private, is_group: !!c.is_private, is_im: !!c.is_im, is_private: !!c.is_private || !!c.is_im, is_ext_shared: !!c.is_ext_shared } });
+      }
+      case 'conversations.members': {
+        const all = channels.get(String(args.channel))?.members ?? [];
+        const limit = Number(args.limit ?? 100);
+        const start = Number(args.cursor || 0);
+        const next = start + limit < all.length ? String(start + limit) : '';
+        return sendJson(res, 200, { ok: true, members: all.slice(start, start + limit), response_metadata: { next_cursor: next } });
+      }
       case 'views.publish':
         return sendJson(res, 200, { ok: true, view: { id: `V${seq++}`, ...args.view } });
       default:
@@ -108,6 +152,8 @@ export async function startFakeSlack(ids: Partial<FakeSlack['ids']> = {}): Promi
     apiUrl: `${server.url}/api/`,
     responseUrl: (id = 'r1') => `${server.url}/response/${id}`,
     calls,
+    users,
+    channels,
     callsOf: (method) => calls.filter((c) => c.method === method),
     waitFor(method, { count = 1, where = () => true, timeoutMs = 10_000 } = {}) {
       const matching = () => calls.filter((c) => c.method === method && where(c));

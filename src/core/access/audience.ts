@@ -77,3 +77,8 @@ export function audienceScope(asker: Identity, where: Conversation, policy: Acce
 export function unknownScope(policy: AccessPolicy): AccessScope {
   return { kind: 'readers', readers: [workspacePrincipals(policy)], label: 'an unidentified user', identityUnknown: true };
 }
+
+/** The DM scope of a person known only by email (`trajanus ask --as`): a full member with their groups. */
+export function memberScope(email: string, groups: string[], policy: AccessPolicy): AccessScope {
+  return audienceScope({ kind: 'member', email, groups }, { kind: 'private-to-asker' }, policy);
+}

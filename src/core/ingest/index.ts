@@ -18,6 +18,7 @@ import { isConnectionLost } from '../db/connection.js';
 import { syncDocumentAccessByFileId } from '../access/store.js';
 import { closeAbandonedRuns, finishRun, ingestLockName, startRun } from './runs.js';
 import { emptySummary, IngestBusyError, IngestInterruptedError, type IngestProgress, type IngestSummary } from './types.js';
+import { isGroupDirectory, refreshGroups } from '../access/groups.js';
 
 export type { IngestSummary, IngestProgress } from './types.js';
 export { IngestBusyError, IngestInterruptedError } from './types.js';
@@ -104,6 +105,8 @@ async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: In
     // Channel grants name folders and categories: documents that moved in or out follow them.
     if (!opts.dryRun) await deps.db.query('SELECT refresh_access_grants()');
     if (!opts.dryRun) await opts.complete?.(deps.db, summary);
+    // Group members: all of them on a full sync (the daily refresh), new groups on an incremental one.
+    if (!opts.dryRun && isGroupDirectory(source)) summary.groups = await refreshGroups(deps.db, source, { all: !incremental, logger: deps.logger });
     summary.durationMs = Date.now() - started;
     progress('done', summary.files, summary.files);
     if (run) await finishRun(deps.db, run, summary.failed ? 'partial' : 'ok', summary);

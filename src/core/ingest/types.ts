@@ -17,6 +17,8 @@ export interface IngestSummary {
   /** Chunks taken from the committed batches of an interrupted run instead of being embedded again. */
   resumed: number;
   /** Each failed file and why. */
+  /** Google groups whose members were read / could not be read (sources with a group directory). */
+  groups?: { resolved: number; unresolved: number };
   errors: { fileId: string; title: string; error: string }[];
   /** Each skipped file and why. */
   skips: { fileId: string; title: string; reason: string }[];

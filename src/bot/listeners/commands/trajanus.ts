@@ -51,7 +51,7 @@ async function answerInChannel(ctx: BotContext, client: webApi.WebClient, respon
   } catch (e) {
     if (!CANNOT_POST.has(errorCode(e))) throw e;
     // The bot is not in this conversation: answer the asker privately through the response_url.
-    const r = await ctx.ask({ text: question, userId: command.user_id, channel: command.channel_id });
+    const r = await ctx.ask({ text: question, userId: command.user_id, channel: command.channel_id, visibleTo: 'asker' });
     await respond({ response_type: 'ephemeral', text: r.text, blocks: r.blocks });
     return;
   }
@@ -63,7 +63,7 @@ async function answerInChannel(ctx: BotContext, client: webApi.WebClient, respon
 }
 
 async function answerEphemeral(ctx: BotContext, client: webApi.WebClient, respond: Respond, command: CommandInfo): Promise<void> {
-  const r = await ctx.ask({ text: command.text, userId: command.user_id, channel: command.channel_id });
+  const r = await ctx.ask({ text: command.text, userId: command.user_id, channel: command.channel_id, visibleTo: 'asker' });
   try {
     await client.chat.postEphemeral({ channel: command.channel_id, user: command.user_id, text: r.text, blocks: r.blocks });
   } catch (e) {
