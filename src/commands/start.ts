@@ -12,6 +12,7 @@ import { QuestionHandler } from '../bot/handler.js';
 import { runTerminalChat } from '../bot/terminal.js';
 import { opsNotifierFromConfig } from '../bot/ops-notifier.js';
 import { createScheduler } from '../jobs/index.js';
+import { logUnhandledRejections } from '../core/process-guard.js';
 
 /**
  * The local folder is the knowledge base when Drive is not configured: on the first start it is
@@ -65,6 +66,8 @@ const command: Command = {
     const config = loadConfig();
     const services = await createServices(config);
     const { logger } = services;
+    // A stray rejection (a library's, one request's) is logged; it does not end the bot.
+    logUnhandledRejections(logger);
     const stops: (() => Promise<void>)[] = [];
     let closing = false;
     const shutdown = async (signal: string) => {

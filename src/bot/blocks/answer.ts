@@ -126,7 +126,7 @@ export function markdownToMrkdwn(md: string): string {
 
 /** Markdown → plain text (notifications, `text` fallbacks): no style marks, links as "label (url)". */
 export function markdownToPlain(md: string): string {
-  return stripEmphasis(mrkdwnToPlain(markdownToMrkdwn(md))).replace(/```\n?/g, '').replace(/^>/gm, '');
+  return stripEmphasis(mrkdwnToPlain(markdownToMrkdwn(md))).replace(/```\n?/g, '').replace(/`/g, '').replace(/^>/gm, '');
 }
 
 /**

@@ -24,8 +24,11 @@ export function slackProblem(err: unknown): SlackProblem {
   if (e?.code === 'slack_webapi_platform_error' && e.data?.error) code = e.data.error;
   else if (e?.code === 'slack_webapi_http_error') code = e.statusCode === 429 ? 'rate_limited' : `http_${e.statusCode}`;
   else if (e?.code === 'slack_webapi_rate_limited_error') code = 'rate_limited';
-  else if (e?.code === 'slack_webapi_request_error')
-    code = /timeout|aborted/i.test(`${e.original?.name} ${e.original?.message}`) ? 'timeout' : 'network';
+  else if (e?.code === 'slack_webapi_request_error') {
+    // The WebClient wraps its own "rate limit was exceeded" retry signal as a request error when it gives up.
+    const inner = `${e.original?.name} ${e.original?.message}`;
+    code = /rate limit was exceeded/i.test(inner) ? 'rate_limited' : /timeout|aborted/i.test(inner) ? 'timeout' : 'network';
+  }
   // After its retries, the WebClient gives up on a 429 with a plain Error.
   else if (/rate limit was exceeded/i.test(e?.message ?? '')) code = 'rate_limited';
   else if (e?.data?.error) code = e.data.error;
