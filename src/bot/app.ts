@@ -168,6 +168,11 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     status: new StatusLines(db),
     limits: new QuestionLimits(config.SLACK_USER_QUESTIONS_PER_MINUTE, config.SLACK_WORKSPACE_QUESTIONS_PER_MINUTE),
   };
+  // First of all middleware: a request arrived, so answers in progress hold back (context.ts).
+  app.use(async ({ next }) => {
+    inflight.noteArrival();
+    await next();
+  });
   // The assistant first: its middleware takes the assistant-thread messages before `message` sees
   // them — only those of threads the assistant panel opened (routing.ts).
   app.use(assistantRouter(createAssistant(ctx), ctx));

@@ -27,17 +27,19 @@ export interface BotContext {
 }
 
 /**
- * Work that continues after ack(). At most `limit` answers run at once; the rest wait their turn,
- * and each starts on a later turn of the event loop (setImmediate), so acknowledging new requests
- * (Slack allows 3 s) is never queued behind a burst of answers: with the embedded database, search
- * runs on the main thread. `drain()` waits for everything (shutdown, benchmarks, tests).
+ * Work that continues after ack(). At most `limit` answers run at once; the rest wait their turn.
+ * An answer starts only once requests have stopped arriving for `quietMs` (or after `maxDeferMs`
+ * at the latest), so acknowledging a burst of requests (Slack allows 3 s) is never queued behind
+ * the answers of its first few: with the embedded database, search runs on the main thread.
+ * `drain()` waits for everything (shutdown, benchmarks, tests).
  */
 export class InFlight {
   private readonly pending = new Set<Promise<unknown>>();
   private running = 0;
   private readonly queue: Array<() => void> = [];
+  private lastArrival = 0;
 
-  constructor(readonly limit = 4) {}
+  constructor(readonly limit = 4, private readonly quietMs = 10, private readonly maxDeferMs = 1000) {}
 
   get size(): number {
     return this.pending.size;
@@ -48,18 +50,39 @@ export class InFlight {
     return this.running < this.limit ? 0 : this.queue.length + 1;
   }
 
+  /** A request came in (called before any listener runs): answers hold back while requests keep coming. */
+  noteArrival(): void {
+    this.lastArrival = performance.now();
+  }
+
+  /** Calls `start` once no request has arrived for `quietMs`, or after `maxDeferMs`. */
+  private whenQuiet(start: () => void): void {
+    const since = performance.now();
+    const tick = () => {
+      const now = performance.now();
+      if (now - this.lastArrival >= this.quietMs || now - since >= this.maxDeferMs) setImmediate(start);
+      else setTimeout(tick, this.quietMs);
+    };
+    tick();
+  }
+
+  /** Runs `fn` (everything a listener does after ack: posts, queries, the answer) once requests stop arriving; tracked for drain(). */
+  later<T>(fn: () => Promise<T>): Promise<T> {
+    return this.track(new Promise<void>((start) => this.whenQuiet(start)).then(fn));
+  }
+
   /** Runs `fn` when a slot is free; resolves with its result. */
   run<T>(fn: () => Promise<T>): Promise<T> {
     const work = new Promise<void>((start) => {
       if (this.running < this.limit) {
         this.running++;
-        setImmediate(start);
+        this.whenQuiet(start);
       } else this.queue.push(start);
     })
       .then(fn)
       .finally(() => {
         const next = this.queue.shift();
-        if (next) setImmediate(next);
+        if (next) this.whenQuiet(next);
         else this.running--;
       });
     return this.track(work);

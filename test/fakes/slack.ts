@@ -12,6 +12,8 @@ export interface SlackCall {
   at: number;
   /** Set when the call was answered with a scripted fault instead of success. */
   fault?: SlackFault;
+  /** For `response_url` posts: the id in the URL (`responseUrl(id)`). */
+  responseId?: string;
 }
 
 /**
@@ -89,7 +91,7 @@ export async function startFakeSlack(ids: Partial<FakeSlack['ids']> = {}): Promi
     else if (req.path.startsWith('/api/')) method = req.path.slice('/api/'.length);
     else return sendJson(res, 404, { ok: false, error: 'unknown_path' });
     if (delay[method]) await new Promise((r) => setTimeout(r, delay[method]));
-    const call: SlackCall = { method, args, at: Date.now() };
+    const call: SlackCall = { method, args, at: Date.now(), ...(method === 'response_url' ? { responseId: req.path.slice('/response/'.length) } : {}) };
     const hit = rules.find((r) => (r.method === method || r.method === '*') && r.left > 0 && (r.rule.where?.(call) ?? true));
     if (hit) {
       hit.left--;

@@ -34,7 +34,7 @@ export function registerTrajanusCommand(app: App, ctx: BotContext): void {
     const ephemeral = ctx.config.SLACK_ANSWER_VISIBILITY === 'ephemeral';
     await ack(ephemeral ? { response_type: 'ephemeral', text: 'Searching the knowledge base…' } : undefined);
     const info: CommandInfo = { text, user_id: command.user_id, channel_id: command.channel_id, team_id: command.team_id };
-    await ctx.inflight.track(
+    await ctx.inflight.later(() =>
       answerCommand(ctx, client, respond as Respond, info, ephemeral).catch((err) =>
         ctx.logger.error({ err, channel: command.channel_id, user: command.user_id }, '/trajanus: could not deliver the answer'),
       ),

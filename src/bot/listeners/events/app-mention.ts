@@ -10,7 +10,7 @@ export function registerAppMention(app: App, ctx: BotContext): void {
     // One key per message, shared with the `message` listener: retries and the twin event are dropped.
     if (!(await claimEvent(ctx.db, messageKey(event.channel, event.ts)))) return;
     const hasFiles = Array.isArray((event as { files?: unknown[] }).files) && (event as { files: unknown[] }).files.length > 0;
-    await ctx.inflight.track(
+    await ctx.inflight.later(() =>
       answerInThread(ctx, client, {
         text: questionText(event.text, context.botUserId),
         userId: event.user,

@@ -31,7 +31,7 @@ export function registerMessage(app: App, ctx: BotContext): void {
     const threadTs = msg.thread_ts ?? msg.ts;
     if (!isDm && !(await isAnsweredThread(ctx, sessionIdFor(msg.channel, threadTs)!))) return;
     if (!(await claimEvent(ctx.db, messageKey(msg.channel, msg.ts)))) return;
-    await ctx.inflight.track(
+    await ctx.inflight.later(() =>
       answerInThread(ctx, client, {
         text: questionText(msg.text, context.botUserId),
         userId: msg.user,
