@@ -1,11 +1,10 @@
 import { parseArgs } from 'node:util';
-import type { Command } from '../cli.js';
+import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { createServices } from '../core/services.js';
 import { formatAnswer } from '../core/answer/format.js';
 
 const command: Command = {
-  summary: 'answer a question from the knowledge base, with its sources',
   usage: 'trajanus ask "question" [--category c] [--type t] [--json]',
   async run(args) {
     const { values, positionals } = parseArgs({

@@ -1,4 +1,4 @@
-import type { Command } from '../cli.js';
+import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../core/db/index.js';
 import { createServices } from '../core/services.js';
@@ -11,7 +11,6 @@ trajanus jobs run <name>        run a job now, under the same lock as the schedu
                                 (drive-reingest | backup | cache-evict | health-report)`;
 
 const command: Command = {
-  summary: 'list the scheduled jobs, or run one now',
   usage,
   async run(args) {
     const [sub, name] = args.filter((a) => !a.startsWith('--'));

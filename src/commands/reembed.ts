@@ -4,7 +4,7 @@
 // another embedder (EmbedderMismatchError), which is exactly the situation reembed resolves.
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import type { Command } from '../cli.js';
+import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../core/db/index.js';
 import { migrate } from '../core/db/migrate.js';
@@ -61,7 +61,6 @@ function progressReporter(json: boolean) {
 }
 
 const command: Command = {
-  summary: 'switch to the configured embedder and re-embed every chunk',
   usage: USAGE,
   async run(args) {
     const { values } = parseArgs({

@@ -2,7 +2,7 @@
 // runs the product's retrieval and prints the ranked documents, each with its fused score, the
 // ranks its best chunk had in the dense and lexical legs, and a snippet of that chunk.
 import { parseArgs } from 'node:util';
-import type { Command } from '../cli.js';
+import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { createServices } from '../core/services.js';
 import type { DocumentHit, SearchOptions } from '../core/search/types.js';
@@ -41,7 +41,6 @@ export function formatDocuments(docs: DocumentHit[]): string {
 }
 
 const command: Command = {
-  summary: 'search the knowledge base and print ranked documents',
   usage: USAGE,
   async run(args) {
     const { values, positionals } = parseArgs({

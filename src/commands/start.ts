@@ -1,12 +1,12 @@
 // `npm start`: the bot and its scheduled jobs. With Slack credentials, the Slack app (Socket Mode
 // or HTTP); without, a terminal chat on the same handler. The embedded default syncs the local
 // knowledge folder first, so a fresh checkout answers questions out of the box.
-import type { Command } from '../cli.js';
+import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { createServices, ingestDeps, type Services } from '../core/services.js';
 import { ingest, IngestBusyError } from '../core/ingest/index.js';
 import { FolderSource } from '../core/sources/folder.js';
-import { driveConfigured } from '../core/sources/drive.js';
+import { driveConfigured } from '../core/sources/drive-config.js';
 import { assertFolderRoot, FolderMismatchError, recordFolderRoot } from '../core/sources/folder-root.js';
 import { QuestionHandler } from '../bot/handler.js';
 import { runTerminalChat } from '../bot/terminal.js';
@@ -60,7 +60,6 @@ async function ingestOrSkip(...args: Parameters<typeof ingest>) {
 }
 
 const command: Command = {
-  summary: 'run the bot (Slack, or a terminal chat without Slack credentials) and the scheduled jobs',
   usage: 'trajanus start    (Slack when SLACK_BOT_TOKEN is set; otherwise a terminal chat: `echo "question" | npm start`)',
   async run() {
     const config = loadConfig();

@@ -11,13 +11,16 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { EmbeddedDatabase } from './db/embedded.js';
 import { FolderLockedError, takeFolderLock } from './db/folder-lock.js';
+import { checkEveryTable, type TableCheck } from './db/integrity.js';
 import type { Database, DatabaseKind } from './db/types.js';
 
 const execFileP = promisify(execFile);
+const gunzipP = promisify(gunzip);
 
 export class BackupError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -54,6 +57,9 @@ export interface RestoreResult {
 /** trajanus-20240102T030405Z.dump, trajanus-20240102T030405Z-2.pglite.tar.gz (second backup in the same second). */
 const NAME = /^trajanus-(\d{8}T\d{6}Z)(?:-(\d+))?\.(dump|pglite\.tar\.gz)$/;
 
+/** A backup being written (or one a crash interrupted): our exact name plus this suffix. */
+const PARTIAL = '.partial';
+
 /** 2024-01-02T03:04:05.678Z → 20240102T030405Z */
 export function backupTimestamp(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
@@ -77,7 +83,7 @@ function kindOfName(name: string): DatabaseKind | null {
 function uniqueName(dir: string, ts: string, ext: string): string {
   for (let i = 1; ; i++) {
     const name = `trajanus-${ts}${i === 1 ? '' : `-${i}`}.${ext}`;
-    if (!existsSync(join(dir, name)) && !existsSync(join(dir, `${name}.partial`))) return name;
+    if (!existsSync(join(dir, name)) && !existsSync(join(dir, `${name}${PARTIAL}`))) return name;
   }
 }
 
@@ -161,7 +167,7 @@ async function backupPostgres(opts: BackupOptions, dir: string, ts: string): Pro
   await checkPgDumpVersion(opts.db, opts.pgDumpPath);
   const name = uniqueName(dir, ts, 'dump');
   const final = join(dir, name);
-  const partial = `${final}.partial`;
+  const partial = `${final}${PARTIAL}`;
   const { url, env } = splitPassword(opts.databaseUrl);
   try {
     await run(opts.pgDumpPath, ['-Fc', '--no-owner', '--no-privileges', '-f', partial, `--dbname=${url}`], env);
@@ -179,7 +185,7 @@ async function backupEmbedded(db: Database, dir: string, ts: string): Promise<st
   if (!(db instanceof EmbeddedDatabase)) throw new BackupError(`An embedded backup needs an EmbeddedDatabase, got ${db.description}`);
   const name = uniqueName(dir, ts, 'pglite.tar.gz');
   const final = join(dir, name);
-  const partial = `${final}.partial`;
+  const partial = `${final}${PARTIAL}`;
   try {
     // Flush shared buffers so the files are current, then copy them while no other transaction of
     // ours is in progress (EmbeddedDatabase.transaction serialises with every other caller).
@@ -196,14 +202,51 @@ async function backupEmbedded(db: Database, dir: string, ts: string): Promise<st
   }
 }
 
-/** Loads the tarball into a fresh in-memory PGlite and reads schema_migrations; throws when it cannot. */
-async function verifyPgliteTarball(file: string): Promise<number> {
-  const blob = new Blob([await readFile(file)]);
+/**
+ * The data folder inside an embedded backup, as an uncompressed tar, or a BackupError saying the
+ * file is not one. Unpacked here rather than by PGlite, whose own gunzip of a damaged file fails
+ * after the load has already been reported (an uncaught zlib error that ends the process).
+ */
+export async function readPgliteBackup(file: string): Promise<Blob> {
+  const name = basename(file);
+  const notOurs = (why: string) => new BackupError(`${name} is not a readable Trajanus embedded backup (${why}); nothing was changed`);
+  let tar: Buffer;
+  try {
+    tar = await gunzipP(await readFile(file));
+  } catch (e) {
+    throw notOurs(`not a complete gzip file: ${(e as Error).message}`);
+  }
+  if (!tarHasEntry(tar, 'PG_VERSION')) throw notOurs('no PGlite data folder inside: PG_VERSION is missing');
+  return new Blob([tar]);
+}
+
+/** Walks the ustar headers (512-byte blocks) looking for a top-level entry `name` (or `/name`). */
+function tarHasEntry(tar: Buffer, name: string): boolean {
+  for (let off = 0; off + 512 <= tar.length; ) {
+    const header = tar.subarray(off, off + 512);
+    if (header.every((b) => b === 0)) return false; // end of archive
+    if (header.toString('latin1', 257, 262) !== 'ustar') return false;
+    const entry = header.toString('utf8', 0, 100).replace(/\0.*$/s, '');
+    if (entry === name || entry === `/${name}` || entry === `./${name}`) return true;
+    const size = parseInt(header.toString('latin1', 124, 136).replace(/\0.*$/s, '').trim() || '0', 8);
+    if (!Number.isFinite(size) || size < 0) return false;
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return false;
+}
+
+/**
+ * Loads the tarball into a fresh in-memory PGlite and reads every table in full (see
+ * checkEveryTable): damage in the source folder is caught here, not carried into a "verified" backup.
+ */
+async function verifyPgliteTarball(file: string): Promise<TableCheck[]> {
+  const blob = await readPgliteBackup(file);
   let pg: PGlite | undefined;
   try {
     pg = await PGlite.create({ loadDataDir: blob, extensions: { vector } });
-    const r = await pg.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
-    return r.rows[0]?.n ?? 0;
+    const checks = await checkEveryTable(EmbeddedDatabase.fromPGlite(pg));
+    if (!checks.some((c) => c.table === 'schema_migrations')) throw new Error('it holds no schema_migrations table');
+    return checks;
   } catch (e) {
     throw new BackupError(`The embedded backup ${basename(file)} could not be read back: ${(e as Error).message}`, { cause: e });
   } finally {
@@ -222,7 +265,7 @@ export function listBackups(dir: string): BackupInfo[] {
     const m = NAME.exec(name);
     if (!m) continue;
     const file = join(abs, name);
-    let st;
+    let st: ReturnType<typeof statSync>;
     try {
       st = statSync(file);
     } catch {
@@ -259,7 +302,7 @@ export function pruneBackups(dir: string, retentionDays: number, now: Date = new
   // A `.partial` is a backup in progress, or one a crash interrupted: a day old, it is the latter.
   if (existsSync(dir))
     for (const name of readdirSync(dir)) {
-      if (!/^trajanus-.*\.partial$/.test(name)) continue;
+      if (!name.endsWith(PARTIAL) || !NAME.test(name.slice(0, -PARTIAL.length))) continue;
       const file = join(dir, name);
       if (statSync(file).mtimeMs < now.getTime() - 86_400_000) {
         rmSync(file, { force: true });
@@ -323,7 +366,8 @@ async function restoreEmbedded(file: string, dataDir: string, now: Date): Promis
   mkdirSync(dataDir, { recursive: true });
   const release = lockDataDir(dataDir);
   try {
-    const blob = new Blob([await readFile(file)]);
+    // Checked before anything is moved: a file that is not a backup changes nothing.
+    const blob = await readPgliteBackup(file);
     const pgdata = join(dataDir, 'pgdata');
     let aside: string | undefined;
     if (existsSync(pgdata)) {
@@ -336,7 +380,7 @@ async function restoreEmbedded(file: string, dataDir: string, now: Date): Promis
       // With a nodefs dataDir PGlite unpacks the tarball straight into the (now absent) folder,
       // and refuses when a database is already there.
       pg = await PGlite.create({ dataDir: pgdata, loadDataDir: blob, extensions: { vector } });
-      await pg.query('SELECT count(*) FROM schema_migrations');
+      await checkEveryTable(EmbeddedDatabase.fromPGlite(pg));
       await pg.query('CHECKPOINT');
       await pg.close();
       pg = undefined;

