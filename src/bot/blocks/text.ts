@@ -41,10 +41,11 @@ export function stripEmphasis(s: string): string {
 /** The mrkdwn of a message's sections and context elements, in order, without buttons: its content as one text. */
 export function blocksToMrkdwn(blocks: readonly Block[] | readonly unknown[]): string {
   const out: string[] = [];
-  for (const raw of blocks as Array<Record<string, any>>) {
+  type RawBlock = { type?: string; text?: { text?: string }; fields?: TextObject[]; elements?: { text?: string; alt_text?: string }[] };
+  for (const raw of blocks as RawBlock[]) {
     if (raw.type === 'section') out.push([raw.text?.text, ...((raw.fields ?? []) as TextObject[]).map((f) => f.text)].filter(Boolean).join('\n'));
     else if (raw.type === 'header') out.push(`*${raw.text?.text ?? ''}*`);
-    else if (raw.type === 'context') out.push(((raw.elements ?? []) as Array<Record<string, any>>).map((e) => e.text ?? e.alt_text ?? '').filter(Boolean).join('  '));
+    else if (raw.type === 'context') out.push((raw.elements ?? []).map((e) => e.text ?? e.alt_text ?? '').filter(Boolean).join('  '));
     else if (raw.type === 'rich_text') out.push(richText(raw.elements));
   }
   return out.filter(Boolean).join('\n\n');
