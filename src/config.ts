@@ -28,6 +28,9 @@ const timeZone = z.string().superRefine((v, ctx) => {
   }
 });
 
+/** The current Sonnet in @anthropic-ai/sdk 1.12.0; its SDK warns that claude-sonnet-4-5, the default before, retires 2026-11-30. */
+export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-5-5';
+
 /**
  * Every variable the product reads. Names are the environment names; README's table is
  * generated from the `describe()` texts below (`npx trajanus config --markdown`).
@@ -41,10 +44,12 @@ export const envSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: int(100).default(30000).describe('statement_timeout for every pooled connection'),
   // ── logging
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
+  LOG_FILE: z.string().optional().describe('Append logs (JSON lines) to this file instead of stderr. The interactive terminal chat always logs to a file, this one or ./trajanus.log, so that no log line prints over its prompt'),
   // ── embeddings
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).optional().describe('local (offline USE-lite, 512-d) | openai (OpenAI or any compatible endpoint). Default: openai when OPENAI_API_KEY is set, else local'),
   EMBEDDING_MODEL: z.string().default('text-embedding-3-small').describe('Embedding model for the openai provider'),
   EMBEDDING_DIMENSIONS: int(1, 16000).optional().describe('Vector size for the openai provider (default: the model’s own, 1536 for text-embedding-3-small)'),
+  EMBEDDING_THREADS: int(1, 64).optional().describe('Worker threads of the local embedder (default: one per core, at most 4; 1 = in-process)'),
   EMBEDDING_BASE_URL: url.optional().describe('OpenAI-compatible embeddings endpoint (Ollama, vLLM, LM Studio). Default: OPENAI_BASE_URL'),
   OPENAI_API_KEY: z.string().min(1).optional().describe('OpenAI key (embeddings, and chat when ANSWER_PROVIDER=openai)'),
   OPENAI_BASE_URL: url.optional().describe('Base URL of the OpenAI API or a compatible server'),
@@ -52,7 +57,7 @@ export const envSchema = z.object({
   ANSWER_PROVIDER: z.enum(['composer', 'claude', 'openai']).optional().describe('composer (offline, quotes and cites) | claude | openai (OpenAI-compatible chat). Default: claude when ANTHROPIC_API_KEY is set, else composer'),
   ANTHROPIC_API_KEY: z.string().min(1).optional().describe('Anthropic key for Claude answers'),
   ANTHROPIC_BASE_URL: url.optional().describe('Base URL of the Anthropic API (tests point it at a local server)'),
-  CLAUDE_MODEL: z.string().default('claude-sonnet-4-5').describe('Claude model for answers'),
+  CLAUDE_MODEL: z.string().default(DEFAULT_CLAUDE_MODEL).describe('Claude model for answers (start warns when Anthropic lists it as deprecated or retired)'),
   CHAT_MODEL: z.string().default('gpt-4o-mini').describe('Chat model for ANSWER_PROVIDER=openai'),
   CHAT_BASE_URL: url.optional().describe('OpenAI-compatible chat endpoint. Default: OPENAI_BASE_URL'),
   ANSWER_MAX_TOKENS: int(64, 32000).default(1024).describe('Max tokens of a model answer'),
@@ -66,6 +71,11 @@ export const envSchema = z.object({
   SEARCH_EF_SEARCH: int(10, 1000).default(100).describe('hnsw.ef_search for the vector leg'),
   SEARCH_CANDIDATES: int(10, 2000).default(100).describe('Candidates fetched per leg before fusion'),
   SEARCH_MATCH_COUNT: int(1, 50).default(6).describe('Documents given to the answer step'),
+  RERANK_URL: url.optional().describe('Rerank endpoint (Cohere, Jina, Infinity, vLLM or TEI style /rerank) that re-scores the fused top passages. Unset: no reranking'),
+  RERANK_MODEL: z.string().min(1).optional().describe('Model name sent to the rerank endpoint'),
+  RERANK_API_KEY: z.string().min(1).optional().describe('Bearer key of the rerank endpoint'),
+  RERANK_CANDIDATES: int(2, 200).default(30).describe('Fused passages sent to the reranker'),
+  RERANK_TIMEOUT_MS: int(100, 120000).default(10000).describe('Timeout of one rerank call; on failure the fused order is kept'),
   // ── ingestion
   KNOWLEDGE_DIR: z.string().default('./samples/knowledge-base').describe('Local knowledge folder (without Drive): indexed at the first start and kept in sync at each start, unless another folder was ingested by hand; the default of `trajanus ingest`'),
   INGEST_IGNORE: list.default(['.git', 'node_modules', '.DS_Store', '*.tmp', '~$*']).describe('Comma-separated globs the folder source skips'),
@@ -90,6 +100,11 @@ export const envSchema = z.object({
   SLACK_EDIT_WINDOW_HOURS: num(0, 720).default(24).describe('An edited question is answered again, in place, within this many hours of its answer (0: edits are ignored)'),
   SLACK_USER_QUESTIONS_PER_MINUTE: int(0).default(20).describe('Questions one person may ask per minute before being asked to wait (0: no limit)'),
   SLACK_WORKSPACE_QUESTIONS_PER_MINUTE: int(0).default(300).describe('Questions one workspace may ask per minute before people are asked to wait (0: no limit)'),
+  SLACK_ADMIN_USER_IDS: list.default([]).describe('Comma-separated Slack user ids allowed to grant a channel access (`/trajanus access grant`)'),
+  // ── access
+  WORKSPACE_DOMAINS: list.default([]).describe('Comma-separated email domains of the team: a Drive share with one of them is visible to the whole Slack workspace (public channels)'),
+  ACCESS_PRIVATE_CHANNEL_MAX_MEMBERS: int(1, 10000).default(100).describe('A private channel with more members than this is answered as a public channel (only workspace-wide documents)'),
+  ACCESS_IDENTITY_TTL_SECONDS: int(10).default(900).describe('How long Slack emails and channel members are cached (member joins and leaves refresh at once)'),
   PORT: int(0, 65535).default(3000).describe('HTTP port: Slack events (HTTP mode), /healthz, /metrics'),
   // ── jobs
   JOBS_TIMEZONE: timeZone.default('UTC').describe('Timezone of the job schedules'),

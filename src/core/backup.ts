@@ -7,17 +7,20 @@
  * with our name is always a complete, readable backup. No Slack, no cron: callers schedule and report.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
+import pg from 'pg';
 import { EmbeddedDatabase } from './db/embedded.js';
+import { PostgresDatabase } from './db/postgres.js';
 import { FolderLockedError, takeFolderLock } from './db/folder-lock.js';
 import { checkEveryTable, type TableCheck } from './db/integrity.js';
-import type { Database, DatabaseKind } from './db/types.js';
+import type { Database, DatabaseKind, Queryable } from './db/types.js';
 
 const execFileP = promisify(execFile);
 const gunzipP = promisify(gunzip);
@@ -338,14 +341,87 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
 
   if (kind === 'postgres') {
     if (!opts.databaseUrl) throw new BackupError(`${name} is a pg_dump archive: restoring it needs databaseUrl (DATABASE_URL)`);
-    const { url, env } = splitPassword(opts.databaseUrl);
-    await run(opts.pgRestorePath, ['--clean', '--if-exists', '--no-owner', '--single-transaction', `--dbname=${url}`, file], env);
+    await restorePostgres(file, opts.databaseUrl, opts.pgRestorePath);
     return { file, kind, durationMs: Date.now() - started };
   }
 
   if (!opts.dataDir) throw new BackupError(`${name} is an embedded (PGlite) backup: restoring it needs dataDir (TRAJANUS_DATA_DIR)`);
   const previousDataDir = await restoreEmbedded(file, resolve(opts.dataDir), opts.now ?? new Date());
   return { file, kind, durationMs: Date.now() - started, ...(previousDataDir ? { previousDataDir } : {}) };
+}
+
+/** `2; 3079 29912 EXTENSION - vector` and `3765; 0 0 COMMENT - EXTENSION vector` in `pg_restore --list`. */
+const EXTENSION_ENTRY = /^\d+; \d+ \d+ EXTENSION - (\S+)/;
+const EXTENSION_COMMENT_ENTRY = /^\d+; \d+ \d+ COMMENT - EXTENSION /;
+
+/**
+ * pg_restore of everything but the extensions. On managed Postgres (Supabase, RDS) the database
+ * owner is not a superuser and `vector` belongs to another role, so restoring the extension's own
+ * entries (DROP/CREATE/COMMENT ON EXTENSION) fails with "must be owner of extension vector". They
+ * are left out; each extension the backup uses is checked in the target first (created when this
+ * role may), so what the owner owns is restored and a missing extension is a clear error up front.
+ */
+async function restorePostgres(file: string, databaseUrl: string, pgRestorePath: string): Promise<void> {
+  const { url, env } = splitPassword(databaseUrl);
+  const toc = (await run(pgRestorePath, ['--list', file])).stdout.split('\n');
+  const extensions = toc.flatMap((l) => EXTENSION_ENTRY.exec(l)?.[1] ?? []);
+  const target = new PostgresDatabase({ url: databaseUrl, poolSize: 1 });
+  const tmp = mkdtempSync(join(tmpdir(), 'trajanus-restore-'));
+  try {
+    await ensureExtensions(target, extensions, basename(file));
+    const list = join(tmp, 'toc.list');
+    writeFileSync(list, toc.filter((l) => !EXTENSION_ENTRY.test(l) && !EXTENSION_COMMENT_ENTRY.test(l)).join('\n'));
+    await run(pgRestorePath, ['--clean', '--if-exists', '--no-owner', '--single-transaction', '-L', list, `--dbname=${url}`, file], env);
+    await closeRestoredRuns(target, basename(file));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+    await target.close().catch(() => {});
+  }
+}
+
+async function ensureExtensions(db: Database, names: string[], backupName: string): Promise<void> {
+  if (!names.length) return;
+  const present = new Set((await db.query<{ extname: string }>(`SELECT extname FROM pg_extension WHERE extname = ANY($1::text[])`, [names])).rows.map((r) => r.extname));
+  for (const name of names.filter((n) => !present.has(n))) {
+    try {
+      await db.exec(`CREATE EXTENSION IF NOT EXISTS ${pg.escapeIdentifier(name)}`);
+    } catch (e) {
+      const who = (await db.query<{ u: string; d: string }>('SELECT current_user AS u, current_database() AS d').catch(() => ({ rows: [] as { u: string; d: string }[] }))).rows[0];
+      throw new BackupError(
+        `${backupName} needs the PostgreSQL extension "${name}", which is not installed in ${who ? `database ${who.d}` : 'the target database'}` +
+          ` and ${who ? `role ${who.u}` : 'this role'} cannot create it (${(e as Error).message}). Ask the database's administrator to run` +
+          ` CREATE EXTENSION ${name} there (Supabase: Database → Extensions), then restore again. Nothing was changed.`,
+        { cause: e },
+      );
+    }
+  }
+}
+
+/**
+ * A backup made by the backup job holds that job's own run as 'running' (the run ends after the
+ * dump), and any other run that was in progress. Restored as they are, the next run would close them
+ * as abandoned and the health report would count the backup that was just restored as a failed
+ * run. The run that wrote this backup is closed as ok; the others say why their outcome is unknown.
+ */
+async function closeRestoredRuns(db: Queryable, backupName: string): Promise<void> {
+  const exists = await db.query<{ t: string | null }>(`SELECT to_regclass('job_runs')::text AS t`);
+  if (!exists.rows[0]?.t) return;
+  const m = NAME.exec(backupName);
+  const takenAt = m ? parseTimestamp(m[1]!) : null;
+  await db.query(
+    `WITH ours AS (
+       SELECT id FROM job_runs
+        WHERE job = 'backup' AND status = 'running' AND $2::timestamptz IS NOT NULL AND started_at < $2::timestamptz + interval '1 second'
+        ORDER BY started_at DESC LIMIT 1)
+     UPDATE job_runs r
+        SET finished_at = now(),
+            status = CASE WHEN r.id IN (SELECT id FROM ours) THEN 'ok' ELSE 'failed' END,
+            summary = CASE WHEN r.id IN (SELECT id FROM ours) THEN jsonb_build_object('file', $1::text, 'restored', true) ELSE r.summary END,
+            error = CASE WHEN r.id IN (SELECT id FROM ours) THEN NULL
+                         ELSE 'in progress when the backup ' || $1::text || ' was taken: its outcome is not in the restored database' END
+      WHERE r.status = 'running'`,
+    [backupName, takenAt?.toISOString() ?? null],
+  );
 }
 
 /** Same lock as EmbeddedDatabase.open, so neither can open the folder while the other uses it. */
@@ -380,7 +456,9 @@ async function restoreEmbedded(file: string, dataDir: string, now: Date): Promis
       // With a nodefs dataDir PGlite unpacks the tarball straight into the (now absent) folder,
       // and refuses when a database is already there.
       pg = await PGlite.create({ dataDir: pgdata, loadDataDir: blob, extensions: { vector } });
-      await checkEveryTable(EmbeddedDatabase.fromPGlite(pg));
+      const restored = EmbeddedDatabase.fromPGlite(pg);
+      await checkEveryTable(restored);
+      await closeRestoredRuns(restored, basename(file));
       await pg.query('CHECKPOINT');
       await pg.close();
       pg = undefined;

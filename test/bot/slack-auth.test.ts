@@ -26,7 +26,7 @@ describe('start-up against an unreachable or refusing Slack', () => {
   beforeEach(() => slack.reset());
   const start = (logger: ReturnType<typeof capture>['logger'], env: Record<string, string> = {}, apiUrl = slack.url) =>
     startSlackApp({
-      config: slackConfig({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: apiUrl, PORT: '0', SLACK_API_TIMEOUT_MS: '300', ...env }),
+      config: slackConfig({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: apiUrl, PORT: '0', SLACK_API_TIMEOUT_MS: '2000', ...env }),
       db, answerer, logger, botMetrics: createBotMetrics(), host: '127.0.0.1', port: 0, startBackoffMs: 10,
     });
 

@@ -7,10 +7,13 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backupTimestamp } from '../../src/core/backup.js';
+import { migrate } from '../../src/core/db/migrate.js';
+import { PostgresDatabase } from '../../src/core/db/postgres.js';
 import { freshPgDatabase } from '../helpers/pg.js';
 import { pgDumpPath, pgRestorePath, tempDir } from '../helpers/backup.js';
 
 const SCRIPT = resolve(import.meta.dirname, '../../scripts/backup_database.sh');
+const RESTORE = resolve(import.meta.dirname, '../../scripts/restore_database.sh');
 const day = 86_400_000;
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -21,6 +24,9 @@ describe('scripts/backup_database.sh', () => {
   it('backs up, then prunes exactly what the app prunes: by the name, not the file date; never a foreign file', async () => {
     const pg = await freshPgDatabase();
     cleanups.push(pg.drop);
+    const source = new PostgresDatabase({ url: pg.url, poolSize: 1 });
+    await migrate(source);
+    await source.close();
     const dir = tempDir('trajanus-script-backups-');
     const now = Date.now();
     const name = (daysAgo: number, ext = 'dump') => `trajanus-${backupTimestamp(new Date(now - daysAgo * day))}.${ext}`;
@@ -51,5 +57,20 @@ describe('scripts/backup_database.sh', () => {
     expect(stdout).toContain(`deleted: ${oldByName}`);
     expect(stdout).toContain(`deleted: ${stalePartial}`);
     expect(readdirSync(dir).sort()).toEqual([...foreign, recentByName, written.split('/').pop()!].sort());
+
+    // scripts/restore_database.sh puts it into another database (through the app's own restore).
+    const target = await freshPgDatabase();
+    cleanups.push(target.drop);
+    const restored = await promisify(execFile)('bash', [RESTORE, written, '--yes'], {
+      env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', DATABASE_URL: target.url, PG_RESTORE_PATH: pgRestorePath },
+      timeout: 120_000,
+    });
+    expect(restored.stdout).toContain(`restored ${written}`);
+    const db = new PostgresDatabase({ url: target.url, poolSize: 1 });
+    try {
+      expect((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM schema_migrations`)).rows[0]!.n).toBeGreaterThan(0);
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -33,10 +33,13 @@ export const MAX_QUESTION_CHARS = 4000;
 
 export class QuestionError extends Error {}
 
+/** The one line an answer carries when the asker's identity could not be read (access fails closed). */
+export const IDENTITY_UNKNOWN_NOTE = 'I could not read who you are in Slack, so this answer uses only documents shared with everyone in the workspace.';
+
 export class RagAnswerer implements Answerer {
   constructor(private readonly deps: RagDeps) {}
 
-  async answer(question: string, opts: AnswerOptions = {}): Promise<Answer> {
+  async answer(question: string, opts: AnswerOptions): Promise<Answer> {
     const q = question.trim();
     if (!q) throw new QuestionError('The question is empty: ask something about the project documents.');
     if (q.length > MAX_QUESTION_CHARS) throw new QuestionError(`The question is ${q.length} characters long; keep it under ${MAX_QUESTION_CHARS}.`);
@@ -51,7 +54,7 @@ export class RagAnswerer implements Answerer {
     lap('condenseMs', t);
 
     t = performance.now();
-    const result = await searcher.search(condensed.query, { filters: opts.filters, matchCount: settings.matchCount, log: false });
+    const result = await searcher.search(condensed.query, { access: opts.access, filters: opts.filters, matchCount: settings.matchCount, log: false });
     lap('searchMs', t);
     const confidence = retrievalConfidence(result);
 
@@ -61,9 +64,14 @@ export class RagAnswerer implements Answerer {
     else if (!model) answer = await this.composed(q, result.documents);
     else answer = await this.fromModel(q, condensed.query, result, thread.history);
     lap('answerMs', t);
+    if (result.degraded?.lexicalOnly) {
+      const why = 'The embeddings service did not answer, so these sources come from keyword search only.';
+      answer = { ...answer, note: answer.note ? `${why} ${answer.note}` : why };
+    }
     timings.totalMs = Math.round(performance.now() - t0);
 
     const full: Answer = { ...answer, confidence, standaloneQuery: condensed.query, timings };
+    if (opts.access.kind === 'readers' && opts.access.identityUnknown) full.note = [IDENTITY_UNKNOWN_NOTE, full.note].filter(Boolean).join(' ');
     full.queryId = await insertQueryLog(db, {
       kind: 'answer', queryText: q, embedding: result.queryEmbedding.length ? toVector(result.queryEmbedding) : null,
       resultsCount: full.sources.length, executionMs: timings.totalMs, userId: opts.userId, sessionId: opts.sessionId,

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import type { Database, Queryable, QueryResult, Session } from './types.js';
+import type { Database, LockedSession, Queryable, QueryResult } from './types.js';
 import { advisoryKeySql } from './types.js';
 import { FolderLockedError, takeFolderLock } from './folder-lock.js';
 
@@ -137,7 +137,7 @@ export class EmbeddedDatabase implements Database {
     return this.mutex.run(() => this.pg.transaction((tx) => fn(wrap(tx))));
   }
 
-  async withAdvisoryLock<T>(name: string, fn: (s: Session) => Promise<T>, opts: { wait?: boolean } = {}) {
+  async withAdvisoryLock<T>(name: string, fn: (s: LockedSession) => Promise<T>, opts: { wait?: boolean } = {}) {
     // One backend: a second caller in this process would re-enter its own session lock, so the
     // in-process exclusion comes from a per-name mutex; the SQL lock still shows in pg_locks.
     const lock = this.namedLock(name);
@@ -147,7 +147,8 @@ export class EmbeddedDatabase implements Database {
     lock.waiting++;
     return lock.mutex.run(async () => {
       lock.waiting--;
-      const session: Session = { query: (s, p) => this.query(s, p), exec: (s) => this.exec(s), transaction: (f) => this.transaction(f) };
+      // One in-process backend: its "connection" cannot be lost while the process lives.
+      const session: LockedSession = { query: (s, p) => this.query(s, p), exec: (s) => this.exec(s), transaction: (f) => this.transaction(f), signal: new AbortController().signal };
       await this.query(`SELECT pg_advisory_lock(${advisoryKeySql})`, [name]);
       try {
         return { acquired: true as const, result: await fn(session) };

@@ -2,7 +2,7 @@ import type { Config } from '../../config.js';
 import type { Database } from './types.js';
 import type { EmbeddedDamagedError } from './embedded.js';
 
-export type { Database, Queryable, Session, QueryResult, DatabaseKind } from './types.js';
+export type { Database, Queryable, Session, LockedSession, QueryResult, DatabaseKind } from './types.js';
 export { toVector, fromVector } from './vector.js';
 
 export class DatabaseUnavailableError extends Error {
