@@ -117,6 +117,11 @@ export const envSchema = z.object({
   SLACK_API_URL: url.optional().describe('Slack Web API base URL (tests point it at a local server)'),
   SLACK_OPS_CHANNEL: z.string().optional().describe('Channel id for job failures and health reports'),
   SLACK_ANSWER_VISIBILITY: z.enum(['thread', 'ephemeral']).default('thread').describe('/trajanus answers in a channel thread, or only to the asker'),
+  SLACK_API_TIMEOUT_MS: int(100).default(10000).describe('How long one Slack Web API call may take before it counts as failed (the answer then goes by the next route)'),
+  SLACK_START_ATTEMPTS: int(1, 100).default(6).describe('auth.test attempts at start while Slack cannot be reached (backoff from 1 s, doubling, at most 30 s); a refused token stops at once'),
+  SLACK_EDIT_WINDOW_HOURS: num(0, 720).default(24).describe('An edited question is answered again, in place, within this many hours of its answer (0: edits are ignored)'),
+  SLACK_USER_QUESTIONS_PER_MINUTE: int(0).default(20).describe('Questions one person may ask per minute before being asked to wait (0: no limit)'),
+  SLACK_WORKSPACE_QUESTIONS_PER_MINUTE: int(0).default(300).describe('Questions one workspace may ask per minute before people are asked to wait (0: no limit)'),
   SLACK_ADMIN_USER_IDS: list.default([]).describe('Comma-separated Slack user ids allowed to grant a channel access (`/trajanus access grant`)'),
   // ── access
   WORKSPACE_DOMAINS: list.default([]).describe('Comma-separated email domains of the team: a Drive share with one of them is visible to the whole Slack workspace (public channels)'),

@@ -4,7 +4,7 @@
 // the session id only.
 import { randomUUID } from 'node:crypto';
 import type { AccessScope } from '../core/access/scope.js';
-import type { Answer, Answerer } from '../core/answer/types.js';
+import type { Answer, Answerer, ChatTurn } from '../core/answer/types.js';
 import { MAX_QUESTION_CHARS, QuestionError } from '../core/answer/index.js';
 import { cleanUserText } from '../core/user-text.js';
 import type { SearchFilters } from '../core/search/types.js';
@@ -27,6 +27,8 @@ export interface QuestionInput {
   filters?: SearchFilters;
   /** 'asker': only the asker will see the answer (ephemeral). Default: everyone in `channel` may read it. */
   visibleTo?: 'asker' | 'channel';
+  /** The thread's earlier turns when they are not simply the session's (an edited question). */
+  history?: ChatTurn[];
 }
 
 export type QuestionOutcome = 'answered' | 'no_answer' | 'usage' | 'too_long' | 'error';
@@ -69,7 +71,7 @@ export function usageText(invocation = '/trajanus'): string {
   const cmd = escapeMrkdwn(invocation);
   return [
     '*Trajanus answers questions from the project documents, with cited sources.*',
-    `• \`${cmd} <your question>\` — e.g. \`${cmd} How long is a hot work permit valid?\``,
+    `• \`${cmd} &lt;your question&gt;\` — e.g. \`${cmd} How long is a hot work permit valid?\``,
     '• Mention me in a channel, or send me a direct message.',
     '• Reply in the thread of an answer to ask a follow-up; I keep the context of the thread.',
     '• 👍 / 👎 under an answer tells us whether it helped.',
@@ -108,7 +110,7 @@ export class QuestionHandler {
     const sessionId = input.sessionId ?? sessionIdFor(input.channel, input.threadTs);
     try {
       const access = await this.opts.resolveAccess(input);
-      const answer = await this.opts.answerer.answer(question, { access, sessionId, userId: input.userId, filters: input.filters });
+      const answer = await this.opts.answerer.answer(question, { access, sessionId, userId: input.userId, filters: input.filters, ...(input.history ? { history: input.history } : {}) });
       if (answer.timings.searchMs !== undefined) this.opts.observer?.retrieval?.(answer.timings.searchMs / 1000);
       return done({ kind: answer.noAnswer ? 'no_answer' : 'answered', answer, ...answerBlocks(answer) });
     } catch (err) {

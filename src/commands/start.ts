@@ -19,6 +19,7 @@ import { loggerFromConfig } from '../core/log.js';
 import { answerModelWarning } from '../core/answer/index.js';
 
 const CHAT_LOG_FILE = './trajanus.log';
+import { logUnhandledRejections } from '../core/process-guard.js';
 
 /**
  * The local folder is the knowledge base when Drive is not configured: on the first start it is
@@ -91,6 +92,8 @@ const command: Command = {
       // With the logs in a file, the person at the terminal would not see it otherwise.
       if (logFile) process.stderr.write(`⚠ ${modelWarning}\n`);
     }
+    // A stray rejection (a library's, one request's) is logged; it does not end the bot.
+    logUnhandledRejections(logger);
     const stops: (() => Promise<void>)[] = [];
     let closing = false;
     const shutdown = async (signal: string) => {

