@@ -56,7 +56,8 @@ function sections(text: string): Section[] {
   return out.map((s) => ({ ...s, path: s.path.filter(Boolean) }));
 }
 
-const SENTENCE = /(?<=[.!?])\s+(?=[A-Z0-9"'(\[])/;
+// A sentence ends at . ! ? before a capital — but not after an initial ("R. Kowalski", "A. M. Delgado").
+const SENTENCE = /(?<![\s(][A-Z]\.)(?<=[.!?])\s+(?=[A-Z0-9"'(\[])/;
 
 /** Pieces no larger than max tokens: paragraphs, else sentences, else token windows. */
 function pieces(body: string, max: number): string[] {
