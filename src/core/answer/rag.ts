@@ -11,6 +11,7 @@ import { composeParts, type ComposePart } from './composer.js';
 import { condenseQuestion } from './condense.js';
 import { HEDGE_BELOW, HEDGE_LINE, retrievalConfidence } from './confidence.js';
 import { documentDates } from './dates.js';
+import { checkFigures, unverifiedLine } from './figure-check.js';
 import { ANSWER_SYSTEM, NOT_FOUND, answerMessages, type PromptSource } from './prompt.js';
 import type { Answer, AnswerModel, AnswerOptions, AnswerSource, Answerer, ChatTurn } from './types.js';
 import { coverage, lexemesOf, weighConcepts, type WeightedConcept } from './weights.js';
@@ -43,6 +44,9 @@ interface Retrieved extends ComposePart {
 }
 
 export class RagAnswerer implements Answerer {
+  /** Running totals since start, read by /metrics (core knows nothing of Prometheus). */
+  readonly totals = { unverifiedFigures: 0, answersWithUnverifiedFigures: 0 };
+
   constructor(private readonly deps: RagDeps) {}
 
   async answer(question: string, opts: AnswerOptions = {}): Promise<Answer> {
@@ -138,14 +142,25 @@ export class RagAnswerer implements Answerer {
       return this.composed(parts, dates, confidence, `${model!.id} did not answer (${describeFailure(e)}), so this answer quotes the documents directly.`);
     }
     if (text.includes(NOT_FOUND)) return { ...notFound(docs), model: model!.id };
+    const check = checkFigures(text, new Map(promptSources.map((s) => [s.n, s.passages.join('\n')])));
+    if (check.unverified.length) {
+      this.totals.unverifiedFigures += check.unverified.length;
+      this.totals.answersWithUnverifiedFigures++;
+      logger?.warn({ model: model!.id, figures: check.unverified }, 'model answer held figures its cited sources do not; those statements were removed');
+      text = check.text;
+    }
+    const flagged = check.unverified.length ? unverifiedLine(check.unverified, (n) => promptSources[n - 1]?.title ?? `source ${n}`) : undefined;
     const cited = finalizeCitations(text, answerSources);
     if (!cited.cited) {
       logger?.warn({ model: model!.id, invalid: cited.invalid }, 'model answer cited no retrieved source; composing instead');
-      return this.composed(parts, dates, confidence, `${model!.id} gave an answer without valid citations, so this answer quotes the documents directly.`);
+      const why = flagged ? `${model!.id}'s answer held figures its sources do not (${flagged})` : `${model!.id} gave an answer without valid citations`;
+      return { ...(await this.composed(parts, dates, confidence, `${why}, so this answer quotes the documents directly.`)), unverifiedFigures: check.unverified.map((u) => u.figure) };
     }
     const hedged = confidence < HEDGE_BELOW;
+    const body = flagged ? `${cited.text}\n\n${flagged}` : cited.text;
     return {
-      answer: hedged ? `${HEDGE_LINE}\n${cited.text}` : cited.text, sources: cited.sources, noAnswer: false, model: model!.id, hedged,
+      answer: hedged ? `${HEDGE_LINE}\n${body}` : body, sources: cited.sources, noAnswer: false, model: model!.id, hedged,
+      unverifiedFigures: check.unverified.length ? check.unverified.map((u) => u.figure) : undefined,
       note: cited.invalid ? `${cited.invalid} citation(s) that pointed at no source were removed.` : undefined,
     };
   }

@@ -49,6 +49,8 @@ export interface Answer {
   model: string;
   /** True when the answer says it may not fully answer the question (middling confidence). */
   hedged?: boolean;
+  /** Figures of a model's answer that its cited sources do not hold (their statements were removed). */
+  unverifiedFigures?: string[];
   /** Short note, e.g. "The language model timed out; this answer was composed from the passages." */
   note?: string;
 }
