@@ -19,6 +19,7 @@ import { ensureEmbeddingSpace } from '../src/core/embed/space.js';
 import { ingest } from '../src/core/ingest/index.js';
 import { HybridSearcher, searchSettings } from '../src/core/search/search.js';
 import { FolderSource } from '../src/core/sources/folder.js';
+import { OPERATOR_SCOPE } from '../src/core/access/scope.js';
 import { judgeAnswer, summarise, type Judged, type JudgedQuestion } from './answers/judge.js';
 
 const { values } = parseArgs({
@@ -66,7 +67,7 @@ async function run(set: Set) {
     });
     const judged: Judged[] = [];
     for (const [i, q] of set.questions.entries()) {
-      const a: Answer = await rag.answer(q.question);
+      const a: Answer = await rag.answer(q.question, { access: OPERATOR_SCOPE });
       judged.push(judgeAnswer(q, a));
       process.stderr.write(`\r${set.name}: ${i + 1}/${set.questions.length} answered`);
     }

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
+import cron from 'node-cron';
 import { z } from 'zod';
 
 const bool = z
@@ -12,8 +13,23 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().in
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 const url = z.string().url();
-/** A cron expression, or "off" to disable the job. Validated by node-cron where jobs are scheduled. */
-const cron = z.string().min(1);
+/** A cron expression, or "off" to disable the job: checked here, by the parser that will run it, so `trajanus config` catches it. */
+const cronSchedule = z.string().superRefine((v, ctx) => {
+  if (v === 'off') return;
+  const r = cron.validateDetailed(v);
+  if (!r.valid) ctx.addIssue({ code: 'custom', message: `"${v}" is not a cron expression (${r.errors.map((e) => e.message).join('; ')})` });
+});
+/** An IANA zone name as the runtime's Intl knows it (node-cron computes schedule times with Intl). */
+const timeZone = z.string().superRefine((v, ctx) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: v });
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a known time zone (an IANA name such as UTC, Europe/London or America/New_York)` });
+  }
+});
+
+/** The current Sonnet in @anthropic-ai/sdk 1.12.0; its SDK warns that claude-sonnet-4-5, the default before, retires 2026-11-30. */
+export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-5-5';
 
 /**
  * Every variable the product reads. Names are the environment names; README's table is
@@ -28,10 +44,12 @@ export const envSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: int(100).default(30000).describe('statement_timeout for every pooled connection'),
   // ── logging
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
+  LOG_FILE: z.string().optional().describe('Append logs (JSON lines) to this file instead of stderr. The interactive terminal chat always logs to a file, this one or ./trajanus.log, so that no log line prints over its prompt'),
   // ── embeddings
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).optional().describe('local (offline USE-lite, 512-d) | openai (OpenAI or any compatible endpoint). Default: openai when OPENAI_API_KEY is set, else local'),
   EMBEDDING_MODEL: z.string().default('text-embedding-3-small').describe('Embedding model for the openai provider'),
   EMBEDDING_DIMENSIONS: int(1, 16000).optional().describe('Vector size for the openai provider (default: the model’s own, 1536 for text-embedding-3-small)'),
+  EMBEDDING_THREADS: int(1, 64).optional().describe('Worker threads of the local embedder (default: one per core, at most 4; 1 = in-process)'),
   EMBEDDING_BASE_URL: url.optional().describe('OpenAI-compatible embeddings endpoint (Ollama, vLLM, LM Studio). Default: OPENAI_BASE_URL'),
   OPENAI_API_KEY: z.string().min(1).optional().describe('OpenAI key (embeddings, and chat when ANSWER_PROVIDER=openai)'),
   OPENAI_BASE_URL: url.optional().describe('Base URL of the OpenAI API or a compatible server'),
@@ -39,7 +57,7 @@ export const envSchema = z.object({
   ANSWER_PROVIDER: z.enum(['composer', 'claude', 'openai']).optional().describe('composer (offline, quotes and cites) | claude | openai (OpenAI-compatible chat). Default: claude when ANTHROPIC_API_KEY is set, else composer'),
   ANTHROPIC_API_KEY: z.string().min(1).optional().describe('Anthropic key for Claude answers'),
   ANTHROPIC_BASE_URL: url.optional().describe('Base URL of the Anthropic API (tests point it at a local server)'),
-  CLAUDE_MODEL: z.string().default('claude-sonnet-4-5').describe('Claude model for answers'),
+  CLAUDE_MODEL: z.string().default(DEFAULT_CLAUDE_MODEL).describe('Claude model for answers (start warns when Anthropic lists it as deprecated or retired)'),
   CHAT_MODEL: z.string().default('gpt-4o-mini').describe('Chat model for ANSWER_PROVIDER=openai'),
   CHAT_BASE_URL: url.optional().describe('OpenAI-compatible chat endpoint. Default: OPENAI_BASE_URL'),
   ANSWER_MAX_TOKENS: int(64, 32000).default(1024).describe('Max tokens of a model answer'),
@@ -53,6 +71,11 @@ export const envSchema = z.object({
   SEARCH_EF_SEARCH: int(10, 1000).default(100).describe('hnsw.ef_search for the vector leg'),
   SEARCH_CANDIDATES: int(10, 2000).default(100).describe('Candidates fetched per leg before fusion'),
   SEARCH_MATCH_COUNT: int(1, 50).default(6).describe('Documents given to the answer step'),
+  RERANK_URL: url.optional().describe('Rerank endpoint (Cohere, Jina, Infinity, vLLM or TEI style /rerank) that re-scores the fused top passages. Unset: no reranking'),
+  RERANK_MODEL: z.string().min(1).optional().describe('Model name sent to the rerank endpoint'),
+  RERANK_API_KEY: z.string().min(1).optional().describe('Bearer key of the rerank endpoint'),
+  RERANK_CANDIDATES: int(2, 200).default(30).describe('Fused passages sent to the reranker'),
+  RERANK_TIMEOUT_MS: int(100, 120000).default(10000).describe('Timeout of one rerank call; on failure the fused order is kept'),
   // ── ingestion
   KNOWLEDGE_DIR: z.string().default('./samples/knowledge-base').describe('Local knowledge folder (without Drive): indexed at the first start and kept in sync at each start, unless another folder was ingested by hand; the default of `trajanus ingest`'),
   INGEST_IGNORE: list.default(['.git', 'node_modules', '.DS_Store', '*.tmp', '~$*']).describe('Comma-separated globs the folder source skips'),
@@ -72,13 +95,18 @@ export const envSchema = z.object({
   SLACK_API_URL: url.optional().describe('Slack Web API base URL (tests point it at a local server)'),
   SLACK_OPS_CHANNEL: z.string().optional().describe('Channel id for job failures and health reports'),
   SLACK_ANSWER_VISIBILITY: z.enum(['thread', 'ephemeral']).default('thread').describe('/trajanus answers in a channel thread, or only to the asker'),
+  SLACK_ADMIN_USER_IDS: list.default([]).describe('Comma-separated Slack user ids allowed to grant a channel access (`/trajanus access grant`)'),
+  // ── access
+  WORKSPACE_DOMAINS: list.default([]).describe('Comma-separated email domains of the team: a Drive share with one of them is visible to the whole Slack workspace (public channels)'),
+  ACCESS_PRIVATE_CHANNEL_MAX_MEMBERS: int(1, 10000).default(100).describe('A private channel with more members than this is answered as a public channel (only workspace-wide documents)'),
+  ACCESS_IDENTITY_TTL_SECONDS: int(10).default(900).describe('How long Slack emails and channel members are cached (member joins and leaves refresh at once)'),
   PORT: int(0, 65535).default(3000).describe('HTTP port: Slack events (HTTP mode), /healthz, /metrics'),
   // ── jobs
-  JOBS_TIMEZONE: z.string().default('UTC').describe('Timezone of the job schedules'),
-  JOB_DRIVE_REINGEST_CRON: cron.default('0 * * * *').describe('drive-reingest schedule, or "off"'),
-  JOB_BACKUP_CRON: cron.default('30 2 * * *').describe('backup schedule, or "off"'),
-  JOB_CACHE_EVICT_CRON: cron.default('0 4 * * *').describe('cache-evict schedule, or "off"'),
-  JOB_HEALTH_REPORT_CRON: cron.default('0 8 * * *').describe('health-report schedule, or "off"'),
+  JOBS_TIMEZONE: timeZone.default('UTC').describe('Timezone of the job schedules'),
+  JOB_DRIVE_REINGEST_CRON: cronSchedule.default('0 * * * *').describe('drive-reingest schedule, or "off"'),
+  JOB_BACKUP_CRON: cronSchedule.default('30 2 * * *').describe('backup schedule, or "off"'),
+  JOB_CACHE_EVICT_CRON: cronSchedule.default('0 4 * * *').describe('cache-evict schedule, or "off"'),
+  JOB_HEALTH_REPORT_CRON: cronSchedule.default('0 8 * * *').describe('health-report schedule, or "off"'),
   JOB_SHUTDOWN_GRACE_MS: int(0).default(60000).describe('On SIGTERM, how long a running job may finish'),
   BACKUP_DIR: z.string().default('./backups').describe('Where backups are written'),
   BACKUP_RETENTION_DAYS: int(1).default(30).describe('Backups older than this are deleted'),

@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import type { Answerer } from '../core/answer/types.js';
 import type { Database } from '../core/db/types.js';
 import type { Logger } from '../core/log.js';
+import { unknownScope } from '../core/access/audience.js';
 import { boltLogger } from './bolt-logger.js';
 import { InFlight, RecentSet, type BotContext } from './context.js';
 import { QuestionHandler } from './handler.js';
@@ -22,6 +23,7 @@ import { botMetrics as sharedBotMetrics, type BotMetrics, type MetricsRenderer }
 export type SlackConfig = Pick<
   Config,
   'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL' | 'SLACK_ANSWER_VISIBILITY' | 'PORT'
+  | 'WORKSPACE_DOMAINS' | 'SLACK_ADMIN_USER_IDS' | 'ACCESS_PRIVATE_CHANNEL_MAX_MEMBERS' | 'ACCESS_IDENTITY_TTL_SECONDS'
 >;
 
 export interface SlackAppOptions {
@@ -137,7 +139,10 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     app = new App({ token: config.SLACK_BOT_TOKEN, receiver, logger: log, clientOptions });
   }
 
-  const handler = new QuestionHandler({ answerer, logger, invocation: COMMAND, observer: bot });
+  const handler = new QuestionHandler({
+    answerer, logger, invocation: COMMAND, observer: bot,
+    resolveAccess: async () => unknownScope({ workspaceDomains: config.WORKSPACE_DOMAINS }),
+  });
   const inflight = new InFlight(opts.maxConcurrentAnswers ?? (db.kind === 'embedded' ? 4 : 16));
   const ctx: BotContext = {
     handler,

@@ -3,8 +3,10 @@
 // History is the answerer's business (it loads `queries` rows by sessionId), so this passes
 // the session id only.
 import { randomUUID } from 'node:crypto';
+import type { AccessScope } from '../core/access/scope.js';
 import type { Answer, Answerer } from '../core/answer/types.js';
 import { MAX_QUESTION_CHARS, QuestionError } from '../core/answer/index.js';
+import { cleanUserText } from '../core/user-text.js';
 import type { SearchFilters } from '../core/search/types.js';
 import type { Logger } from '../core/log.js';
 import { answerBlocks, messageBlocks } from './blocks/answer.js';
@@ -50,6 +52,11 @@ export interface QuestionHandlerOptions {
   /** How users invoke the bot, shown in the usage text, e.g. "/trajanus". */
   invocation?: string;
   observer?: QuestionObserver;
+  /**
+   * Who will read the answer to this question (asker, channel audience): decides which documents
+   * may be searched, quoted or listed. Required, so no surface can forget it.
+   */
+  resolveAccess: (input: QuestionInput) => Promise<AccessScope>;
 }
 
 export function sessionIdFor(channel: string | undefined, threadTs: string | undefined): string | undefined {
@@ -85,7 +92,7 @@ export class QuestionHandler {
       this.opts.observer?.observe(r.kind, (performance.now() - started) / 1000);
       return r;
     };
-    const question = (input.text ?? '').trim();
+    const question = cleanUserText(input.text ?? '');
     if (isHelp(question)) return done(this.usage());
     if (question.length > MAX_QUESTION_CHARS) {
       return done({
@@ -98,7 +105,8 @@ export class QuestionHandler {
     }
     const sessionId = input.sessionId ?? sessionIdFor(input.channel, input.threadTs);
     try {
-      const answer = await this.opts.answerer.answer(question, { sessionId, userId: input.userId, filters: input.filters });
+      const access = await this.opts.resolveAccess(input);
+      const answer = await this.opts.answerer.answer(question, { access, sessionId, userId: input.userId, filters: input.filters });
       if (answer.timings.searchMs !== undefined) this.opts.observer?.retrieval?.(answer.timings.searchMs / 1000);
       return done({ kind: answer.noAnswer ? 'no_answer' : 'answered', answer, ...answerBlocks(answer) });
     } catch (err) {

@@ -2,7 +2,7 @@
 // and the real services are chosen. Bot, jobs and CLI receive these; core modules receive only
 // the pieces they need.
 import type { Config } from '../config.js';
-import { createLogger, type Logger } from './log.js';
+import { loggerFromConfig, type Logger } from './log.js';
 import { openDatabase, type Database } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import type { Embedder } from './embed/types.js';
@@ -10,6 +10,7 @@ import { createEmbedder } from './embed/index.js';
 import { ensureEmbeddingSpace } from './embed/space.js';
 import { CachedEmbedder } from './embed/cache.js';
 import { HybridSearcher, searchSettings } from './search/search.js';
+import { createReranker } from './search/rerank/index.js';
 import { createAnswerer } from './answer/index.js';
 import type { RagAnswerer } from './answer/rag.js';
 import type { IngestDeps } from './ingest/index.js';
@@ -27,14 +28,14 @@ export interface Services {
 }
 
 export async function createServices(config: Config, opts: { logger?: Logger; migrate?: boolean } = {}): Promise<Services> {
-  const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
+  const logger = opts.logger ?? loggerFromConfig(config);
   const db = await openDatabase(config);
   try {
     if (opts.migrate !== false) await migrate(db, { onApply: (m) => logger.info({ migration: m.file }, 'migration applied') });
     const embedder = createEmbedder(config);
     await ensureEmbeddingSpace(db, embedder);
     const cachedEmbedder = new CachedEmbedder(db, embedder);
-    const searcher = new HybridSearcher(db, cachedEmbedder, searchSettings(config), logger);
+    const searcher = new HybridSearcher(db, cachedEmbedder, searchSettings(config), logger, createReranker(config));
     const answerer = createAnswerer({ config, db, searcher, logger });
     const close = async () => {
       await searcher.log.flush();

@@ -43,13 +43,16 @@ interface Retrieved extends ComposePart {
   confidence: number;
 }
 
+/** The one line an answer carries when the asker's identity could not be read (access fails closed). */
+export const IDENTITY_UNKNOWN_NOTE = 'I could not read who you are in Slack, so this answer uses only documents shared with everyone in the workspace.';
+
 export class RagAnswerer implements Answerer {
   /** Running totals since start, read by /metrics (core knows nothing of Prometheus). */
   readonly totals = { unverifiedFigures: 0, answersWithUnverifiedFigures: 0 };
 
   constructor(private readonly deps: RagDeps) {}
 
-  async answer(question: string, opts: AnswerOptions = {}): Promise<Answer> {
+  async answer(question: string, opts: AnswerOptions): Promise<Answer> {
     const q = question.trim();
     if (!q) throw new QuestionError('The question is empty: ask something about the project documents.');
     if (q.length > MAX_QUESTION_CHARS) throw new QuestionError(`The question is ${q.length} characters long; keep it under ${MAX_QUESTION_CHARS}.`);
@@ -73,13 +76,14 @@ export class RagAnswerer implements Answerer {
         const concepts = await weighConcepts(db, p.concepts);
         // Nothing to look for ("a b", "the of and"): no search can find it by more than accident.
         if (!concepts.length) continue;
-        const result = await searcher.search(p.searchText, { filters: opts.filters, matchCount: settings.matchCount, log: false });
+        const result = await searcher.search(p.searchText, { access: opts.access, filters: opts.filters, matchCount: settings.matchCount, log: false });
         retrieved.push({ text: p.text, expects: p.expects, wantsCurrent: p.wantsCurrent, concepts, docs: result.documents, result, confidence: await this.confidence(result, concepts) });
       }
     lap('searchMs', t);
     const confidence = retrieved.length === parts.length && retrieved.length ? Math.min(...retrieved.map((r) => r.confidence)) : 0;
     const documents = mergeDocuments(retrieved.map((r) => r.docs));
-    const result: SearchResult = retrieved.length === 1 ? retrieved[0].result : { ...emptyResult(), documents, queryEmbedding: retrieved[0]?.result.queryEmbedding ?? [] };
+    const degraded = retrieved.find((r) => r.result.degraded)?.result.degraded;
+    const result: SearchResult = retrieved.length === 1 ? retrieved[0].result : { ...emptyResult(), documents, degraded, queryEmbedding: retrieved[0]?.result.queryEmbedding ?? [] };
 
     t = performance.now();
     let answer: Omit<Answer, 'timings' | 'standaloneQuery' | 'confidence'>;
@@ -90,9 +94,14 @@ export class RagAnswerer implements Answerer {
       answer = !model ? await this.composed(retrieved, dates, confidence) : await this.fromModel(q, condensed.query, retrieved, dates, thread.history, confidence);
     }
     lap('answerMs', t);
+    if (result.degraded?.lexicalOnly) {
+      const why = 'The embeddings service did not answer, so these sources come from keyword search only.';
+      answer = { ...answer, note: answer.note ? `${why} ${answer.note}` : why };
+    }
     timings.totalMs = Math.round(performance.now() - t0);
 
     const full: Answer = { ...answer, confidence, standaloneQuery: condensed.query, timings };
+    if (opts.access.kind === 'readers' && opts.access.identityUnknown) full.note = [IDENTITY_UNKNOWN_NOTE, full.note].filter(Boolean).join(' ');
     full.queryId = await insertQueryLog(db, {
       kind: 'answer', queryText: q, embedding: result.queryEmbedding.length ? toVector(result.queryEmbedding) : null,
       resultsCount: full.sources.length, executionMs: timings.totalMs, userId: opts.userId, sessionId: opts.sessionId,

@@ -1,3 +1,4 @@
+import type { AccessScope } from '../access/scope.js';
 import type { SearchFilters } from '../search/types.js';
 
 export interface ChatTurn {
@@ -10,6 +11,8 @@ export interface AnswerModel {
   /** e.g. "claude:claude-sonnet-4-5", "openai:gpt-4o-mini". */
   readonly id: string;
   complete(req: { system: string; messages: ChatTurn[]; maxTokens?: number; temperature?: number; signal?: AbortSignal }): Promise<string>;
+  /** A warning when the provider says the configured model is deprecated or retired; undefined when it is current or cannot tell. */
+  lifecycleWarning?(): Promise<string | undefined>;
 }
 
 export interface AnswerSource {
@@ -25,6 +28,8 @@ export interface AnswerSource {
 }
 
 export interface AnswerOptions {
+  /** Who will read the answer: only documents every reader may open are searched, quoted or listed. */
+  access: AccessScope;
   /** Earlier turns of this thread, oldest first; when omitted, loaded from `queries` by sessionId. */
   history?: ChatTurn[];
   filters?: SearchFilters;
@@ -56,5 +61,5 @@ export interface Answer {
 }
 
 export interface Answerer {
-  answer(question: string, opts?: AnswerOptions): Promise<Answer>;
+  answer(question: string, opts: AnswerOptions): Promise<Answer>;
 }

@@ -1,28 +1,18 @@
 // Text from a file's bytes, one well-kept library per format. Markdown stays Markdown (and HTML
 // and DOCX become Markdown) so that the chunker can split on headings.
 import { extname } from 'node:path';
-import { extractPdf } from './pdf.js';
-import { extractDocx } from './docx.js';
 import { extractHtml } from './html.js';
 import { extractCsv, extractMarkdown, extractPlain } from './text.js';
+import { ExtractError, type Extracted } from './types.js';
 
-export interface Extracted {
-  text: string;
-  title?: string;
-}
-
-export class ExtractError extends Error {
-  constructor(message: string, public readonly reason: 'unsupported' | 'corrupt' | 'encrypted' | 'empty') {
-    super(message);
-    this.name = 'ExtractError';
-  }
-}
+export { ExtractError, type Extracted } from './types.js';
 
 type Extractor = (data: Buffer) => Promise<Extracted> | Extracted;
 
 const byMime: Record<string, Extractor> = {
-  'application/pdf': extractPdf,
-  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': extractDocx,
+  // pdf.js and mammoth load only when a PDF or DOCX is read.
+  'application/pdf': async (data) => (await import('./pdf.js')).extractPdf(data),
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': async (data) => (await import('./docx.js')).extractDocx(data),
   'text/html': extractHtml,
   'text/markdown': extractMarkdown,
   'text/x-markdown': extractMarkdown,

@@ -1,8 +1,8 @@
 import { extractText, getDocumentProxy } from 'unpdf';
-import { ExtractError, type Extracted } from './index.js';
+import { ExtractError, type Extracted } from './types.js';
 
 export async function extractPdf(data: Buffer): Promise<Extracted> {
-  let pdf;
+  let pdf: Awaited<ReturnType<typeof getDocumentProxy>>;
   try {
     pdf = await getDocumentProxy(new Uint8Array(data));
   } catch (e) {

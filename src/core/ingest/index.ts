@@ -10,6 +10,8 @@ import { ExtractError, extractText, isSupported } from '../extract/index.js';
 import { isIncremental, SourceFileError, type DocumentSource, type SourceChange, type SourceFile } from '../sources/types.js';
 import { deleteDocuments, existingDocuments, findDocument, updateDocumentMetadata, writeDocument, type StoredDocument } from './store.js';
 import { getSyncState, setSyncState } from '../sync-state.js';
+import { isConnectionLost } from '../db/connection.js';
+import { syncDocumentAccessByFileId } from '../access/store.js';
 import { emptySummary, IngestBusyError, type IngestProgress, type IngestSummary } from './types.js';
 
 export type { IngestSummary, IngestProgress } from './types.js';
@@ -43,12 +45,13 @@ class SkipFile extends Error {}
  * A second run is refused at once with IngestBusyError rather than queued behind the first.
  */
 export async function ingest(deps: IngestDeps, source: DocumentSource, opts: IngestOptions = {}): Promise<IngestSummary> {
-  const locked = await deps.db.withAdvisoryLock(`ingest:${source.name}`, () => ingestUnlocked(deps, source, opts), { wait: false });
+  const locked = await deps.db.withAdvisoryLock(`ingest:${source.name}`, (session) => ingestUnlocked(deps, source, opts, session.signal), { wait: false });
   if (!locked.acquired) throw new IngestBusyError(source.name);
   return locked.result;
 }
 
-async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: IngestOptions): Promise<IngestSummary> {
+/** `lockLost`: aborted when the connection holding the source's lock is gone; the run stops at the next file. */
+async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: IngestOptions, lockLost: AbortSignal): Promise<IngestSummary> {
   const started = Date.now();
   const cached = CachedEmbedder.wrap(deps.db, deps.embedder);
   const chunkOpts = defaultChunkOptions(cached.embedder.maxInputTokens, { tokens: deps.chunkTokens, overlap: deps.chunkOverlap });
@@ -58,7 +61,7 @@ async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: In
     : (await deps.db.query<{ id: string }>(`INSERT INTO ingest_runs (source, status) VALUES ($1, 'running') RETURNING id`, [source.name])).rows[0].id;
   const progress: Progress = (phase, done, total, current) => opts.onProgress?.({ phase, done, total, current, summary });
 
-  const ctx: FileContext = { deps, cached, chunkOpts, summary, dryRun: !!opts.dryRun, source };
+  const ctx: FileContext = { deps, cached, chunkOpts, summary, dryRun: !!opts.dryRun, source, lockLost };
   try {
     let incremental = false;
     if (isIncremental(source) && !opts.full) {
@@ -78,6 +81,8 @@ async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: In
       if (cursor && !opts.dryRun) await setCursor(deps.db, source.name, cursor);
       if (!opts.dryRun) await setSyncState(deps.db, source.name, LAST_FULL_SYNC_KEY, new Date().toISOString());
     }
+    // Channel grants name folders and categories: documents that moved in or out follow them.
+    if (!opts.dryRun) await deps.db.query('SELECT refresh_access_grants()');
     summary.durationMs = Date.now() - started;
     progress('done', summary.files, summary.files);
     if (run)
@@ -104,6 +109,7 @@ interface FileContext {
   summary: IngestSummary;
   dryRun: boolean;
   source: DocumentSource;
+  lockLost: AbortSignal;
 }
 
 async function fullSync(ctx: FileContext, opts: IngestOptions, progress: Progress) {
@@ -147,12 +153,15 @@ async function applyChanges(ctx: FileContext, changes: SourceChange[], opts: Ing
 async function processFile(ctx: FileContext, file: SourceFile, existing: StoredDocument | undefined): Promise<void> {
   const { deps, summary } = ctx;
   if (ctx.dryRun) summary.plan ??= [];
+  ctx.lockLost.throwIfAborted();
   try {
     if (!isSupported(file.mimeType, file.path ?? file.title)) throw new SkipFile();
     if (existing && file.version && existing.source_version === file.version) {
       summary.unchanged++;
       // Same version, new place (a parent folder renamed or moved within a root): only the listing knows.
       if (!ctx.dryRun && placeChanged(existing, file)) await updateDocumentMetadata(deps.db, file);
+      // A sharing change keeps the version: compare the permissions themselves, no fetch, no embedding.
+      if (!ctx.dryRun && (await syncDocumentAccessByFileId(deps.db, file.fileId, file.access))) summary.access_changed++;
       return;
     }
     const fetched = await ctx.source.fetch(file);
@@ -164,7 +173,10 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
     // because every chunk's context line (and so its embedding text) carries the title.
     if (existing && existing.content_hash === contentHash && existing.title === title) {
       summary.unchanged++;
-      if (!ctx.dryRun) await updateDocumentMetadata(deps.db, file);
+      if (!ctx.dryRun) {
+        await updateDocumentMetadata(deps.db, file);
+        if (await syncDocumentAccessByFileId(deps.db, file.fileId, file.access)) summary.access_changed++;
+      }
       return;
     }
     if (ctx.dryRun) {
@@ -184,6 +196,9 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
       summary.skipped++;
       return;
     }
+    // A lost database is not this document's fault: the run stops (and the next one resumes) rather
+    // than recording every remaining file as failed.
+    if (isConnectionLost(e) || ctx.lockLost.aborted) throw ctx.lockLost.aborted ? ctx.lockLost.reason : e;
     summary.failed++;
     const error = e instanceof Error ? e.message : String(e);
     summary.errors.push({ fileId: file.fileId, title: file.title, error });

@@ -4,6 +4,7 @@ import type { Database, Queryable } from '../db/types.js';
 import { toVector } from '../db/vector.js';
 import type { Chunk } from '../chunk.js';
 import type { SourceFile } from '../sources/types.js';
+import { syncDocumentAccess } from '../access/store.js';
 
 export interface StoredDocument {
   id: string;
@@ -58,6 +59,7 @@ export async function writeDocument(db: Database, w: DocumentWrite): Promise<voi
       ],
     );
     const id = doc.rows[0].id;
+    await syncDocumentAccess(tx, id, w.file.access);
     await tx.query('DELETE FROM chunks WHERE document_id = $1', [id]);
     if (w.chunks.length)
       await tx.query(

@@ -12,6 +12,8 @@ export interface IngestSummary {
   chunks: number;
   embedded: number;
   cache_hits: number;
+  /** Unchanged documents whose permissions changed (updated without fetching or embedding). */
+  access_changed: number;
   errors: { fileId: string; title: string; error: string }[];
   /** dry-run only: what would change */
   plan?: { action: 'add' | 'change' | 'delete'; fileId: string; title: string }[];
@@ -27,7 +29,7 @@ export interface IngestProgress {
 }
 
 export const emptySummary = (source: string, mode: IngestSummary['mode']): IngestSummary => ({
-  source, mode, files: 0, added: 0, changed: 0, unchanged: 0, deleted: 0, failed: 0, skipped: 0, chunks: 0, embedded: 0, cache_hits: 0, errors: [], durationMs: 0,
+  source, mode, files: 0, added: 0, changed: 0, unchanged: 0, deleted: 0, failed: 0, skipped: 0, chunks: 0, embedded: 0, cache_hits: 0, access_changed: 0, errors: [], durationMs: 0,
 });
 
 /** Another ingest of the same source holds its lock (another process, or another call in this one). */

@@ -11,6 +11,7 @@ import { ingest } from '../../../src/core/ingest/index.js';
 import { HybridSearcher } from '../../../src/core/search/search.js';
 import { ClaudeModel, OpenAIChatModel } from '../../../src/core/answer/models.js';
 import { RagAnswerer } from '../../../src/core/answer/rag.js';
+import { OPERATOR_SCOPE } from '../../../src/core/access/scope.js';
 import type { AnswerModel } from '../../../src/core/answer/types.js';
 import type { Logger } from '../../../src/core/log.js';
 import { migratedMemoryDb } from '../../helpers/db.js';
@@ -59,7 +60,7 @@ describe('figure check on model answers', () => {
       return `The original GMP was $12,480,000 [${a}]. The revised GMP is $12,900,000 [${b}].`;
     };
     const r = rag(claude());
-    const a = await r.answer('What were the original GMP and the revised GMP?');
+    const a = await r.answer('What were the original GMP and the revised GMP?', { access: OPERATOR_SCOPE });
     expect(a.model).toBe('claude:claude-test');
     expect(a.answer).toMatch(/^The original GMP was \$12,480,000 \[1\]\./);
     expect(a.answer).not.toMatch(/The revised GMP is \$12,900,000/);
@@ -90,7 +91,7 @@ describe('figure check on model answers', () => {
     };
     const model = new OpenAIChatModel({ apiKey: 'sk-test', baseURL: openai.baseURL, model: 'gpt-test', timeoutMs: 10_000, maxRetries: 0, maxTokens: 300, temperature: 0 });
     const r = rag(model);
-    const a = await r.answer('What is the revised GMP and the retainage on each payment?');
+    const a = await r.answer('What is the revised GMP and the retainage on each payment?', { access: OPERATOR_SCOPE });
     expect(a.model).toBe('openai:gpt-test');
     expect(a.answer).toMatch(/^Retainage is 10% \[1\]\./);
     expect(a.answer).toMatch(/Could not verify: \$12,573,350 \(not in “Agreement summary”, which it cited; it appears in “Amendment No\. 1 revised GMP”\)/);
@@ -100,12 +101,12 @@ describe('figure check on model answers', () => {
   it('flags a figure whose statement cites nothing, and quotes the documents when nothing verified is left', async () => {
     anthropic.reply = (body) => `Retainage is 10% [${numberOf(promptOf(body), 'Agreement summary')}]. The revised GMP is $12,573,350.`;
     const r = rag(claude());
-    const a = await r.answer('What is the retainage on each payment and the revised GMP?');
+    const a = await r.answer('What is the retainage on each payment and the revised GMP?', { access: OPERATOR_SCOPE });
     expect(a.answer).toMatch(/Could not verify: \$12,573,350 \(no source cited; it appears in “Amendment No\. 1 revised GMP”\)/);
     expect(a.answer).not.toMatch(/The revised GMP is \$12,573,350\./);
 
     anthropic.reply = (body) => `The revised GMP is $13,000,000 [${numberOf(promptOf(body), 'Amendment No. 1')}].`;
-    const b = await r.answer('What is the revised GMP?');
+    const b = await r.answer('What is the revised GMP?', { access: OPERATOR_SCOPE });
     expect(b.model).toBe('composer');
     expect(b.note).toMatch(/held figures its sources do not \(Could not verify: \$13,000,000/);
     expect(b.answer).toMatch(/\$12,573,350/);

@@ -1,0 +1,13 @@
+// What every extractor returns and throws. Its own module so that index.ts (which dispatches to
+// the extractors) and the extractors (which produce these) import it without importing each other.
+export interface Extracted {
+  text: string;
+  title?: string;
+}
+
+export class ExtractError extends Error {
+  constructor(message: string, public readonly reason: 'unsupported' | 'corrupt' | 'encrypted' | 'empty') {
+    super(message);
+    this.name = 'ExtractError';
+  }
+}
