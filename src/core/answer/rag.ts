@@ -73,7 +73,9 @@ export class RagAnswerer implements Answerer {
     const retrieved: Retrieved[] = [];
     if (!analysed.code)
       for (const p of parts) {
-        const concepts = await weighConcepts(db, p.concepts);
+        // In a follow-up ("and who signs it?") the new words say what is asked; the carried ones only what about.
+        const asked = condensed.query === q ? undefined : new Set(questionPart(q).concepts.flatMap((c) => c.alternatives.map((x) => x.toLowerCase())));
+        const concepts = await weighConcepts(db, p.concepts, (c) => (asked && c.alternatives.some((x) => asked.has(x.toLowerCase())) ? 3 : 1));
         // Nothing to look for ("a b", "the of and"): no search can find it by more than accident.
         if (!concepts.length) continue;
         const result = await searcher.search(p.searchText, { access: opts.access, filters: opts.filters, matchCount: settings.matchCount, log: false });
@@ -151,6 +153,7 @@ export class RagAnswerer implements Answerer {
       return this.composed(parts, dates, confidence, `${model!.id} did not answer (${describeFailure(e)}), so this answer quotes the documents directly.`);
     }
     if (text.includes(NOT_FOUND)) return { ...notFound(docs), model: model!.id };
+    const original = text;
     const check = checkFigures(text, new Map(promptSources.map((s) => [s.n, s.passages.join('\n')])));
     if (check.unverified.length) {
       this.totals.unverifiedFigures += check.unverified.length;
@@ -162,7 +165,8 @@ export class RagAnswerer implements Answerer {
     const cited = finalizeCitations(text, answerSources);
     if (!cited.cited) {
       logger?.warn({ model: model!.id, invalid: cited.invalid }, 'model answer cited no retrieved source; composing instead');
-      const why = flagged ? `${model!.id}'s answer held figures its sources do not (${flagged})` : `${model!.id} gave an answer without valid citations`;
+      // Only when the model did cite real sources is a removed figure the reason nothing is left.
+      const why = flagged && finalizeCitations(original, answerSources).cited ? `${model!.id}'s answer held figures its sources do not (${flagged})` : `${model!.id} gave an answer without valid citations`;
       return { ...(await this.composed(parts, dates, confidence, `${why}, so this answer quotes the documents directly.`)), unverifiedFigures: check.unverified.map((u) => u.figure) };
     }
     const hedged = confidence < HEDGE_BELOW;

@@ -40,7 +40,7 @@ export async function idfOf(db: Queryable, lexemes: string[]): Promise<Map<strin
 /** A lexeme that carries meaning: not a lone letter ("a b" asks nothing). */
 const meaningful = (l: string) => l.length >= 2 || /\d/.test(l);
 
-export async function weighConcepts(db: Queryable, concepts: Concept[]): Promise<WeightedConcept[]> {
+export async function weighConcepts(db: Queryable, concepts: Concept[], boost: (c: Concept) => number = () => 1): Promise<WeightedConcept[]> {
   const flat = concepts.flatMap((c) => c.alternatives);
   const lex = await lexemesOf(db, flat);
   const idf = await idfOf(db, lex.flat());
@@ -55,7 +55,7 @@ export async function weighConcepts(db: Queryable, concepts: Concept[]): Promise
     const weight = Math.max(...alts.map((a, i) => (whole[i] ? Math.max(...a.map((l) => idf.get(l) ?? 0)) : a.reduce((s, l) => s + (idf.get(l) ?? 0), 0) / a.length)));
     // An identifier ("RFI-016", "CO-003") is what the question is about: it weighs double.
     const id = c.alternatives.some((a) => /^[A-Za-z]{1,6}-?\d+[A-Za-z0-9.-]*$/.test(a.trim()));
-    out.push({ alternatives: alts, whole, weight: id ? 2 * weight : weight });
+    out.push({ alternatives: alts, whole, weight: (id ? 2 : 1) * boost(c) * weight });
   }
   return out;
 }
