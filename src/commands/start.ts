@@ -142,6 +142,7 @@ const command: Command = {
       const { botMetrics, registerServiceMetrics } = await import('../bot/metrics.js');
       registerServiceMetrics(botMetrics().registry, {
         cache: () => services.cachedEmbedder.totals,
+        answers: () => services.answerer.totals,
         jobRuns: async () =>
           (await services.db.query<{ job: string; status: string; runs: number }>('SELECT job, status, count(*)::int AS runs FROM job_runs GROUP BY 1, 2')).rows,
       });

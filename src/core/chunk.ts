@@ -24,7 +24,8 @@ export function defaultChunkOptions(maxInputTokens: number, configured?: { token
   return { maxTokens, overlapTokens: Math.min(overlapTokens, maxTokens - 1) };
 }
 
-const SENTENCE = /(?<=[.!?])\s+(?=[A-Z0-9"'(\[])/;
+// A sentence ends at . ! ? before a capital — but not after an initial ("R. Kowalski", "A. M. Delgado").
+const SENTENCE = /(?<![\s(][A-Z]\.)(?<=[.!?])\s+(?=[A-Z0-9"'(\[])/;
 
 interface Piece {
   text: string;

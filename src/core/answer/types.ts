@@ -52,6 +52,10 @@ export interface Answer {
   standaloneQuery: string;
   /** Which model wrote it, e.g. "composer" or "claude:…". */
   model: string;
+  /** True when the answer says it may not fully answer the question (middling confidence). */
+  hedged?: boolean;
+  /** Figures of a model's answer that its cited sources do not hold (their statements were removed). */
+  unverifiedFigures?: string[];
   /** Short note, e.g. "The language model timed out; this answer was composed from the passages." */
   note?: string;
 }
