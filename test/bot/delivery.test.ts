@@ -226,7 +226,7 @@ describe('Edited and deleted questions', () => {
     await event({ type: 'app_mention', user: 'UED1', text: '<@UBOT0001> How long is a hot work permit valid?', ts, channel: 'CED1', event_ts: ts });
     const [first] = await answered('CED1', ts);
     slack.reset();
-    await edited('CED1', ts, '<@UBOT0001> How fast are RFIs answered?', '<@UBOT0001> How long is a hot work permit valid?');
+    await edited('CED1', ts, '<@UBOT0001> Within how many working days does the architect answer RFIs?', '<@UBOT0001> How long is a hot work permit valid?');
     const [update] = await slack.waitFor('chat.update', { where: (c) => c.args.channel === 'CED1' && c.args.ts === first.answer_ts });
     expect(blocksJson(update)).toContain('Answer updated for the edited question');
     expect(blocksJson(update)).toContain('five working days');
@@ -236,7 +236,7 @@ describe('Edited and deleted questions', () => {
         `SELECT q.id, q.edit_of, q.query_text FROM queries q JOIN slack_answers a ON a.query_id = q.id WHERE a.channel = 'CED1' ORDER BY q.created_at`)).rows;
     expect(rows.map((r) => [r.query_text, r.edit_of])).toEqual([
       ['How long is a hot work permit valid?', null],
-      ['How fast are RFIs answered?', first.query_id],
+      ['Within how many working days does the architect answer RFIs?', first.query_id],
     ]);
     // The edit's buttons carry its own row; the first row keeps its own feedback.
     expect(blocksJson(update)).toContain(rows[1].id);
@@ -248,7 +248,7 @@ describe('Edited and deleted questions', () => {
     await answered('CED2', ts);
     await edited('CED2', ts, '<@UBOT0001> Who signs a hot work permit?', '<@UBOT0001> Who signs a hot work permit?', 'UED2');
     await fx.db.query(`UPDATE slack_answers SET created_at = now() - interval '25 hours' WHERE channel = 'CED2'`);
-    await edited('CED2', ts, '<@UBOT0001> How fast are RFIs answered?', '<@UBOT0001> Who signs a hot work permit?', 'UED2');
+    await edited('CED2', ts, '<@UBOT0001> Within how many working days does the architect answer RFIs?', '<@UBOT0001> Who signs a hot work permit?', 'UED2');
     await sleep(800);
     expect(slack.callsOf('chat.update').filter((c) => c.args.channel === 'CED2')).toHaveLength(0);
   });
