@@ -54,7 +54,8 @@ describe('permission-aware answers in Slack', () => {
   /** Everything the bot sent to Slack since the last reset, as one string. */
   const sent = () => JSON.stringify(slack.calls.filter((c) => !['users.info', 'conversations.info', 'conversations.members', 'auth.test'].includes(c.method)).map((c) => c.args));
   const answered = async (channel: string) => {
-    await slack.waitFor('chat.update', { where: (c) => c.args.channel === channel && JSON.stringify(c.args.blocks ?? []).includes('feedback_up') });
+    // The answer is posted as a new message (so it notifies), then the "Searching…" placeholder is deleted.
+    await slack.waitFor('chat.delete', { where: (c) => c.args.channel === channel });
     await started.app.trajanus.inflight.drain();
     return sent();
   };
@@ -66,7 +67,7 @@ describe('permission-aware answers in Slack', () => {
   const dm = async (user: string, channel: string, text: string) => {
     const ts = newTs();
     await event({ type: 'message', channel_type: 'im', user, text, ts, channel, event_ts: ts });
-    await slack.waitFor('chat.update', { where: (c) => c.args.channel === channel });
+    await slack.waitFor('chat.delete', { where: (c) => c.args.channel === channel });
     await started.app.trajanus.inflight.drain();
     return sent();
   };
