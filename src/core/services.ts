@@ -39,6 +39,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; mi
     const answerer = createAnswerer({ config, db, searcher, logger });
     const close = async () => {
       await searcher.log.flush();
+      await embedder.close?.();
       await db.close();
     };
     return { config, logger, db, embedder, cachedEmbedder, searcher, answerer, close };
