@@ -18,10 +18,12 @@ describe('process guard', () => {
       const { logUnhandledRejections } = await import('./src/core/process-guard.ts');
       const { createLogger } = await import('./src/core/log.ts');
       logUnhandledRejections(createLogger('error'));
-      await new LocalEmbedder().embed(['x']);
+      const embedder = new LocalEmbedder();
+      await embedder.embed(['x']);
       Promise.reject(new Error('stray rejection'));
       await new Promise((r) => setTimeout(r, 200));
-      console.log('still alive');`;
+      console.log('still alive');
+      await embedder.close();`;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), encoding: 'utf8', timeout: 120_000 });
     expect(r.stdout).toContain('still alive');
     expect(r.stdout + r.stderr).toContain('stray rejection');

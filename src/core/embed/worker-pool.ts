@@ -53,7 +53,10 @@ export class EmbedWorkerPool {
   private next = 0;
 
   constructor(script: URL, size: number) {
-    this.workers = Array.from({ length: size }, () => new PoolWorker(new Worker(script)));
+    // Workers inherit the parent's flags (tsx's --import included); --input-type is valid only with
+    // --eval and would make every worker fail to start in a process started with `node -e`.
+    const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+    this.workers = Array.from({ length: size }, () => new PoolWorker(new Worker(script, { execArgv })));
   }
 
   get size() {
