@@ -12,6 +12,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { loadBeir } from './beir.js';
+import { mulberry32 } from './random.js';
 
 const OPENERS = [
   "I'm putting a summary together for the team this week and I'm stuck on one point.",
@@ -37,17 +38,6 @@ const BRIDGES = ['Related to that,', 'On a similar note,', 'And while we are at 
 const STOP = new Set(
   'a about above after again all also an and any are as at be been being both but by can could did do does doing done each for from had has have how i if in into is it its just may me might more most must my no not of on or other our out over own same shall should so some such than that the their them then there these they this those through to too under up upon very was we were what when where which while who whom why will with would you your'.split(' '),
 );
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sentence = (q: string) => {
   const s = q.trim().replace(/\s+([.?!,;:])/g, '$1').replace(/[\s.?!]+$/, '');

@@ -25,6 +25,7 @@ import { PostgresDatabase } from '../src/core/db/postgres.js';
 import type { Database } from '../src/core/db/types.js';
 import { chunkBudget, DEFAULT_SEARCH_SETTINGS } from '../src/core/search/search.js';
 import { installSeedBaseline, seedSearch } from './seed-baseline.js';
+import { mulberry32 } from './random.js';
 
 const { values } = parseArgs({
   options: {
@@ -62,16 +63,6 @@ const embeddedMax = Number(values['embedded-max']);
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
 // ── deterministic randomness ────────────────────────────────────────────────────────────────
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = mulberry32(Number(values.seed));
 
 function gaussian(): number {
