@@ -2,11 +2,11 @@
 // emails, conversations.info, conversations.members). A document the audience may not open must
 // never reach Slack: not in answers, sources, titles, snippets or the "closest documents" list.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSlackApp, type StartedSlackApp } from '../../src/bot/app.js';
-import { createBotMetrics } from '../../src/bot/metrics.js';
+import { type StartedSlackApp } from '../../src/bot/app.js';
 import { IDENTITY_UNKNOWN_NOTE } from '../../src/core/answer/rag.js';
-import { eventBody, signedRequest, slashCommandBody, startFakeSlack, type FakeSlack } from '../fakes/slack.js';
-import { slackConfig, startFixture, type Fixture } from './fixture.js';
+import { eventBody, signedRequest, slashCommandBody, type FakeSlack } from '../fakes/slack.js';
+import { type Fixture } from './fixture.js';
+import { startHttpBot, type HttpBot } from './http-bot.js';
 
 const SECRET = 'test-signing-secret';
 let tsSeq = 0;
@@ -22,10 +22,11 @@ describe('permission-aware answers in Slack', () => {
   let slack: FakeSlack;
   let started: StartedSlackApp;
   let url: string;
+  let bot: HttpBot;
 
   beforeAll(async () => {
-    slack = await startFakeSlack();
-    fx = await startFixture();
+    bot = await startHttpBot({ SLACK_SIGNING_SECRET: SECRET, WORKSPACE_DOMAINS: 'acme.com' });
+    ({ fx, slack, started, url } = bot);
     const share = async (path: string, principals: string[]) => {
       await fx.db.query(`DELETE FROM document_access WHERE document_id = (SELECT id FROM documents WHERE file_id = $1)`, [`folder:${path}`]);
       await fx.db.query(`INSERT INTO document_access (document_id, principal) SELECT id, unnest($2::text[]) FROM documents WHERE file_id = $1`, [`folder:${path}`, principals]);
@@ -39,15 +40,8 @@ describe('permission-aware answers in Slack', () => {
     slack.channels.set('GPRIV', { name: 'proj-harbor', is_private: true, members: ['UANN', 'UBOB', 'UBOT0001'] });
     slack.channels.set('GANN', { name: 'ann-notes', is_private: true, members: ['UANN', 'UBOT0001'] });
     slack.channels.set('CEXT', { name: 'partner-shared', is_ext_shared: true });
-    const config = slackConfig({ SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url, PORT: '0', WORKSPACE_DOMAINS: 'acme.com' });
-    started = await startSlackApp({ config, db: fx.db, answerer: fx.answerer, logger: fx.logger, botMetrics: createBotMetrics(), host: '127.0.0.1', port: 0 });
-    url = `http://127.0.0.1:${started.port}/slack/events`;
   });
-  afterAll(async () => {
-    await started?.stop(5000);
-    await fx?.close();
-    await slack?.close();
-  });
+  afterAll(() => bot?.close());
   beforeEach(() => slack.reset());
 
   const event = (ev: Record<string, unknown>) => signedRequest(url, SECRET, eventBody(ev), 'application/json');

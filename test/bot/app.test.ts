@@ -4,8 +4,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSlackApp, slackApiUrl, startSlackApp, type StartedSlackApp } from '../../src/bot/app.js';
 import { createBotMetrics } from '../../src/bot/metrics.js';
-import { blockActionBody, eventBody, signedRequest, slashCommandBody, startFakeSlack, type FakeSlack, type SlackCall } from '../fakes/slack.js';
-import { slackConfig, startFixture, type Fixture } from './fixture.js';
+import { blockActionBody, eventBody, signedRequest, slashCommandBody, type FakeSlack, type SlackCall } from '../fakes/slack.js';
+import { slackConfig, type Fixture } from './fixture.js';
+import { startHttpBot, type HttpBot } from './http-bot.js';
 
 const SECRET = 'test-signing-secret';
 const FORM = 'application/x-www-form-urlencoded';
@@ -20,20 +21,13 @@ describe('Slack app over HTTP (Bolt + fake Web API)', () => {
   let started: StartedSlackApp;
   let url: string;
   let base: string;
+  let bot: HttpBot;
 
   beforeAll(async () => {
-    slack = await startFakeSlack();
-    fx = await startFixture();
-    const config = slackConfig({ SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url, PORT: '0' });
-    started = await startSlackApp({ config, db: fx.db, answerer: fx.answerer, logger: fx.logger, botMetrics: createBotMetrics(), host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${started.port}`;
-    url = `${base}/slack/events`;
+    bot = await startHttpBot({ SLACK_SIGNING_SECRET: SECRET });
+    ({ fx, slack, started, url, base } = bot);
   });
-  afterAll(async () => {
-    await started?.stop(5000);
-    await fx?.close();
-    await slack?.close();
-  });
+  afterAll(() => bot?.close());
   beforeEach(() => slack.reset());
 
   const command = (text: string, extra: Parameters<typeof slashCommandBody>[0] extends infer T ? Partial<T> : never = {}) =>

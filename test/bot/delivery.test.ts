@@ -2,10 +2,10 @@
 // API scripted to fail the way Slack does. Each test names the defect it covers; every question
 // must end with its answer or a clear error reaching the asker.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSlackApp, type StartedSlackApp } from '../../src/bot/app.js';
-import { createBotMetrics } from '../../src/bot/metrics.js';
-import { eventBody, signedRequest, slashCommandBody, startFakeSlack, type FakeSlack, type SlackCall } from '../fakes/slack.js';
-import { slackConfig, startFixture, type Fixture } from './fixture.js';
+import { type StartedSlackApp } from '../../src/bot/app.js';
+import { eventBody, signedRequest, slashCommandBody, type FakeSlack, type SlackCall } from '../fakes/slack.js';
+import { type Fixture } from './fixture.js';
+import { startHttpBot, type HttpBot } from './http-bot.js';
 
 const SECRET = 'delivery-signing-secret';
 const FORM = 'application/x-www-form-urlencoded';
@@ -26,20 +26,16 @@ describe('Slack delivery when Slack fails', () => {
   const rejections: unknown[] = [];
   const onRejection = (r: unknown) => rejections.push(r);
 
+  let bot: HttpBot;
+
   beforeAll(async () => {
     process.on('unhandledRejection', onRejection);
-    slack = await startFakeSlack();
-    fx = await startFixture();
-    const config = slackConfig({ SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url, PORT: '0', SLACK_API_TIMEOUT_MS: '400' });
-    started = await startSlackApp({ config, db: fx.db, answerer: fx.answerer, logger: fx.logger, botMetrics: createBotMetrics(), host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${started.port}`;
-    url = `${base}/slack/events`;
+    bot = await startHttpBot({ SLACK_SIGNING_SECRET: SECRET, SLACK_API_TIMEOUT_MS: '400' });
+    ({ fx, slack, started, url, base } = bot);
   });
   afterAll(async () => {
     process.off('unhandledRejection', onRejection);
-    await started?.stop(5000);
-    await fx?.close();
-    await slack?.close();
+    await bot?.close();
   });
   beforeEach(() => slack.reset());
 
@@ -194,19 +190,13 @@ describe('Edited and deleted questions', () => {
   let slack: FakeSlack;
   let started: StartedSlackApp;
   let url: string;
+  let bot: HttpBot;
 
   beforeAll(async () => {
-    slack = await startFakeSlack();
-    fx = await startFixture();
-    const config = slackConfig({ SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url, PORT: '0', SLACK_USER_QUESTIONS_PER_MINUTE: '3' });
-    started = await startSlackApp({ config, db: fx.db, answerer: fx.answerer, logger: fx.logger, botMetrics: createBotMetrics(), host: '127.0.0.1', port: 0 });
-    url = `http://127.0.0.1:${started.port}/slack/events`;
+    bot = await startHttpBot({ SLACK_SIGNING_SECRET: SECRET, SLACK_USER_QUESTIONS_PER_MINUTE: '3' });
+    ({ fx, slack, started, url } = bot);
   });
-  afterAll(async () => {
-    await started?.stop(5000);
-    await fx?.close();
-    await slack?.close();
-  });
+  afterAll(() => bot?.close());
   beforeEach(() => slack.reset());
 
   const event = (ev: Record<string, unknown>) => signedRequest(url, SECRET, eventBody(ev), JSON_TYPE);
