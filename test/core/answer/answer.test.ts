@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/core/db/types.js';
 import { CachedEmbedder } from '../../../src/core/embed/cache.js';
-import { ensureEmbeddingSpace } from '../../../src/core/embed/space.js';
 import { ingest } from '../../../src/core/ingest/index.js';
 import { HybridSearcher } from '../../../src/core/search/search.js';
 import { ClaudeModel, OpenAIChatModel } from '../../../src/core/answer/models.js';
@@ -9,8 +8,7 @@ import { QuestionError, RagAnswerer, type RagSettings } from '../../../src/core/
 import { finalizeCitations } from '../../../src/core/answer/citations.js';
 import { CONDENSE_SYSTEM } from '../../../src/core/answer/prompt.js';
 import type { AnswerModel } from '../../../src/core/answer/types.js';
-import { migratedMemoryDb } from '../../helpers/db.js';
-import { ArraySource, TopicEmbedder, type FixtureDoc } from '../../helpers/corpus.js';
+import { ArraySource, topicDb, type FixtureDoc } from '../../helpers/corpus.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../../fakes/anthropic.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/openai.js';
 import { OPERATOR_SCOPE } from '../../../src/core/access/scope.js';
@@ -36,9 +34,9 @@ describe('answers', () => {
   const rag = (model?: AnswerModel, settings: Partial<RagSettings> = {}) => new RagAnswerer({ db, searcher, model, settings: { ...SETTINGS, ...settings } });
 
   beforeAll(async () => {
-    db = await migratedMemoryDb();
-    const embedder = new TopicEmbedder();
-    await ensureEmbeddingSpace(db, embedder);
+    const t = await topicDb();
+    db = t.db;
+    const embedder = t.embedder;
     await ingest({ db, embedder }, new ArraySource(DOCS));
     searcher = new HybridSearcher(db, new CachedEmbedder(db, embedder));
     anthropic = await startFakeAnthropic();

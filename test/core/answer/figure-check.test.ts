@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerServiceMetrics } from '../../../src/bot/metrics.js';
 import type { Database } from '../../../src/core/db/types.js';
 import { CachedEmbedder } from '../../../src/core/embed/cache.js';
-import { ensureEmbeddingSpace } from '../../../src/core/embed/space.js';
 import { ingest } from '../../../src/core/ingest/index.js';
 import { HybridSearcher } from '../../../src/core/search/search.js';
 import { ClaudeModel, OpenAIChatModel } from '../../../src/core/answer/models.js';
@@ -14,8 +13,7 @@ import { RagAnswerer } from '../../../src/core/answer/rag.js';
 import { OPERATOR_SCOPE } from '../../../src/core/access/scope.js';
 import type { AnswerModel } from '../../../src/core/answer/types.js';
 import type { Logger } from '../../../src/core/log.js';
-import { migratedMemoryDb } from '../../helpers/db.js';
-import { ArraySource, TopicEmbedder, type FixtureDoc } from '../../helpers/corpus.js';
+import { ArraySource, topicDb, type FixtureDoc } from '../../helpers/corpus.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../../fakes/anthropic.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/openai.js';
 
@@ -37,9 +35,9 @@ describe('figure check on model answers', () => {
   const promptOf = (body: any) => String(body.messages.at(-1).content);
 
   beforeAll(async () => {
-    db = await migratedMemoryDb();
-    const embedder = new TopicEmbedder();
-    await ensureEmbeddingSpace(db, embedder);
+    const t = await topicDb();
+    db = t.db;
+    const embedder = t.embedder;
     await ingest({ db, embedder }, new ArraySource(DOCS));
     searcher = new HybridSearcher(db, new CachedEmbedder(db, embedder));
     anthropic = await startFakeAnthropic();
