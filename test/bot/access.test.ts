@@ -2,10 +2,10 @@
 // emails, conversations.info, conversations.members). A document the audience may not open must
 // never reach Slack: not in answers, sources, titles, snippets or the "closest documents" list.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type StartedSlackApp } from '../../src/bot/app.js';
+import type { StartedSlackApp } from '../../src/bot/app.js';
 import { IDENTITY_UNKNOWN_NOTE } from '../../src/core/answer/rag.js';
 import { eventBody, signedRequest, slashCommandBody, type FakeSlack } from '../fakes/slack.js';
-import { type Fixture } from './fixture.js';
+import type { Fixture } from './fixture.js';
 import { startHttpBot, type HttpBot } from './http-bot.js';
 
 const SECRET = 'test-signing-secret';

@@ -2,9 +2,9 @@
 // API scripted to fail the way Slack does. Each test names the defect it covers; every question
 // must end with its answer or a clear error reaching the asker.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type StartedSlackApp } from '../../src/bot/app.js';
+import type { StartedSlackApp } from '../../src/bot/app.js';
 import { eventBody, signedRequest, slashCommandBody, type FakeSlack, type SlackCall } from '../fakes/slack.js';
-import { type Fixture } from './fixture.js';
+import type { Fixture } from './fixture.js';
 import { startHttpBot, type HttpBot } from './http-bot.js';
 
 const SECRET = 'delivery-signing-secret';
