@@ -12,7 +12,6 @@ class PoolWorker {
   private dead?: Error;
 
   constructor(private readonly worker: Worker) {
-    worker.unref();
     worker.on('message', (m: { id: number; vectors?: number[][]; error?: string }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -28,6 +27,9 @@ class PoolWorker {
     };
     worker.on('error', (e) => fail(new Error(`embedding worker failed: ${e.message}`)));
     worker.on('exit', (code) => fail(new Error(`embedding worker exited (code ${code})`)));
+    // After the listeners: attaching a 'message' listener refs the worker's port again, and an idle
+    // pool then kept a finished `ask` or `ingest` process alive.
+    worker.unref();
   }
 
   get alive() {

@@ -1,6 +1,7 @@
 // The local embedder on worker threads gives the same vectors, bit for bit, as in-process, whatever
 // the batch layout of the call (texts spanning several batches, calls in parallel), and a failing
 // worker rejects the call instead of hanging it.
+import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalEmbedder } from '../../../src/core/embed/local.js';
 import { EmbedWorkerPool } from '../../../src/core/embed/worker-pool.js';
@@ -29,5 +30,16 @@ describe('LocalEmbedder threads', () => {
     await expect(pool.run(['x'])).rejects.toThrow(/exited \(code 3\)|failed/);
     await expect(pool.run(['x'])).rejects.toThrow(/every embedding worker has failed/);
     await pool.close();
+  });
+
+  it('an idle pool does not keep a finished process alive (no close() call)', () => {
+    const script = `
+      import { LocalEmbedder } from './src/core/embed/local.ts';
+      await new LocalEmbedder({ threads: 2 }).embed(['hot work permit', 'fire watch']);
+      console.log('embedded');`;
+    // A kept-alive process is ended by the timeout: status null instead of 0.
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), encoding: 'utf8', timeout: 120_000 });
+    expect(r.stdout, r.stderr).toContain('embedded');
+    expect(r.status).toBe(0);
   });
 });
