@@ -6,6 +6,7 @@
 import { WebClient } from '@slack/web-api';
 import type { Logger } from '../core/log.js';
 import { AUTH_ERRORS, explainProblem, slackProblem } from './delivery/slack-errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface BotIdentity {
   botUserId: string;
@@ -31,8 +32,6 @@ export interface VerifyTokenOptions {
   backoffMs?: number;
   logger: Logger;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function verifyBotToken(opts: VerifyTokenOptions): Promise<BotIdentity> {
   const client = new WebClient(opts.token, {

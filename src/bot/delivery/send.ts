@@ -5,6 +5,7 @@
 import { blocksToMrkdwn } from '../blocks/text.js';
 import type { Block } from '../blocks/types.js';
 import { slackProblem } from './slack-errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface OutgoingMessage {
   /** Notification / fallback text (mrkdwn, escaped). */
@@ -21,8 +22,6 @@ export interface SendOptions {
   /** Backoff before the first retry, doubled each time (default 250 ms). */
   backoffMs?: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The blocks' text as one mrkdwn message (links and escaping kept), for when blocks are refused. */
 export function asPlainMessage(msg: OutgoingMessage): OutgoingMessage {

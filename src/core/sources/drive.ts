@@ -8,6 +8,7 @@ import { ANYONE, domainPrincipal, groupPrincipal, userPrincipal } from '../acces
 import type { GroupDirectory } from '../access/groups.js';
 import { driveConfigured } from './drive-config.js';
 import { SourceFileError, type FetchedFile, type IncrementalSource, type SourceAccess, type SourceChange, type SourceFile, type SourceGrant } from './types.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const FOLDER = 'application/vnd.google-apps.folder';
 const SHORTCUT = 'application/vnd.google-apps.shortcut';
@@ -447,7 +448,7 @@ export class DriveSource implements IncrementalSource, GroupDirectory {
       } catch (e) {
         if (attempt >= this.retry.retries || !isRetryable(e)) throw e;
         const cap = Math.min(this.retry.maxMs, this.retry.baseMs * 2 ** attempt);
-        await new Promise((r) => setTimeout(r, Math.random() * cap));
+        await sleep(Math.random() * cap);
       }
     }
   }
