@@ -15,6 +15,8 @@ export interface SlackAccessOptions {
   ttlMs: number;
   /** ACCESS_PRIVATE_CHANNEL_MAX_MEMBERS: above it a private channel is answered as a public one. */
   maxMembers: number;
+  /** The bot's own ids when start-up has read them (auth.test); otherwise asked once on first use. */
+  self?: { teamId?: string; botUserId?: string };
   logger?: Logger;
 }
 
@@ -53,6 +55,7 @@ export class SlackAccess {
     this.people = new TtlCache(opts.ttlMs);
     this.channels = new TtlCache(opts.ttlMs);
     this.members = new TtlCache(opts.ttlMs);
+    if (opts.self) this.self = Promise.resolve(opts.self);
   }
 
   /**

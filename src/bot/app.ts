@@ -161,6 +161,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     policy: { workspaceDomains: config.WORKSPACE_DOMAINS },
     ttlMs: config.ACCESS_IDENTITY_TTL_SECONDS * 1000,
     maxMembers: config.ACCESS_PRIVATE_CHANNEL_MAX_MEMBERS,
+    self: opts.identity && { teamId: opts.identity.teamId, botUserId: opts.identity.botUserId },
     logger,
   });
   const handler = new QuestionHandler({
