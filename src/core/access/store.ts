@@ -49,9 +49,3 @@ export async function syncDocumentAccess(db: Queryable, documentId: string, acce
   else await db.query('DELETE FROM document_access_errors WHERE document_id = $1', [documentId]);
   return true;
 }
-
-/** By file id (the listing knows file ids): the unchanged-content path of ingest. */
-export async function syncDocumentAccessByFileId(db: Queryable, fileId: string, access: SourceAccess | undefined): Promise<boolean> {
-  const r = await db.query<{ id: string }>('SELECT id FROM documents WHERE file_id = $1', [fileId]);
-  return r.rows[0] ? syncDocumentAccess(db, r.rows[0].id, access) : false;
-}

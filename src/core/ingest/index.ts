@@ -15,7 +15,7 @@ import {
 } from './store.js';
 import { getSyncState, setSyncState } from '../sync-state.js';
 import { isConnectionLost } from '../db/connection.js';
-import { syncDocumentAccessByFileId } from '../access/store.js';
+import { syncDocumentAccess } from '../access/store.js';
 import { closeAbandonedRuns, finishRun, ingestLockName, startRun } from './runs.js';
 import { emptySummary, IngestBusyError, IngestInterruptedError, type IngestProgress, type IngestSummary } from './types.js';
 import { isGroupDirectory, refreshGroups } from '../access/groups.js';
@@ -205,7 +205,7 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
       // Same version, new place (a parent folder renamed or moved within a root): only the listing knows.
       if (!ctx.dryRun && placeChanged(existing, file)) await updateDocumentMetadata(deps.db, file);
       // A sharing change keeps the version: compare the permissions themselves, no fetch, no embedding.
-      if (!ctx.dryRun && (await syncDocumentAccessByFileId(deps.db, file.fileId, file.access))) summary.access_changed++;
+      if (!ctx.dryRun && (await syncDocumentAccess(deps.db, existing.id, file.access))) summary.access_changed++;
       return;
     }
     const listedSize = typeof file.metadata?.size === 'number' ? file.metadata.size : undefined;
@@ -224,7 +224,7 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
       summary.unchanged++;
       if (!ctx.dryRun) {
         await updateDocumentMetadata(deps.db, file);
-        if (await syncDocumentAccessByFileId(deps.db, file.fileId, file.access)) summary.access_changed++;
+        if (await syncDocumentAccess(deps.db, existing.id, file.access)) summary.access_changed++;
       }
       return;
     }

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audienceScope, type AccessPolicy, type Identity } from '../../../src/core/access/audience.js';
 import { OPERATOR_SCOPE, permits, sqlScope, type AccessScope } from '../../../src/core/access/scope.js';
-import { syncDocumentAccessByFileId } from '../../../src/core/access/store.js';
+import { syncDocumentAccess } from '../../../src/core/access/store.js';
 import type { Database } from '../../../src/core/db/types.js';
 import { PostgresDatabase } from '../../../src/core/db/postgres.js';
 import { migrate } from '../../../src/core/db/migrate.js';
@@ -93,9 +93,10 @@ function suite(name: string, open: () => Promise<{ db: Database; done: () => Pro
       const before = embedder.texts;
       const dm = audienceScope(ann, { kind: 'private-to-asker' }, policy);
       expect(await titles('bid estimate', dm)).not.toContain('bids/estimate.md');
-      await syncDocumentAccessByFileId(db, 'fixture:bids/estimate.md', grants('group:estimators@acme.com', 'user:ann@acme.com'));
+      const { id } = (await db.query<{ id: string }>('SELECT id FROM documents WHERE file_id = $1', ['fixture:bids/estimate.md'])).rows[0];
+      await syncDocumentAccess(db, id, grants('group:estimators@acme.com', 'user:ann@acme.com'));
       expect(await titles('bid estimate', dm)).toContain('bids/estimate.md');
-      await syncDocumentAccessByFileId(db, 'fixture:bids/estimate.md', grants('group:estimators@acme.com'));
+      await syncDocumentAccess(db, id, grants('group:estimators@acme.com'));
       expect(await titles('bid estimate', dm)).not.toContain('bids/estimate.md');
       expect(embedder.texts - before).toBe(1); // the query's own embedding only (the second and third hit the cache)
     });
