@@ -71,10 +71,10 @@ export class RagAnswerer implements Answerer {
     const analysed = analyseQuestion(q);
     const parts: QuestionPart[] = condensed.query === q ? analysed.parts : [questionPart(condensed.query)];
     const retrieved: Retrieved[] = [];
+    // In a follow-up ("and who signs it?") the new words say what is asked; the carried ones only what about.
+    const asked = condensed.query === q ? undefined : new Set(questionPart(q).concepts.flatMap((c) => c.alternatives.map((x) => x.toLowerCase())));
     if (!analysed.code)
       for (const p of parts) {
-        // In a follow-up ("and who signs it?") the new words say what is asked; the carried ones only what about.
-        const asked = condensed.query === q ? undefined : new Set(questionPart(q).concepts.flatMap((c) => c.alternatives.map((x) => x.toLowerCase())));
         const concepts = await weighConcepts(db, p.concepts, (c) => (asked && c.alternatives.some((x) => asked.has(x.toLowerCase())) ? 3 : 1));
         // Nothing to look for ("a b", "the of and"): no search can find it by more than accident.
         if (!concepts.length) continue;
@@ -93,7 +93,9 @@ export class RagAnswerer implements Answerer {
     else if (!documents.length || confidence < settings.minConfidence) answer = notFound(documents);
     else {
       const dates = await documentDates(db, documents.map((d) => d.documentId));
-      answer = !model ? await this.composed(retrieved, dates, confidence) : await this.fromModel(q, condensed.query, retrieved, dates, thread.history, confidence);
+      answer = !model
+        ? await this.composed(retrieved, documents, dates, confidence)
+        : await this.fromModel(q, condensed.query, retrieved, documents, dates, thread.history, confidence);
     }
     lap('answerMs', t);
     if (result.degraded?.lexicalOnly) {
@@ -125,18 +127,17 @@ export class RagAnswerer implements Answerer {
     return retrievalConfidence({ chunks: top }, (c) => cov.get(c.chunkId) ?? 0);
   }
 
-  private async composed(parts: Retrieved[], dates: Map<string, string>, confidence: number, note?: string) {
+  /** `docs`: every part's documents, merged (mergeDocuments). */
+  private async composed(parts: Retrieved[], docs: DocumentHit[], dates: Map<string, string>, confidence: number, note?: string) {
     const c = await composeParts(this.deps.db, parts, dates);
-    const docs = mergeDocuments(parts.map((p) => p.docs));
     if (!c.sources.length) return notFound(docs);
     // A middling match says so in one line instead of reading like a sure answer.
     const hedged = confidence < HEDGE_BELOW || Math.min(...c.coverage) < 0.5;
     return { answer: hedged ? `${HEDGE_LINE}\n${c.text}` : c.text, sources: c.sources, noAnswer: false, model: 'composer', note, hedged };
   }
 
-  private async fromModel(question: string, standalone: string, parts: Retrieved[], dates: Map<string, string>, history: ChatTurn[], confidence: number) {
+  private async fromModel(question: string, standalone: string, parts: Retrieved[], docs: DocumentHit[], dates: Map<string, string>, history: ChatTurn[], confidence: number) {
     const { model, settings, logger } = this.deps;
-    const docs = mergeDocuments(parts.map((p) => p.docs));
     const promptSources: PromptSource[] = docs.map((d, i) => ({ n: i + 1, title: d.title, date: dates.get(d.documentId), passages: d.chunks.slice(0, 3).map((c) => c.content) }));
     const answerSources: AnswerSource[] = docs.map((d, i) => ({
       n: i + 1, documentId: d.documentId, title: d.title, url: d.url, path: d.path, score: d.score,
@@ -150,7 +151,7 @@ export class RagAnswerer implements Answerer {
       });
     } catch (e) {
       logger?.warn({ err: e, model: model!.id }, 'answer model failed; composing from the passages');
-      return this.composed(parts, dates, confidence, `${model!.id} did not answer (${describeFailure(e)}), so this answer quotes the documents directly.`);
+      return this.composed(parts, docs, dates, confidence, `${model!.id} did not answer (${describeFailure(e)}), so this answer quotes the documents directly.`);
     }
     if (text.includes(NOT_FOUND)) return { ...notFound(docs), model: model!.id };
     const original = text;
@@ -167,7 +168,7 @@ export class RagAnswerer implements Answerer {
       logger?.warn({ model: model!.id, invalid: cited.invalid }, 'model answer cited no retrieved source; composing instead');
       // Only when the model did cite real sources is a removed figure the reason nothing is left.
       const why = flagged && finalizeCitations(original, answerSources).cited ? `${model!.id}'s answer held figures its sources do not (${flagged})` : `${model!.id} gave an answer without valid citations`;
-      return { ...(await this.composed(parts, dates, confidence, `${why}, so this answer quotes the documents directly.`)), unverifiedFigures: check.unverified.map((u) => u.figure) };
+      return { ...(await this.composed(parts, docs, dates, confidence, `${why}, so this answer quotes the documents directly.`)), unverifiedFigures: check.unverified.map((u) => u.figure) };
     }
     const hedged = confidence < HEDGE_BELOW;
     const body = flagged ? `${cited.text}\n\n${flagged}` : cited.text;
