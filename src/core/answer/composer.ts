@@ -111,7 +111,7 @@ function candidatesOf(docs: DocumentHit[]): Omit<Candidate, 'lexemes' | 'cov' | 
   docs.forEach((doc, rank) => {
     const seen = new Set<string>();
     const title = doc.title.trim().toLowerCase();
-    doc.chunks.slice(0, rank === 0 ? 6 : 3).forEach((c, ci) =>
+    doc.chunks.slice(0, rank === 0 ? 6 : 3).forEach((c) =>
       splitStatements(c.content).forEach((statement, si) => {
         const key = statement.text.toLowerCase();
         if (seen.has(key) || key === title || statement.text.length > MAX_CHARS) return;
