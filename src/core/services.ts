@@ -52,7 +52,11 @@ export async function createServices(config: Config, opts: { logger?: Logger; mi
 /** What the ingest pipeline needs from the services (chunk sizes from configuration). */
 export function ingestDeps(s: Pick<Services, 'config' | 'db' | 'cachedEmbedder' | 'logger'>): IngestDeps {
   return {
-    db: s.db, embedder: s.cachedEmbedder, logger: s.logger, chunkTokens: s.config.CHUNK_TOKENS, chunkOverlap: s.config.CHUNK_OVERLAP,
+    db: s.db,
+    embedder: s.cachedEmbedder,
+    logger: s.logger,
+    chunkTokens: s.config.CHUNK_TOKENS,
+    chunkOverlap: s.config.CHUNK_OVERLAP,
     maxFileMb: s.config.INGEST_MAX_FILE_MB,
   };
 }

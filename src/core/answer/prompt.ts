@@ -32,13 +32,19 @@ export function fenceText(text: string): string {
 
 export function sourcesBlock(sources: PromptSource[]): string {
   return sources
-    .map((s) => `<source n="${s.n}" title="${fenceText(s.title).replace(/"/g, "'")}"${s.date ? ` date="${s.date}"` : ''}>\n${s.passages.map(fenceText).join('\n…\n')}\n</source>`)
+    .map(
+      (s) =>
+        `<source n="${s.n}" title="${fenceText(s.title).replace(/"/g, "'")}"${s.date ? ` date="${s.date}"` : ''}>\n${s.passages.map(fenceText).join('\n…\n')}\n</source>`,
+    )
     .join('\n\n');
 }
 
 export function answerMessages(question: string, sources: PromptSource[], history: ChatTurn[], parts: string[] = []): ChatTurn[] {
   const earlier = history.slice(-6);
-  const split = parts.length > 1 ? `\n\nThis question has ${parts.length} parts; answer each:\n${parts.map((p, i) => `${i + 1}. ${p}`).join('\n')}` : '';
+  const split =
+    parts.length > 1
+      ? `\n\nThis question has ${parts.length} parts; answer each:\n${parts.map((p, i) => `${i + 1}. ${p}`).join('\n')}`
+      : '';
   return [
     ...earlier,
     {

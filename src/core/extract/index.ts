@@ -49,7 +49,10 @@ export function isSupported(mimeType: string, fileName?: string): boolean {
 }
 
 const formats: Record<string, string> = {
-  'text/plain': 'text', 'text/markdown': 'text', 'text/x-markdown': 'text', 'text/csv': 'text',
+  'text/plain': 'text',
+  'text/markdown': 'text',
+  'text/x-markdown': 'text',
+  'text/csv': 'text',
   'text/html': 'html',
   'application/pdf': 'pdf',
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
@@ -71,7 +74,11 @@ export async function extractText(data: Buffer, mimeType: string, fileName?: str
     if (e instanceof ExtractError) throw e;
     throw new ExtractError(`could not read ${fileName ?? mime}: ${(e as Error).message}`, 'corrupt');
   }
-  const text = out.text.replace(/\r\n?/g, '\n').replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+  const text = out.text
+    .replace(/\r\n?/g, '\n')
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
   if (!text) throw new ExtractError(`no text in ${fileName ?? mime}`, 'empty');
   return { text, title: out.title?.trim() || undefined };
 }

@@ -32,7 +32,8 @@ async function readPdf(data: Buffer): Promise<Extracted> {
     pdf = await getDocumentProxy(new Uint8Array(data));
   } catch (e) {
     const name = (e as Error).name ?? '';
-    if (name === 'PasswordException' || /password/i.test((e as Error).message)) throw new ExtractError('the PDF is encrypted (password protected)', 'encrypted');
+    if (name === 'PasswordException' || /password/i.test((e as Error).message))
+      throw new ExtractError('the PDF is encrypted (password protected)', 'encrypted');
     throw new ExtractError(`corrupt PDF: ${(e as Error).message}`, 'corrupt');
   }
   const { text } = await extractText(pdf, { mergePages: false });
