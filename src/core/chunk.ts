@@ -2,6 +2,7 @@
 // tokens; pack pieces up to the target size with overlap inside a section. Each chunk carries
 // its heading path so that "Title › Section" is embedded and searched with it.
 import { countTokens, decodeTokens, encodeTokens } from './tokens.js';
+import { mergeLocations, type Location } from './location.js';
 
 export interface Chunk {
   index: number;
@@ -10,6 +11,14 @@ export interface Chunk {
   context: string;
   headingPath: string[];
   tokenCount: number;
+  /** Page(s), tab and rows, or slide the chunk's text comes from (absent for formats without them). */
+  location?: Location;
+}
+
+/** A document as extracted: whole text, and its located sections when the format has them. */
+export interface ChunkInput {
+  text: string;
+  sections?: { text: string; location?: Location; heading?: string }[];
 }
 
 export interface ChunkOptions {
@@ -83,37 +92,75 @@ function pieces(body: string, max: number): string[] {
   return out;
 }
 
+interface Part {
+  text: string;
+  tokens: number;
+  loc?: Location;
+}
+
+/** Packs pieces of one section up to maxTokens, carrying trailing pieces as overlap. */
+function pack(parts: Part[], context: string, headingPath: string[], opts: ChunkOptions, chunks: Chunk[]): void {
+  // Pieces are joined by "\n\n", one cl100k token each: a chunk's size counts them too.
+  const sizeOf = (ps: Part[]) => ps.reduce((n, p) => n + p.tokens, 0) + Math.max(0, ps.length - 1);
+  let current: Part[] = [];
+  let fresh = false; // anything added since the last chunk (carried overlap alone is no chunk)
+  const emit = () => {
+    fresh = false;
+    const content = current.map((p) => p.text).join('\n\n');
+    const location = mergeLocations(current.map((p) => p.loc));
+    chunks.push({ index: chunks.length, content, context, headingPath, tokenCount: countTokens(content), ...(location ? { location } : {}) });
+    // Carry trailing pieces (up to the overlap budget) into the next chunk of this section.
+    const carry: Part[] = [];
+    for (let i = current.length - 1; i > 0 && sizeOf([current[i], ...carry]) <= opts.overlapTokens; i--) carry.unshift(current[i]);
+    current = carry;
+  };
+  for (const part of parts) {
+    if (current.length && sizeOf([...current, part]) > opts.maxTokens) {
+      if (fresh) emit();
+      // The carried overlap yields to a piece that would not fit beside it (no chunk over maxTokens).
+      while (current.length && sizeOf([...current, part]) > opts.maxTokens) current.shift();
+    }
+    current.push(part);
+    fresh = true;
+  }
+  if (fresh) emit();
+}
+
+const contextOf = (title: string, path: string[]) => {
+  // A document's H1 usually repeats its title; say it once.
+  const shown = path[0]?.trim().toLowerCase() === title.trim().toLowerCase() ? path.slice(1) : path;
+  return [title, ...shown].filter(Boolean).join(' › ');
+};
+
 export function chunkText(text: string, title: string, opts: ChunkOptions): Chunk[] {
   const chunks: Chunk[] = [];
   const secs = sections(text);
   for (const sec of secs.length ? secs : [{ path: [], body: text }]) {
-    // A document's H1 usually repeats its title; say it once.
-    const path = sec.path[0]?.trim().toLowerCase() === title.trim().toLowerCase() ? sec.path.slice(1) : sec.path;
-    const context = [title, ...path].filter(Boolean).join(' › ');
     const parts = pieces(sec.body, opts.maxTokens).map((p) => ({ text: p, tokens: countTokens(p) }));
-    // Pieces are joined by "\n\n", one cl100k token each: a chunk's size counts them too.
-    const sizeOf = (ps: typeof parts) => ps.reduce((n, p) => n + p.tokens, 0) + Math.max(0, ps.length - 1);
-    let current: typeof parts = [];
-    let fresh = false; // anything added since the last chunk (carried overlap alone is no chunk)
-    const emit = () => {
-      fresh = false;
-      const content = current.map((p) => p.text).join('\n\n');
-      chunks.push({ index: chunks.length, content, context, headingPath: sec.path, tokenCount: countTokens(content) });
-      // Carry trailing pieces (up to the overlap budget) into the next chunk of this section.
-      const carry: typeof parts = [];
-      for (let i = current.length - 1; i > 0 && sizeOf([current[i], ...carry]) <= opts.overlapTokens; i--) carry.unshift(current[i]);
-      current = carry;
-    };
-    for (const part of parts) {
-      if (current.length && sizeOf([...current, part]) > opts.maxTokens) {
-        if (fresh) emit();
-        // The carried overlap yields to a piece that would not fit beside it (no chunk over maxTokens).
-        while (current.length && sizeOf([...current, part]) > opts.maxTokens) current.shift();
-      }
-      current.push(part);
-      fresh = true;
+    pack(parts, contextOf(title, sec.path), sec.path, opts, chunks);
+  }
+  return chunks;
+}
+
+/**
+ * Chunks a document, keeping each chunk's location. Located sections that share a heading (the
+ * pages of a PDF, the rows of one tab) pack together, so a chunk may span pages or rows; a new
+ * heading (another tab, another slide) always starts a new chunk. Without sections, the text is
+ * chunked on its Markdown headings.
+ */
+export function chunkDocument(doc: ChunkInput, title: string, opts: ChunkOptions): Chunk[] {
+  if (!doc.sections?.length) return chunkText(doc.text, title, opts);
+  const chunks: Chunk[] = [];
+  let i = 0;
+  while (i < doc.sections.length) {
+    const heading = doc.sections[i].heading;
+    const parts: Part[] = [];
+    for (; i < doc.sections.length && doc.sections[i].heading === heading; i++) {
+      const sec = doc.sections[i];
+      for (const p of pieces(sec.text, opts.maxTokens)) parts.push({ text: p, tokens: countTokens(p), loc: sec.location });
     }
-    if (fresh) emit();
+    const path = heading ? [heading] : [];
+    pack(parts, contextOf(title, path), path, opts, chunks);
   }
   return chunks;
 }

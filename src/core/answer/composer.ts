@@ -5,12 +5,16 @@
 import type { Queryable } from '../db/types.js';
 import type { DocumentHit } from '../search/types.js';
 import type { AnswerSource } from './types.js';
+import type { RevisionStanding } from '../revisions/family.js';
+import { sourcePlace } from './place.js';
 
 export interface ComposeOptions {
   maxSentences?: number;
   maxChars?: number;
   /** Documents to quote from. */
   maxDocuments?: number;
+  /** Each document's standing among its revisions (revisions/family.ts), for the source lines. */
+  standings?: Map<string, RevisionStanding>;
 }
 
 export interface Composed {
@@ -20,6 +24,8 @@ export interface Composed {
 
 interface Candidate {
   doc: number;
+  /** Index of the chunk in its document's hit, so the source can say where the sentence is. */
+  chunk: number;
   order: number;
   text: string;
 }
@@ -94,7 +100,7 @@ export async function composeAnswer(db: Queryable, question: string, docs: Docum
         const key = text.toLowerCase();
         if (!seen.has(key)) {
           seen.add(key);
-          candidates.push({ doc, order: ci * 1000 + si, text });
+          candidates.push({ doc, chunk: ci, order: ci * 1000 + si, text });
         }
       }),
     );
@@ -141,9 +147,11 @@ export async function composeAnswer(db: Queryable, question: string, docs: Docum
   const lines = picked.map((p) => `• ${p.text.replace(/\s+/g, ' ')} [${numberOf.get(p.doc)}]`);
   const sources: AnswerSource[] = [...numberOf].map(([doc, n]) => {
     const d = used[doc];
+    const quoted = [...new Set(picked.filter((p) => p.doc === doc).map((p) => p.chunk))].map((ci) => d.chunks[ci]);
     return {
-      n, documentId: d.documentId, title: d.title, url: d.url, path: d.path, score: d.score,
+      n, documentId: d.documentId, title: d.title, path: d.path, score: d.score,
       snippet: picked.filter((p) => p.doc === doc).map((p) => p.text).join(' … ').slice(0, 300),
+      ...sourcePlace(d, quoted, opts.standings?.get(d.documentId)),
     };
   });
   const intro = sources.length === 1 ? `From **${sources[0].title}**:` : 'From the documents:';

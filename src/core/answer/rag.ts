@@ -10,6 +10,9 @@ import { composeAnswer } from './composer.js';
 import { condenseQuestion } from './condense.js';
 import { retrievalConfidence } from './confidence.js';
 import { ANSWER_SYSTEM, NOT_FOUND, answerMessages, type PromptSource } from './prompt.js';
+import { formatLocation } from '../location.js';
+import { preferLatest, revisionStandings, type RevisionStanding } from '../revisions/family.js';
+import { sourcePlace, supersededNotice } from './place.js';
 import type { Answer, AnswerModel, AnswerOptions, AnswerSource, Answerer, ChatTurn } from './types.js';
 
 export interface RagSettings {
@@ -54,12 +57,17 @@ export class RagAnswerer implements Answerer {
     const result = await searcher.search(condensed.query, { filters: opts.filters, matchCount: settings.matchCount, log: false });
     lap('searchMs', t);
     const confidence = retrievalConfidence(result);
+    // Revisions of one document: the latest found speaks for them, and each source says where it stands.
+    const standings = await revisionStandings(db, result.documents);
+    const latest = { ...result, documents: preferLatest(result.documents, standings) };
 
     t = performance.now();
     let answer: Omit<Answer, 'timings' | 'standaloneQuery' | 'confidence'>;
-    if (!result.documents.length || confidence < settings.minConfidence) answer = notFound(result.documents);
-    else if (!model) answer = await this.composed(q, result.documents);
-    else answer = await this.fromModel(q, condensed.query, result, thread.history);
+    if (!latest.documents.length || confidence < settings.minConfidence) answer = notFound(latest.documents, standings);
+    else if (!model) answer = await this.composed(q, latest.documents, standings);
+    else answer = await this.fromModel(q, condensed.query, latest, thread.history, standings);
+    const notice = answer.noAnswer ? undefined : supersededNotice(answer.sources);
+    if (notice) answer = { ...answer, answer: `${answer.answer}\n\n${notice}` };
     lap('answerMs', t);
     timings.totalMs = Math.round(performance.now() - t0);
 
@@ -77,19 +85,24 @@ export class RagAnswerer implements Answerer {
     return full;
   }
 
-  private async composed(question: string, docs: DocumentHit[], note?: string) {
-    const c = await composeAnswer(this.deps.db, question, docs);
-    if (!c.sources.length) return notFound(docs);
+  private async composed(question: string, docs: DocumentHit[], standings: Map<string, RevisionStanding>, note?: string) {
+    const c = await composeAnswer(this.deps.db, question, docs, { standings });
+    if (!c.sources.length) return notFound(docs, standings);
     return { answer: c.text, sources: c.sources, noAnswer: false, model: 'composer', note };
   }
 
-  private async fromModel(question: string, standalone: string, result: SearchResult, history: ChatTurn[]) {
+  private async fromModel(question: string, standalone: string, result: SearchResult, history: ChatTurn[], standings: Map<string, RevisionStanding>) {
     const { model, settings, logger } = this.deps;
     const docs = result.documents;
-    const promptSources: PromptSource[] = docs.map((d, i) => ({ n: i + 1, title: d.title, passages: d.chunks.slice(0, 3).map((c) => c.content) }));
     const answerSources: AnswerSource[] = docs.map((d, i) => ({
-      n: i + 1, documentId: d.documentId, title: d.title, url: d.url, path: d.path, score: d.score,
+      n: i + 1, documentId: d.documentId, title: d.title, path: d.path, score: d.score,
       snippet: (d.chunks[0]?.content ?? '').replace(/\s+/g, ' ').slice(0, 300),
+      ...sourcePlace(d, d.chunks.slice(0, 3), standings.get(d.documentId)),
+    }));
+    const promptSources: PromptSource[] = docs.map((d, i) => ({
+      n: i + 1, title: d.title, passages: d.chunks.slice(0, 3).map((c) => c.content),
+      locations: d.chunks.slice(0, 3).map((c) => formatLocation(c.location, c.headingPath)),
+      asOf: answerSources[i].asOf, revision: answerSources[i].revision, revisionNote: answerSources[i].revisionNote,
     }));
     const asked = standalone === question ? question : `${question}\n(Search query used: ${standalone})`;
     let text: string;
@@ -97,13 +110,13 @@ export class RagAnswerer implements Answerer {
       text = await model!.complete({ system: ANSWER_SYSTEM, messages: answerMessages(asked, promptSources, history), signal: AbortSignal.timeout(settings.timeoutMs) });
     } catch (e) {
       logger?.warn({ err: e, model: model!.id }, 'answer model failed; composing from the passages');
-      return this.composed(question, docs, `${model!.id} did not answer (${describeFailure(e)}), so this answer quotes the documents directly.`);
+      return this.composed(question, docs, standings, `${model!.id} did not answer (${describeFailure(e)}), so this answer quotes the documents directly.`);
     }
-    if (text.includes(NOT_FOUND)) return { ...notFound(docs), model: model!.id };
+    if (text.includes(NOT_FOUND)) return { ...notFound(docs, standings), model: model!.id };
     const cited = finalizeCitations(text, answerSources);
     if (!cited.cited) {
       logger?.warn({ model: model!.id, invalid: cited.invalid }, 'model answer cited no retrieved source; composing instead');
-      return this.composed(question, docs, `${model!.id} gave an answer without valid citations, so this answer quotes the documents directly.`);
+      return this.composed(question, docs, standings, `${model!.id} gave an answer without valid citations, so this answer quotes the documents directly.`);
     }
     return {
       answer: cited.text, sources: cited.sources, noAnswer: false, model: model!.id,
@@ -112,10 +125,11 @@ export class RagAnswerer implements Answerer {
   }
 }
 
-function notFound(closest: DocumentHit[]) {
+function notFound(closest: DocumentHit[], standings: Map<string, RevisionStanding>) {
   const sources: AnswerSource[] = closest.slice(0, 3).map((d, i) => ({
-    n: i + 1, documentId: d.documentId, title: d.title, url: d.url, path: d.path, score: d.score,
+    n: i + 1, documentId: d.documentId, title: d.title, path: d.path, score: d.score,
     snippet: (d.chunks[0]?.content ?? '').replace(/\s+/g, ' ').slice(0, 200),
+    ...sourcePlace(d, d.chunks.slice(0, 1), standings.get(d.documentId)),
   }));
   const answer = sources.length
     ? "I couldn't find this in the documents. The closest documents are listed below; they may not answer it."

@@ -6,9 +6,28 @@ import { extractDocx } from './docx.js';
 import { extractHtml } from './html.js';
 import { extractCsv, extractMarkdown, extractPlain } from './text.js';
 
+import type { Location } from '../location.js';
+
+/** One located piece of a document: a PDF page, a spreadsheet row, a slide. */
+export interface ExtractedSection {
+  text: string;
+  location?: Location;
+  /**
+   * What the section sits under ("Steel" for a tab, "Slide 3 · Schedule" for a slide). Consecutive
+   * sections with the same heading may share a chunk (rows of one tab, pages of a PDF); a new
+   * heading always starts a new one.
+   */
+  heading?: string;
+}
+
 export interface Extracted {
+  /** The whole text (the document's content and content hash); with sections, their texts joined. */
   text: string;
   title?: string;
+  /** Located pieces, in document order; absent for formats without pages (Markdown, DOCX, HTML). */
+  sections?: ExtractedSection[];
+  /** What extraction could not do but did not lose the document for (pages over the OCR budget …). */
+  notes?: string[];
 }
 
 export class ExtractError extends Error {
@@ -69,7 +88,10 @@ export async function extractText(data: Buffer, mimeType: string, fileName?: str
     if (e instanceof ExtractError) throw e;
     throw new ExtractError(`could not read ${fileName ?? mime}: ${(e as Error).message}`, 'corrupt');
   }
-  const text = out.text.replace(/\r\n?/g, '\n').replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
-  if (!text) throw new ExtractError(`no text in ${fileName ?? mime}`, 'empty');
-  return { text, title: out.title?.trim() || undefined };
+  const sections = out.sections?.map((s) => ({ ...s, text: normalise(s.text) })).filter((s) => s.text);
+  const text = sections ? sections.map((s) => s.text).join('\n\n') : normalise(out.text);
+  if (!text) throw new ExtractError(`no text in ${fileName ?? mime}${out.notes?.length ? ` (${out.notes.join('; ')})` : ''}`, 'empty');
+  return { text, title: out.title?.trim() || undefined, ...(sections ? { sections } : {}), ...(out.notes?.length ? { notes: out.notes } : {}) };
 }
+
+const normalise = (t: string) => t.replace(/\r\n?/g, '\n').replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();

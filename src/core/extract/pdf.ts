@@ -18,6 +18,7 @@ export async function extractPdf(data: Buffer): Promise<Extracted> {
   } catch {
     /* metadata is optional */
   }
-  // Pages are joined by blank lines so a page break ends a paragraph for the chunker.
-  return { text: (text as string[]).join('\n\n'), title };
+  // One section per page, so every chunk knows its page(s); consecutive pages may share a chunk.
+  const pages = (text as string[]).map((t, i) => ({ text: t, location: { page: i + 1 } }));
+  return { text: pages.map((p) => p.text).join('\n\n'), title, sections: pages };
 }

@@ -5,11 +5,12 @@ import type { Logger } from '../log.js';
 import type { Database } from '../db/types.js';
 import type { Embedder } from '../embed/types.js';
 import { CachedEmbedder } from '../embed/cache.js';
-import { chunkText, defaultChunkOptions, embeddingText, type ChunkOptions } from '../chunk.js';
+import { chunkDocument, defaultChunkOptions, embeddingText, type ChunkOptions } from '../chunk.js';
 import { ExtractError, extractText, isSupported } from '../extract/index.js';
 import { isIncremental, SourceFileError, type DocumentSource, type SourceChange, type SourceFile } from '../sources/types.js';
 import { deleteDocuments, existingDocuments, findDocument, updateDocumentMetadata, writeDocument, type StoredDocument } from './store.js';
 import { getSyncState, setSyncState } from '../sync-state.js';
+import { readRevision } from '../revisions/mark.js';
 import { emptySummary, IngestBusyError, type IngestProgress, type IngestSummary } from './types.js';
 
 export type { IngestSummary, IngestProgress } from './types.js';
@@ -172,9 +173,11 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
       summary.plan!.push({ action: existing ? 'change' : 'add', fileId: file.fileId, title });
       return;
     }
-    const chunks = chunkText(extracted.text, title, ctx.chunkOpts);
+    const chunks = chunkDocument(extracted, title, ctx.chunkOpts);
     const embedded = await ctx.cached.embedMany(chunks.map(embeddingText));
-    await writeDocument(deps.db, { source: ctx.source.name, file, title, text: extracted.text, contentHash, chunks, vectors: embedded.vectors, model: ctx.cached.id });
+    const revision = readRevision(title, extracted.sections?.[0]?.text ?? extracted.text);
+    const extraction = extracted.notes?.length ? { notes: extracted.notes } : undefined;
+    await writeDocument(deps.db, { source: ctx.source.name, file, title, text: extracted.text, contentHash, chunks, vectors: embedded.vectors, model: ctx.cached.id, revision, extraction });
     summary[existing ? 'changed' : 'added']++;
     summary.chunks += chunks.length;
     summary.embedded += embedded.misses;

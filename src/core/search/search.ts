@@ -5,6 +5,7 @@ import type { Database } from '../db/types.js';
 import { toVector } from '../db/vector.js';
 import type { CachedEmbedder } from '../embed/cache.js';
 import type { Logger } from '../log.js';
+import type { Location } from '../location.js';
 import { BackgroundWriter, insertQueryLog } from './query-log.js';
 import type { ChunkHit, DocumentHit, SearchFilters, SearchOptions, SearchResult, Searcher } from './types.js';
 
@@ -60,6 +61,13 @@ interface Row {
   file_path: string | null;
   category: string | null;
   doc_type: string | null;
+  location: Location | null;
+  chunk_metadata: { headingPath?: string[] } | null;
+  mime_type: string | null;
+  revision: string | null;
+  revision_base: string | null;
+  stated_date: string | null;
+  modified_at: Date | null;
 }
 
 const asArray = (v: string | string[] | undefined) => (v === undefined ? null : Array.isArray(v) ? (v.length ? v : null) : [v]);
@@ -90,7 +98,8 @@ export class HybridSearcher implements Searcher {
     const { chunkLimit, candidates } = chunkBudget(this.settings, matchCount);
     const r = await this.db.query<Row>(
       `SELECT s.chunk_id, s.document_id, s.score, s.dense_rank, s.dense_score, s.lexical_rank, s.lexical_score, s.coverage,
-              c.chunk_index, c.content, c.context, d.file_id, d.title, d.url, d.file_path, d.category, d.doc_type
+              c.chunk_index, c.content, c.context, d.file_id, d.title, d.url, d.file_path, d.category, d.doc_type,
+              c.location, c.metadata AS chunk_metadata, d.mime_type, d.revision, d.revision_base, to_char(d.stated_date, 'YYYY-MM-DD') AS stated_date, d.modified_at
        FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) s
        JOIN chunks c ON c.id = s.chunk_id JOIN documents d ON d.id = s.document_id
        ORDER BY s.score DESC, s.chunk_id`,
@@ -106,6 +115,8 @@ export class HybridSearcher implements Searcher {
       score: x.score, coverage: x.coverage,
       denseRank: x.dense_rank ?? undefined, denseScore: x.dense_score ?? undefined,
       lexicalRank: x.lexical_rank ?? undefined, lexicalScore: x.lexical_score ?? undefined,
+      ...(x.location ? { location: x.location } : {}),
+      ...(x.chunk_metadata?.headingPath?.length ? { headingPath: x.chunk_metadata.headingPath } : {}),
     }));
     const documents = groupByDocument(r.rows, chunks, this.settings.chunksPerDocument)
       .filter((d) => d.score >= (opts.minScore ?? 0))
@@ -135,6 +146,7 @@ export function groupByDocument(rows: Row[], chunks: ChunkHit[], perDocument: nu
       doc = {
         documentId: row.document_id, fileId: row.file_id, title: row.title, url: row.url, path: row.file_path,
         category: row.category, docType: row.doc_type, score: row.score, chunks: [],
+        mimeType: row.mime_type, revision: row.revision, revisionBase: row.revision_base, statedDate: row.stated_date, modifiedAt: row.modified_at,
       };
       byDoc.set(row.document_id, doc);
       seen.set(row.document_id, new Set());

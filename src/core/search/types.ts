@@ -7,6 +7,8 @@ export interface SearchFilters {
   modifiedBefore?: Date;
 }
 
+import type { Location } from '../location.js';
+
 export interface ChunkHit {
   chunkId: string;
   documentId: string;
@@ -22,6 +24,10 @@ export interface ChunkHit {
   lexicalScore?: number;
   /** Share of the query's IDF mass this chunk matches (0–1): how well it covers the question's words. */
   coverage: number;
+  /** Page(s), tab and rows, or slide of the chunk; absent for formats without them. */
+  location?: Location;
+  /** Heading path of the chunk within its document. */
+  headingPath?: string[];
 }
 
 export interface DocumentHit {
@@ -32,6 +38,13 @@ export interface DocumentHit {
   path: string | null;
   category: string | null;
   docType: string | null;
+  mimeType?: string | null;
+  /** The revision mark the document states ("Rev D"), its stated date (yyyy-mm-dd) and the source's modification time. */
+  revision?: string | null;
+  statedDate?: string | null;
+  modifiedAt?: Date | null;
+  /** Title without its revision mark (with `path`, the revision family). */
+  revisionBase?: string | null;
   /** The best chunk's score. */
   score: number;
   /** Best chunks of this document, best first, deduplicated. */
