@@ -5,6 +5,8 @@ import { extractPdf } from './pdf.js';
 import { extractDocx } from './docx.js';
 import { extractHtml } from './html.js';
 import { extractCsv, extractMarkdown, extractPlain } from './text.js';
+import { extractXlsx } from './xlsx.js';
+import { extractPptx } from './pptx.js';
 
 import type { Location } from '../location.js';
 
@@ -42,6 +44,8 @@ type Extractor = (data: Buffer) => Promise<Extracted> | Extracted;
 const byMime: Record<string, Extractor> = {
   'application/pdf': extractPdf,
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document': extractDocx,
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': extractXlsx,
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': extractPptx,
   'text/html': extractHtml,
   'text/markdown': extractMarkdown,
   'text/x-markdown': extractMarkdown,
@@ -52,6 +56,8 @@ const byMime: Record<string, Extractor> = {
 const byExtension: Record<string, string> = {
   '.pdf': 'application/pdf',
   '.docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  '.pptx': 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
   '.html': 'text/html',
   '.htm': 'text/html',
   '.md': 'text/markdown',

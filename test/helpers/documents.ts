@@ -1,0 +1,69 @@
+// Generated fixtures for the document formats construction teams use: a three-tab xlsx with a
+// merged title and merged group headers, a pptx with speaker notes, and the container a
+// password-protected Office file is (a CFB holding "EncryptionInfo").
+import ExcelJS from 'exceljs';
+import PptxGenJSModule from 'pptxgenjs';
+
+// pptxgenjs's types describe its CommonJS build; the ESM build we import exports the class as default.
+type Pptx = InstanceType<typeof PptxGenJSModule.default>;
+const PptxGenJS = PptxGenJSModule as unknown as new () => Pptx;
+
+export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export const PPTX = 'application/vnd.openxmlformats-officedocument.presentationml.presentation';
+
+/** Submittal log: tab Steel (title row 1 merged A1:E1, group header "Dates" merged D2:E2 over row 3), tabs Doors and Summary. */
+export async function makeSubmittalLog(steelRows = 45): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  wb.title = 'Submittal Log';
+  const steel = wb.addWorksheet('Steel');
+  steel.getCell('A1').value = 'Structural Steel Submittals — Harbor Medical Office Building';
+  steel.mergeCells('A1:E1');
+  steel.getRow(2).values = ['Submittal', 'Status', 'Reviewer', 'Dates', null];
+  steel.mergeCells('D2:E2');
+  steel.getRow(3).values = [null, null, null, 'Submitted', 'Returned'];
+  for (let i = 4; i <= steelRows; i++) {
+    steel.getRow(i).values = [`05 12 00-${i - 3}`, i === 42 ? 'Revise and resubmit' : 'Approved', i === 42 ? 'M. Okafor (EOR)' : 'J. Lind', new Date(Date.UTC(2026, 8, i % 28 + 1)), `2026-10-${String((i % 27) + 1).padStart(2, '0')}`];
+  }
+  steel.getCell('B42').value = { richText: [{ text: 'Revise and ' }, { text: 'resubmit' }] };
+  const doors = wb.addWorksheet('Doors');
+  doors.addRow(['Door', 'Hardware set', 'Fire rating']);
+  doors.addRow(['101', 'HW-3 (closer, panic bar)', '90 min']);
+  doors.addRow(['102', 'HW-1 (passage)', 'none']);
+  const summary = wb.addWorksheet('Summary');
+  summary.addRow(['Tab', 'Open items']);
+  summary.addRow(['Steel', { formula: 'COUNTIF(Steel!B4:B45,"Revise*")', result: 1 }]);
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+/** OAC meeting deck: three slides, the second with a table and speaker notes. */
+export async function makeOacDeck(): Promise<Buffer> {
+  const pptx = new PptxGenJS();
+  pptx.title = 'OAC Meeting 14';
+  // Titles sit in a real title placeholder, as in a deck made from PowerPoint's layouts.
+  pptx.defineSlideMaster({ title: 'TITLED', objects: [{ placeholder: { options: { name: 'title', type: 'title', x: 0.5, y: 0.3, w: 9, h: 1 }, text: '' } }] });
+  const slide = () => pptx.addSlide({ masterName: 'TITLED' });
+  const s1 = slide();
+  s1.addText('OAC Meeting 14', { placeholder: 'title' });
+  s1.addText('Owner, Architect, Contractor — 2026-10-02', { x: 0.5, y: 1.5, w: 9, h: 1 });
+  const s2 = slide();
+  s2.addText('Schedule Update', { placeholder: 'title' });
+  s2.addText('Level 3 deck pour moved to October 20 because of the late rebar delivery.', { x: 0.5, y: 1.4, w: 9, h: 1 });
+  s2.addTable([[{ text: 'Milestone' }, { text: 'Date' }], [{ text: 'Roof dry-in' }, { text: 'December 4' }]], { x: 0.5, y: 2.6, w: 6 });
+  s2.addNotes('Tell the owner the float on the roof dry-in is two days.');
+  const s3 = slide();
+  s3.addText('Safety', { placeholder: 'title' });
+  s3.addText('No recordable incidents this month.', { x: 0.5, y: 1.4, w: 9, h: 1 });
+  return Buffer.from((await pptx.write({ outputType: 'nodebuffer' })) as ArrayBuffer);
+}
+
+/**
+ * The shape of a password-protected OOXML file: a Compound File (CFB magic) whose directory
+ * names an EncryptionInfo stream. Our extractors refuse it from that shape, before unzipping.
+ */
+export function encryptedOfficeFile(): Buffer {
+  const header = Buffer.alloc(512);
+  Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]).copy(header);
+  const dir = Buffer.alloc(128);
+  Buffer.from('EncryptionInfo', 'utf16le').copy(dir);
+  return Buffer.concat([header, dir, Buffer.alloc(384)]);
+}
