@@ -85,6 +85,10 @@ export function formatSummary(s: IngestSummary): string {
     lines.push('  errors:');
     for (const e of s.errors) lines.push(`    ${e.fileId}: ${e.error}`);
   }
+  if (s.warnings?.length) {
+    lines.push('  indexed in part:');
+    for (const w of s.warnings) lines.push(`    ${w.fileId}: ${w.warning}`);
+  }
   return lines.join('\n');
 }
 
@@ -130,9 +134,9 @@ const command: Command = {
       progress.stop();
       if (source instanceof FolderSource && !values['dry-run']) await recordFolderRoot(services.db, source.root);
       if (values.json) {
-        const { source: src, mode, files, added, changed, unchanged, deleted, failed, skipped, chunks, embedded, cache_hits, errors, plan, durationMs } = summary;
+        const { source: src, mode, files, added, changed, unchanged, deleted, failed, skipped, chunks, embedded, cache_hits, errors, warnings, plan, durationMs } = summary;
         process.stdout.write(
-          `${JSON.stringify({ source: src, mode, files, added, changed, unchanged, deleted, failed, skipped, chunks, embedded, cache_hits, errors, ...(plan ? { plan } : {}), durationMs })}\n`,
+          `${JSON.stringify({ source: src, mode, files, added, changed, unchanged, deleted, failed, skipped, chunks, embedded, cache_hits, errors, warnings, ...(plan ? { plan } : {}), durationMs })}\n`,
         );
       } else console.log(formatSummary(summary));
       return 0;

@@ -67,3 +67,53 @@ export function encryptedOfficeFile(): Buffer {
   Buffer.from('EncryptionInfo', 'utf16le').copy(dir);
   return Buffer.concat([header, dir, Buffer.alloc(384)]);
 }
+
+/**
+ * A scanned page: `lines` drawn as pixels at `dpi` on a US-letter page (the way a copier scans a
+ * signed submittal), embedded in a PDF as an image only — the PDF has no text layer at all.
+ */
+export async function renderScanPng(lines: string[], dpi = 300): Promise<Buffer> {
+  const { createCanvas, GlobalFonts } = await import('@napi-rs/canvas');
+  if (!GlobalFonts.families.length) throw new Error('no fonts for the scanned-page fixture: install fonts-dejavu-core');
+  const w = Math.round(8.5 * dpi);
+  const h = Math.round(11 * dpi);
+  const canvas = createCanvas(w, h);
+  const g = canvas.getContext('2d');
+  g.fillStyle = '#fff';
+  g.fillRect(0, 0, w, h);
+  g.fillStyle = '#111';
+  g.font = `${Math.round((11 * dpi) / 72)}px "DejaVu Serif", serif`;
+  lines.forEach((line, i) => g.fillText(line, dpi, dpi + i * ((16 * dpi) / 72)));
+  return canvas.toBuffer('image/png');
+}
+
+export async function makeScannedPdf(pages: string[][], opts: { dpi?: number; textPages?: Record<number, string[]>; title?: string } = {}): Promise<Buffer> {
+  const { PDFDocument, StandardFonts } = await import('pdf-lib');
+  const doc = await PDFDocument.create();
+  if (opts.title) doc.setTitle(opts.title);
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  for (const [i, lines] of pages.entries()) {
+    const page = doc.addPage([612, 792]);
+    const typed = opts.textPages?.[i + 1];
+    if (typed) {
+      typed.forEach((l, j) => page.drawText(l, { x: 72, y: 720 - j * 16, size: 11, font }));
+      continue;
+    }
+    const png = await doc.embedPng(await renderScanPng(lines, opts.dpi ?? 300));
+    page.drawImage(png, { x: 0, y: 0, width: 612, height: 792 });
+  }
+  return Buffer.from(await doc.save());
+}
+
+/** Character error rate: edit distance between the OCR'd and the known text (whitespace folded), over the known text's length. */
+export function characterErrorRate(recognised: string, truth: string): number {
+  const a = recognised.replace(/\s+/g, ' ').trim();
+  const b = truth.replace(/\s+/g, ' ').trim();
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return b.length ? prev[b.length] / b.length : a.length ? 1 : 0;
+}

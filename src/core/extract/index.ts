@@ -9,6 +9,8 @@ import { extractXlsx } from './xlsx.js';
 import { extractPptx } from './pptx.js';
 
 import type { Location } from '../location.js';
+import { DEFAULT_OCR, type OcrSettings } from '../ocr/index.js';
+import { extractImage, IMAGE_TYPES } from './image.js';
 
 /** One located piece of a document: a PDF page, a spreadsheet row, a slide. */
 export interface ExtractedSection {
@@ -39,7 +41,12 @@ export class ExtractError extends Error {
   }
 }
 
-type Extractor = (data: Buffer) => Promise<Extracted> | Extracted;
+export interface ExtractOptions {
+  /** OCR of pages without a text layer (and of images when enabled); default DEFAULT_OCR. */
+  ocr?: OcrSettings;
+}
+
+type Extractor = (data: Buffer, opts: ExtractOptions) => Promise<Extracted> | Extracted;
 
 const byMime: Record<string, Extractor> = {
   'application/pdf': extractPdf,
@@ -65,6 +72,9 @@ const byExtension: Record<string, string> = {
   '.txt': 'text/plain',
   '.text': 'text/plain',
   '.csv': 'text/csv',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
 };
 
 export function mimeTypeFor(fileName: string): string {
@@ -79,17 +89,22 @@ function resolveMime(mimeType: string, fileName?: string): string {
   return base;
 }
 
-export function isSupported(mimeType: string, fileName?: string): boolean {
-  return resolveMime(mimeType, fileName) in byMime;
+/** Image files are documents only when their OCR is enabled. */
+const imageExtractor = (mime: string, opts: ExtractOptions): Extractor | undefined =>
+  IMAGE_TYPES.includes(mime) && (opts.ocr ?? DEFAULT_OCR).enabled && (opts.ocr ?? DEFAULT_OCR).images ? extractImage : undefined;
+
+export function isSupported(mimeType: string, fileName?: string, opts: ExtractOptions = {}): boolean {
+  const mime = resolveMime(mimeType, fileName);
+  return mime in byMime || !!imageExtractor(mime, opts);
 }
 
-export async function extractText(data: Buffer, mimeType: string, fileName?: string): Promise<Extracted> {
+export async function extractText(data: Buffer, mimeType: string, fileName?: string, opts: ExtractOptions = {}): Promise<Extracted> {
   const mime = resolveMime(mimeType, fileName);
-  const extractor = byMime[mime];
+  const extractor = byMime[mime] ?? imageExtractor(mime, opts);
   if (!extractor) throw new ExtractError(`unsupported file type ${mimeType || '(none)'}${fileName ? ` (${fileName})` : ''}`, 'unsupported');
   let out: Extracted;
   try {
-    out = await extractor(data);
+    out = await extractor(data, opts);
   } catch (e) {
     if (e instanceof ExtractError) throw e;
     throw new ExtractError(`could not read ${fileName ?? mime}: ${(e as Error).message}`, 'corrupt');

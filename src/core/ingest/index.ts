@@ -11,6 +11,7 @@ import { isIncremental, SourceFileError, type DocumentSource, type SourceChange,
 import { deleteDocuments, existingDocuments, findDocument, updateDocumentMetadata, writeDocument, type StoredDocument } from './store.js';
 import { getSyncState, setSyncState } from '../sync-state.js';
 import { readRevision } from '../revisions/mark.js';
+import type { OcrSettings } from '../ocr/index.js';
 import { emptySummary, IngestBusyError, type IngestProgress, type IngestSummary } from './types.js';
 
 export type { IngestSummary, IngestProgress } from './types.js';
@@ -22,6 +23,8 @@ export interface IngestDeps {
   logger?: Logger;
   chunkTokens?: number;
   chunkOverlap?: number;
+  /** OCR of scanned pages and images (default DEFAULT_OCR). */
+  ocr?: OcrSettings;
 }
 
 export interface IngestOptions {
@@ -149,7 +152,7 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
   const { deps, summary } = ctx;
   if (ctx.dryRun) summary.plan ??= [];
   try {
-    if (!isSupported(file.mimeType, file.path ?? file.title)) throw new SkipFile();
+    if (!isSupported(file.mimeType, file.path ?? file.title, { ocr: deps.ocr })) throw new SkipFile();
     if (existing && file.version && existing.source_version === file.version) {
       summary.unchanged++;
       // Same version, new place (a parent folder renamed or moved within a root): only the listing knows.
@@ -157,7 +160,7 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
       return;
     }
     const fetched = await ctx.source.fetch(file);
-    const extracted = await extractText(fetched.data, fetched.mimeType, file.path ?? file.title);
+    const extracted = await extractText(fetched.data, fetched.mimeType, file.path ?? file.title, { ocr: deps.ocr });
     const contentHash = createHash('sha256').update(extracted.text).digest('hex');
     const title = extracted.title ?? file.title;
     // Same text and title (a move, a rename that does not show in the title, a sharing change):
@@ -177,6 +180,10 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
     const embedded = await ctx.cached.embedMany(chunks.map(embeddingText));
     const revision = readRevision(title, extracted.sections?.[0]?.text ?? extracted.text);
     const extraction = extracted.notes?.length ? { notes: extracted.notes } : undefined;
+    for (const note of extracted.notes ?? []) {
+      summary.warnings.push({ fileId: file.fileId, title, warning: note });
+      deps.logger?.warn({ fileId: file.fileId, note }, 'document indexed in part');
+    }
     await writeDocument(deps.db, { source: ctx.source.name, file, title, text: extracted.text, contentHash, chunks, vectors: embedded.vectors, model: ctx.cached.id, revision, extraction });
     summary[existing ? 'changed' : 'added']++;
     summary.chunks += chunks.length;

@@ -13,6 +13,8 @@ export interface IngestSummary {
   embedded: number;
   cache_hits: number;
   errors: { fileId: string; title: string; error: string }[];
+  /** Documents indexed in part, and why (scanned pages over the OCR budget …). */
+  warnings: { fileId: string; title: string; warning: string }[];
   /** dry-run only: what would change */
   plan?: { action: 'add' | 'change' | 'delete'; fileId: string; title: string }[];
   durationMs: number;
@@ -27,7 +29,7 @@ export interface IngestProgress {
 }
 
 export const emptySummary = (source: string, mode: IngestSummary['mode']): IngestSummary => ({
-  source, mode, files: 0, added: 0, changed: 0, unchanged: 0, deleted: 0, failed: 0, skipped: 0, chunks: 0, embedded: 0, cache_hits: 0, errors: [], durationMs: 0,
+  source, mode, files: 0, added: 0, changed: 0, unchanged: 0, deleted: 0, failed: 0, skipped: 0, chunks: 0, embedded: 0, cache_hits: 0, errors: [], warnings: [], durationMs: 0,
 });
 
 /** Another ingest of the same source holds its lock (another process, or another call in this one). */
