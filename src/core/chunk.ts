@@ -144,18 +144,21 @@ export function chunkText(text: string, title: string, opts: ChunkOptions): Chun
 
 /**
  * Chunks a document, keeping each chunk's location. Located sections that share a heading (the
- * pages of a PDF, the rows of one tab) pack together, so a chunk may span pages or rows; a new
- * heading (another tab, another slide) always starts a new chunk. Without sections, the text is
- * chunked on its Markdown headings.
+ * rows of one tab) pack together, so a chunk may span rows; a new heading (another tab, another
+ * slide) or a new PDF page always starts a new chunk. Without sections, the text is chunked on
+ * its Markdown headings.
  */
 export function chunkDocument(doc: ChunkInput, title: string, opts: ChunkOptions): Chunk[] {
   if (!doc.sections?.length) return chunkText(doc.text, title, opts);
   const chunks: Chunk[] = [];
   let i = 0;
+  // Pages do not share a chunk either: a quote is then cited to its own page, not to a span.
+  const block = (s: NonNullable<ChunkInput['sections']>[number]) => `${s.heading ?? ''}\u0000${s.location?.page ?? ''}`;
   while (i < doc.sections.length) {
     const heading = doc.sections[i].heading;
+    const key = block(doc.sections[i]);
     const parts: Part[] = [];
-    for (; i < doc.sections.length && doc.sections[i].heading === heading; i++) {
+    for (; i < doc.sections.length && block(doc.sections[i]) === key; i++) {
       const sec = doc.sections[i];
       for (const p of pieces(sec.text, opts.maxTokens)) parts.push({ text: p, tokens: countTokens(p), loc: sec.location });
     }

@@ -117,3 +117,18 @@ export function characterErrorRate(recognised: string, truth: string): number {
   }
   return b.length ? prev[b.length] / b.length : a.length ? 1 : 0;
 }
+
+/**
+ * A PDF whose Standard security handler wants a user password (an /Encrypt dictionary whose /U
+ * does not match the empty password), as a password-protected submittal is.
+ */
+export async function makeLockedPdf(): Promise<Buffer> {
+  const { PDFDocument, PDFHexString, PDFName, PDFNumber, StandardFonts } = await import('pdf-lib');
+  const doc = await PDFDocument.create();
+  doc.addPage([300, 300]).drawText('Locked submittal', { x: 20, y: 250, size: 12, font: await doc.embedFont(StandardFonts.Helvetica) });
+  const hex = (byte: number) => PDFHexString.of(byte.toString(16).padStart(2, '0').repeat(32));
+  const encrypt = doc.context.obj({ Filter: PDFName.of('Standard'), V: PDFNumber.of(1), R: PDFNumber.of(2), O: hex(0xab), U: hex(0xcd), P: PDFNumber.of(-44) });
+  doc.context.trailerInfo.Encrypt = doc.context.register(encrypt);
+  doc.context.trailerInfo.ID = doc.context.obj([hex(0x11), hex(0x11)]);
+  return Buffer.from(await doc.save({ useObjectStreams: false }));
+}

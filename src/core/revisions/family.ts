@@ -50,7 +50,9 @@ function compare(a: Row, b: Row): number {
   );
 }
 
-const familyOf = (base: string, path: string | null | undefined) => `${path ?? ''}\u0000${base}`;
+// The folder a document is in: its path without the last part (the file's own name).
+const folderOf = (path: string | null | undefined) => (path ?? '').replace(/\/?[^/]*$/, '');
+const familyOf = (base: string, path: string | null | undefined) => `${folderOf(path)}\u0000${base}`;
 const sibling = (r: Row): RevisionSibling => ({ documentId: r.id, title: r.title, revision: r.revision, date: day(r.stated_date) ?? day(r.modified_at) });
 
 /** For each hit that has revisions (a family of two or more documents), where it stands among them. */
@@ -85,15 +87,17 @@ export async function revisionStandings(db: Queryable, docs: DocumentHit[]): Pro
 }
 
 /**
- * The hits with the latest revision of each family first: a superseded revision found beside its
- * latest is dropped (the latest speaks for the family); one found alone stays, and its standing
- * says a newer one exists.
+ * A superseded revision found beside its latest is dropped when the latest matches the question
+ * about as well (at least `cover` of its score): the latest then speaks for the family. One that
+ * matches far better (text the latest no longer has), or was found alone, stays, and its standing
+ * says that a newer one exists.
  */
-export function preferLatest(docs: DocumentHit[], standings: Map<string, RevisionStanding>): DocumentHit[] {
-  const present = new Set(docs.map((d) => d.documentId));
+export function preferLatest(docs: DocumentHit[], standings: Map<string, RevisionStanding>, cover = 0.8): DocumentHit[] {
+  const score = new Map(docs.map((d) => [d.documentId, d.score]));
   return docs.filter((d) => {
-    const s = standings.get(d.documentId);
-    return !s?.newer || !present.has(s.newer.documentId);
+    const newer = standings.get(d.documentId)?.newer;
+    const latestScore = newer ? score.get(newer.documentId) : undefined;
+    return latestScore === undefined || latestScore < cover * d.score;
   });
 }
 
