@@ -3,7 +3,7 @@
 // Synthetic corpora (clustered unit vectors of 512 dims, text drawn from a Zipfian vocabulary of
 // ~5k words so that BM25 sees realistic posting lists) are written straight into documents /
 // chunks with SQL — not through the embedder, which would take hours — on the embedded PGlite
-// and on a real Postgres (../shared/tools/pg-test-server, a fresh database inside it). Then:
+// and on a real Postgres (scripts/test-postgres.sh, a fresh database inside it; TEST_DATABASE_URL for your own). Then:
 //   latency p50/p95 of bare HNSW (SELECT … ORDER BY embedding <=> $1 LIMIT 10, ef_search 100),
 //   search_chunks 'hybrid' and 'lexical' (the product's settings), and the seed's hybrid_search
 //   (bench/seed-baseline.ts), each also as a ratio to bare HNSW;
@@ -150,10 +150,9 @@ interface Target {
 let pgAdminUrl: string | undefined;
 function pgServer(): string {
   if (pgAdminUrl) return pgAdminUrl;
-  const tool = resolve('../shared/tools/pg-test-server');
-  if (!existsSync(tool)) throw new Error(`--db pg needs ${tool}`);
+  if (process.env.TEST_DATABASE_URL) return (pgAdminUrl = process.env.TEST_DATABASE_URL);
   say('starting the Postgres test server …');
-  const out = execFileSync(tool, ['start', '/tmp/trajanus-bench-pg', '54330'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
+  const out = execFileSync(resolve('scripts/test-postgres.sh'), ['start', '/tmp/trajanus-bench-pg', '54330'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
   pgAdminUrl = out.trim().split('\n').pop()!.replace(/^DATABASE_URL=/, '');
   return pgAdminUrl;
 }

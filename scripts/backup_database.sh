@@ -12,6 +12,7 @@
 # Embedded PGlite (DATABASE_URL unset): the app's backup job backs it up while it runs; this script
 # can do it only while the app is stopped (the data folder is locked by the running process).
 set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 BACKUP_DIR="${BACKUP_DIR:-./backups}"
 BACKUP_RETENTION_DAYS="${BACKUP_RETENTION_DAYS:-30}"
@@ -41,7 +42,6 @@ if [[ -n "${DATABASE_URL:-}" ]]; then
   mv "$partial" "$out"
   trap - EXIT
 else
-  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
   data_dir="${TRAJANUS_DATA_DIR:-./data}"
   [[ -d "$data_dir/pgdata" ]] || { echo "DATABASE_URL is unset and $data_dir/pgdata does not exist: nothing to back up" >&2; exit 1; }
   data_dir="$(cd "$data_dir" && pwd)"
@@ -62,7 +62,11 @@ fi
 
 echo "backup: $out ($(du -h "$out" | cut -f1))"
 
-# Retention: only our own file names, only regular files directly in BACKUP_DIR. The backup just
-# written is younger than a day, so the newest backup always survives.
-find "$BACKUP_DIR" -maxdepth 1 -type f \( -name 'trajanus-*.dump' -o -name 'trajanus-*.pglite.tar.gz' \) \
-  -mtime "+$BACKUP_RETENTION_DAYS" -print -delete | sed 's/^/deleted: /'
+# Retention: the app's own rule (src/core/backup.ts pruneBackups), so the script and the backup job
+# delete the same files: backups named trajanus-<UTC ts>[-N].dump|.pglite.tar.gz older than
+# BACKUP_RETENTION_DAYS by the timestamp in the name, never the newest one, and .partial files of
+# exactly that name a day old. Nothing else in BACKUP_DIR is touched.
+(cd "$root" && BACKUP_DIR="$BACKUP_DIR" BACKUP_RETENTION_DAYS="$BACKUP_RETENTION_DAYS" node_modules/.bin/tsx --eval '
+  import { pruneBackups } from "./src/core/backup.ts";
+  for (const name of pruneBackups(process.env.BACKUP_DIR, Number(process.env.BACKUP_RETENTION_DAYS))) console.log(`deleted: ${name}`);
+')

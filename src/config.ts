@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
+import cron from 'node-cron';
 import { z } from 'zod';
 
 const bool = z
@@ -12,8 +13,20 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().in
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 const url = z.string().url();
-/** A cron expression, or "off" to disable the job. Validated by node-cron where jobs are scheduled. */
-const cron = z.string().min(1);
+/** A cron expression, or "off" to disable the job: checked here, by the parser that will run it, so `trajanus config` catches it. */
+const cronSchedule = z.string().superRefine((v, ctx) => {
+  if (v === 'off') return;
+  const r = cron.validateDetailed(v);
+  if (!r.valid) ctx.addIssue({ code: 'custom', message: `"${v}" is not a cron expression (${r.errors.map((e) => e.message).join('; ')})` });
+});
+/** An IANA zone name as the runtime's Intl knows it (node-cron computes schedule times with Intl). */
+const timeZone = z.string().superRefine((v, ctx) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: v });
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a known time zone (an IANA name such as UTC, Europe/London or America/New_York)` });
+  }
+});
 
 /**
  * Every variable the product reads. Names are the environment names; README's table is
@@ -28,6 +41,7 @@ export const envSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: int(100).default(30000).describe('statement_timeout for every pooled connection'),
   // ── logging
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
+  LOG_FILE: z.string().optional().describe('Append logs (JSON lines) to this file instead of stderr. The interactive terminal chat always logs to a file, this one or ./trajanus.log, so that no log line prints over its prompt'),
   // ── embeddings
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).optional().describe('local (offline USE-lite, 512-d) | openai (OpenAI or any compatible endpoint). Default: openai when OPENAI_API_KEY is set, else local'),
   EMBEDDING_MODEL: z.string().default('text-embedding-3-small').describe('Embedding model for the openai provider'),
@@ -79,11 +93,11 @@ export const envSchema = z.object({
   SLACK_ANSWER_VISIBILITY: z.enum(['thread', 'ephemeral']).default('thread').describe('/trajanus answers in a channel thread, or only to the asker'),
   PORT: int(0, 65535).default(3000).describe('HTTP port: Slack events (HTTP mode), /healthz, /metrics'),
   // ── jobs
-  JOBS_TIMEZONE: z.string().default('UTC').describe('Timezone of the job schedules'),
-  JOB_DRIVE_REINGEST_CRON: cron.default('0 * * * *').describe('drive-reingest schedule, or "off"'),
-  JOB_BACKUP_CRON: cron.default('30 2 * * *').describe('backup schedule, or "off"'),
-  JOB_CACHE_EVICT_CRON: cron.default('0 4 * * *').describe('cache-evict schedule, or "off"'),
-  JOB_HEALTH_REPORT_CRON: cron.default('0 8 * * *').describe('health-report schedule, or "off"'),
+  JOBS_TIMEZONE: timeZone.default('UTC').describe('Timezone of the job schedules'),
+  JOB_DRIVE_REINGEST_CRON: cronSchedule.default('0 * * * *').describe('drive-reingest schedule, or "off"'),
+  JOB_BACKUP_CRON: cronSchedule.default('30 2 * * *').describe('backup schedule, or "off"'),
+  JOB_CACHE_EVICT_CRON: cronSchedule.default('0 4 * * *').describe('cache-evict schedule, or "off"'),
+  JOB_HEALTH_REPORT_CRON: cronSchedule.default('0 8 * * *').describe('health-report schedule, or "off"'),
   JOB_SHUTDOWN_GRACE_MS: int(0).default(60000).describe('On SIGTERM, how long a running job may finish'),
   BACKUP_DIR: z.string().default('./backups').describe('Where backups are written'),
   BACKUP_RETENTION_DAYS: int(1).default(30).describe('Backups older than this are deleted'),

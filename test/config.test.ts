@@ -25,6 +25,10 @@ describe('config', () => {
     [{ SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_SIGNING_SECRET'],
     [{ ANSWER_PROVIDER: 'claude' }, 'ANTHROPIC_API_KEY'],
     [{ CHUNK_TOKENS: '100', CHUNK_OVERLAP: '100' }, 'CHUNK_OVERLAP'],
+    [{ JOB_BACKUP_CRON: '61 2 * * *' }, 'JOB_BACKUP_CRON'],
+    [{ JOB_HEALTH_REPORT_CRON: 'daily' }, 'JOB_HEALTH_REPORT_CRON'],
+    [{ JOB_CACHE_EVICT_CRON: '0 4 * *' }, 'JOB_CACHE_EVICT_CRON'],
+    [{ JOBS_TIMEZONE: 'Mars/Olympus_Mons' }, 'JOBS_TIMEZONE'],
   ])('%o fails naming %s', (env, name) => {
     let err: unknown;
     try {
@@ -34,6 +38,11 @@ describe('config', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toContain(name);
+  });
+
+  it('takes valid schedules, "off" and real time zones', () => {
+    const c = parseConfig({ JOB_BACKUP_CRON: '*/15 1-5 * * 1-5', JOB_DRIVE_REINGEST_CRON: 'off', JOB_CACHE_EVICT_CRON: '0 0 4 * * *', JOBS_TIMEZONE: 'Europe/Berlin' });
+    expect([c.JOB_BACKUP_CRON, c.JOB_DRIVE_REINGEST_CRON, c.JOB_CACHE_EVICT_CRON, c.JOBS_TIMEZONE]).toEqual(['*/15 1-5 * * 1-5', 'off', '0 0 4 * * *', 'Europe/Berlin']);
   });
 
   it('keeps the README configuration table equal to the schema', async () => {

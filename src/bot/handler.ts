@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Answer, Answerer } from '../core/answer/types.js';
 import { MAX_QUESTION_CHARS, QuestionError } from '../core/answer/index.js';
+import { cleanUserText } from '../core/user-text.js';
 import type { SearchFilters } from '../core/search/types.js';
 import type { Logger } from '../core/log.js';
 import { answerBlocks, messageBlocks } from './blocks/answer.js';
@@ -85,7 +86,7 @@ export class QuestionHandler {
       this.opts.observer?.observe(r.kind, (performance.now() - started) / 1000);
       return r;
     };
-    const question = (input.text ?? '').trim();
+    const question = cleanUserText(input.text ?? '');
     if (isHelp(question)) return done(this.usage());
     if (question.length > MAX_QUESTION_CHARS) {
       return done({

@@ -14,6 +14,8 @@ export interface TerminalOptions {
   /** Where the banner and prompt go (stderr, so piped stdout carries answers only). */
   chrome?: Writable;
   interactive?: boolean;
+  /** Where the logs go meanwhile, told in the banner. */
+  logFile?: string;
 }
 
 export async function runTerminalChat(opts: TerminalOptions): Promise<{ questions: number }> {
@@ -24,7 +26,9 @@ export async function runTerminalChat(opts: TerminalOptions): Promise<{ question
   // One conversation per terminal session, so follow-ups work as in a Slack thread.
   const sessionId = `terminal:${randomUUID()}`;
   if (interactive)
-    chrome.write('Trajanus terminal chat (no Slack credentials set). Ask a question about the project documents; "exit" or Ctrl-D quits.\n');
+    chrome.write(
+      `Trajanus terminal chat (no Slack credentials set). Ask a question about the project documents; "exit" or Ctrl-D quits.${opts.logFile ? `\nLogs: ${opts.logFile}` : ''}\n`,
+    );
   const rl = createInterface({ input, terminal: false });
   let questions = 0;
   const prompt = () => interactive && chrome.write('\n› ');

@@ -1,20 +1,28 @@
+import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
-import type { Command } from '../cli.js';
+import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { createServices } from '../core/services.js';
 import { formatAnswer } from '../core/answer/format.js';
+import { cleanUserText } from '../core/user-text.js';
+
+const USAGE = `trajanus ask "question" [--category c] [--type t] [--json]
+echo "question" | trajanus ask [--json]
+
+  With no question in the arguments, the question is read from standard input.`;
 
 const command: Command = {
-  summary: 'answer a question from the knowledge base, with its sources',
-  usage: 'trajanus ask "question" [--category c] [--type t] [--json]',
+  usage: USAGE,
   async run(args) {
     const { values, positionals } = parseArgs({
       args, allowPositionals: true,
       options: { json: { type: 'boolean', default: false }, category: { type: 'string' }, type: { type: 'string' } },
     });
-    const question = positionals.join(' ').trim();
+    // A terminal on stdin means nobody is piping a question in: say how to ask instead of waiting.
+    const raw = positionals.length || process.stdin.isTTY ? positionals.join(' ') : await text(process.stdin);
+    const question = cleanUserText(raw);
     if (!question) {
-      console.error('Usage: trajanus ask "question" [--category c] [--type t] [--json]');
+      console.error(`trajanus ask: give a question\n\n${USAGE}`);
       return 2;
     }
     const services = await createServices(loadConfig());

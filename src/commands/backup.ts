@@ -1,11 +1,10 @@
-import type { Command } from '../cli.js';
+import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../core/db/index.js';
 import { backupDatabase, pruneBackups } from '../core/backup.js';
 import { formatBytes } from '../core/health.js';
 
 const command: Command = {
-  summary: 'back up the database to BACKUP_DIR now, then apply BACKUP_RETENTION_DAYS',
   usage: `trajanus backup
 
 Postgres: pg_dump -Fc (PG_DUMP_PATH), checked with pg_restore --list.

@@ -1,8 +1,7 @@
-import type { Command } from '../cli.js';
+import type { Command } from './types.js';
 import { configMarkdownTable, loadConfig } from '../config.js';
 
 const command: Command = {
-  summary: 'check the configuration (or print its table with --markdown)',
   usage: 'trajanus config [--markdown]',
   async run(args) {
     if (args.includes('--markdown')) {

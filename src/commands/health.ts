@@ -1,10 +1,9 @@
-import type { Command } from '../cli.js';
+import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../core/db/index.js';
 import { collectHealth, formatHealth } from '../core/health.js';
 
 const command: Command = {
-  summary: 'sizes, latency, feedback, cache, backups, ingests and failed jobs, with warnings',
   usage: 'trajanus health [--json]',
   async run(args) {
     const config = loadConfig();

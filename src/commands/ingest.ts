@@ -5,13 +5,13 @@
 // when another ingest of the same source is running (the bot's drive-reingest job, say).
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import type { Command } from '../cli.js';
+import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { createServices, ingestDeps } from '../core/services.js';
 import { ingest, IngestBusyError, type IngestProgress, type IngestSummary } from '../core/ingest/index.js';
 import { FolderSource } from '../core/sources/folder.js';
 import { assertFolderRoot, FolderMismatchError, recordFolderRoot } from '../core/sources/folder-root.js';
-import { driveSourceFromConfig } from '../core/sources/drive.js';
+import { loadDriveSource } from '../core/sources/drive-loader.js';
 import type { DocumentSource } from '../core/sources/types.js';
 
 const USAGE = `trajanus ingest [folder] [--drive] [--full] [--dry-run] [--replace] [--json]
@@ -93,7 +93,6 @@ export function formatSummary(s: IngestSummary): string {
 }
 
 const command: Command = {
-  summary: 'ingest the knowledge folder (or Google Drive) into the knowledge base',
   usage: USAGE,
   async run(args) {
     const { values, positionals } = parseArgs({
@@ -117,7 +116,7 @@ const command: Command = {
     }
     const config = loadConfig();
     const source: DocumentSource = values.drive
-      ? driveSourceFromConfig(config)
+      ? await loadDriveSource(config)
       : new FolderSource(positionals[0] ?? config.KNOWLEDGE_DIR, config.INGEST_IGNORE);
     const services = await createServices(config);
     const progress = reporter(values.json);

@@ -1,17 +1,18 @@
-import type { Command } from '../cli.js';
+import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../core/db/index.js';
 import { createServices } from '../core/services.js';
 import { opsNotifierFromConfig } from '../bot/ops-notifier.js';
 import { createScheduler, jobSchedules } from '../jobs/index.js';
+import { formatRunOutcome } from '../jobs/outcome-text.js';
 import { listJobs } from '../jobs/scheduler.js';
 
 const usage = `trajanus jobs list [--json]     schedules and the last run of each job (from any host)
-trajanus jobs run <name>        run a job now, under the same lock as the scheduler
-                                (drive-reingest | backup | cache-evict | health-report)`;
+trajanus jobs run <name> [--json]
+                                run a job now, under the same lock as the scheduler, and print
+                                its summary (drive-reingest | backup | cache-evict | health-report)`;
 
 const command: Command = {
-  summary: 'list the scheduled jobs, or run one now',
   usage,
   async run(args) {
     const [sub, name] = args.filter((a) => !a.startsWith('--'));
@@ -45,8 +46,8 @@ const command: Command = {
       try {
         const scheduler = createScheduler(services, opsNotifierFromConfig(config, services.logger));
         const outcome = await scheduler.runNow(name);
-        console.log(JSON.stringify(outcome, null, 2));
-        if (outcome.status === 'skipped') console.error(`${name} is running elsewhere: not run.`);
+        if (args.includes('--json')) console.log(JSON.stringify(outcome, null, 2));
+        else (outcome.status === 'ok' ? console.log : console.error)(formatRunOutcome(name, outcome));
         return outcome.status === 'ok' ? 0 : outcome.status === 'skipped' ? 3 : 1;
       } finally {
         await services.close();

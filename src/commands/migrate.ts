@@ -1,10 +1,9 @@
-import type { Command } from '../cli.js';
+import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../core/db/index.js';
 import { migrate } from '../core/db/migrate.js';
 
 const command: Command = {
-  summary: 'apply pending database migrations',
   async run() {
     const db = await openDatabase(loadConfig());
     try {

@@ -4,13 +4,13 @@
 // another embedder (EmbedderMismatchError), which is exactly the situation reembed resolves.
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import type { Command } from '../cli.js';
+import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../core/db/index.js';
 import { migrate } from '../core/db/migrate.js';
 import { createEmbedder } from '../core/embed/index.js';
 import { CachedEmbedder } from '../core/embed/cache.js';
-import { createLogger } from '../core/log.js';
+import { loggerFromConfig } from '../core/log.js';
 import { planReembed, reembed, type ReembedPlan, type ReembedProgress } from '../core/reembed.js';
 
 const USAGE = `trajanus reembed [--yes] [--batch-size N] [--json]
@@ -61,7 +61,6 @@ function progressReporter(json: boolean) {
 }
 
 const command: Command = {
-  summary: 'switch to the configured embedder and re-embed every chunk',
   usage: USAGE,
   async run(args) {
     const { values } = parseArgs({
@@ -74,7 +73,7 @@ const command: Command = {
       return 2;
     }
     const config = loadConfig();
-    const logger = createLogger(config.LOG_LEVEL);
+    const logger = loggerFromConfig(config);
     const db = await openDatabase(config);
     try {
       await migrate(db, { onApply: (m) => logger.info({ migration: m.file }, 'migration applied') });

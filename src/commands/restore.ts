@@ -1,9 +1,8 @@
-import type { Command } from '../cli.js';
+import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { restoreDatabase } from '../core/backup.js';
 
 const command: Command = {
-  summary: 'replace the database with a backup (needs --yes)',
   usage: `trajanus restore <file> --yes
 
 <file> is a trajanus-*.dump (restored into DATABASE_URL with pg_restore --clean) or a

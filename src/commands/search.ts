@@ -1,10 +1,11 @@
 // `trajanus search "query" [--mode hybrid|dense|lexical] [--category c] [--type t] [-k N] [--json]`:
-// runs the product's retrieval and prints the ranked documents, each with its fused score, the
-// ranks its best chunk had in the dense and lexical legs, and a snippet of that chunk.
+// runs the product's retrieval and prints the ranked documents, each with how much of the query its
+// best chunk matches, that chunk's rank and raw score in each leg, and a snippet of it.
 import { parseArgs } from 'node:util';
-import type { Command } from '../cli.js';
+import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { createServices } from '../core/services.js';
+import { cleanUserText } from '../core/user-text.js';
 import type { DocumentHit, SearchOptions } from '../core/search/types.js';
 
 const USAGE = `trajanus search "query" [--mode hybrid|dense|lexical] [--category c] [--type t] [-k N] [--json]
@@ -22,15 +23,27 @@ export function snippet(text: string, max = 220): string {
   return flat.length <= max ? flat : `${flat.slice(0, max - 1).replace(/\s+\S*$/, '')}…`;
 }
 
-export function formatDocuments(docs: DocumentHit[]): string {
+/**
+ * The fused score is scaled to each query's best hit, so the top hit of a nonsense query showed
+ * "score 1.000" too. What is shown instead means the same for every query: the share of the
+ * query's words (weighted by rarity) the chunk contains, and each leg's raw score (BM25, cosine).
+ */
+function describeMatch(c: DocumentHit['chunks'][number], mode: SearchOptions['mode']): string {
+  const lexical = c.lexicalRank ? `lexical #${c.lexicalRank} (BM25 ${(c.lexicalScore ?? 0).toFixed(2)})` : 'lexical –';
+  const dense = c.denseRank ? `dense #${c.denseRank} (cosine ${(c.denseScore ?? 0).toFixed(2)})` : 'dense –';
+  // Coverage comes from the lexical leg, which a dense-only search does not run.
+  const matched = mode === 'dense' ? '' : `matches ${Math.round(c.coverage * 100)}% of the query  `;
+  return `${matched}${lexical}  ${dense}`;
+}
+
+export function formatDocuments(docs: DocumentHit[], mode: SearchOptions['mode'] = 'hybrid'): string {
   if (!docs.length) return 'No matching documents.';
   return docs
     .map((d, i) => {
       const best = d.chunks[0];
-      const legs = best ? `dense #${best.denseRank ?? '–'}  lexical #${best.lexicalRank ?? '–'}` : '';
       const where = [d.category, d.docType].filter(Boolean).join(' / ');
       return [
-        `${String(i + 1).padStart(2)}. ${d.title}  score ${d.score.toFixed(3)}  ${legs}`,
+        `${String(i + 1).padStart(2)}. ${d.title}${best ? `  ${describeMatch(best, mode)}` : ''}`,
         `    ${d.path ?? d.fileId}${where ? `  [${where}]` : ''}`,
         best ? `    ${best.context && !best.content.startsWith(best.context) ? `${best.context}: ` : ''}${snippet(best.content)}` : '',
       ]
@@ -41,7 +54,6 @@ export function formatDocuments(docs: DocumentHit[]): string {
 }
 
 const command: Command = {
-  summary: 'search the knowledge base and print ranked documents',
   usage: USAGE,
   async run(args) {
     const { values, positionals } = parseArgs({
@@ -55,7 +67,7 @@ const command: Command = {
         json: { type: 'boolean', default: false },
       },
     });
-    const query = positionals.join(' ').trim();
+    const query = cleanUserText(positionals.join(' '));
     if (!query) {
       console.error(`trajanus search: give a query\n\n${USAGE}`);
       return 2;
@@ -82,7 +94,7 @@ const command: Command = {
         const { documents, timings } = result;
         console.log(JSON.stringify({ query, mode: opts.mode, documents, timings }, null, 2));
       } else {
-        console.log(formatDocuments(result.documents));
+        console.log(formatDocuments(result.documents, opts.mode));
         console.log(`\n${result.documents.length} document(s), ${result.timings.totalMs.toFixed(0)} ms (embed ${result.timings.embedMs.toFixed(0)} ms, search ${result.timings.searchMs.toFixed(0)} ms)`);
       }
       return 0;

@@ -1,17 +1,20 @@
 // `npm start`: the bot and its scheduled jobs. With Slack credentials, the Slack app (Socket Mode
 // or HTTP); without, a terminal chat on the same handler. The embedded default syncs the local
 // knowledge folder first, so a fresh checkout answers questions out of the box.
-import type { Command } from '../cli.js';
+import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { createServices, ingestDeps, type Services } from '../core/services.js';
 import { ingest, IngestBusyError } from '../core/ingest/index.js';
 import { FolderSource } from '../core/sources/folder.js';
-import { driveConfigured } from '../core/sources/drive.js';
+import { driveConfigured } from '../core/sources/drive-config.js';
 import { assertFolderRoot, FolderMismatchError, recordFolderRoot } from '../core/sources/folder-root.js';
 import { QuestionHandler } from '../bot/handler.js';
 import { runTerminalChat } from '../bot/terminal.js';
 import { opsNotifierFromConfig } from '../bot/ops-notifier.js';
 import { createScheduler } from '../jobs/index.js';
+import { loggerFromConfig } from '../core/log.js';
+
+const CHAT_LOG_FILE = './trajanus.log';
 
 /**
  * The local folder is the knowledge base when Drive is not configured: on the first start it is
@@ -59,11 +62,14 @@ async function ingestOrSkip(...args: Parameters<typeof ingest>) {
 }
 
 const command: Command = {
-  summary: 'run the bot (Slack, or a terminal chat without Slack credentials) and the scheduled jobs',
   usage: 'trajanus start    (Slack when SLACK_BOT_TOKEN is set; otherwise a terminal chat: `echo "question" | npm start`)',
   async run() {
     const config = loadConfig();
-    const services = await createServices(config);
+    // In an interactive terminal chat, log lines on stderr would print over the `›` prompt and
+    // the answers: there they go to a file (LOG_FILE, or ./trajanus.log), named in the banner.
+    const chat = config.slackMode === 'terminal' && Boolean(process.stdin.isTTY);
+    const logFile = config.LOG_FILE ?? (chat ? CHAT_LOG_FILE : undefined);
+    const services = await createServices(config, { logger: loggerFromConfig(config, logFile) });
     const { logger } = services;
     const stops: (() => Promise<void>)[] = [];
     let closing = false;
@@ -97,7 +103,7 @@ const command: Command = {
       }
       if (config.slackMode === 'terminal') {
         const handler = new QuestionHandler({ answerer: services.answerer, logger, invocation: 'ask' });
-        await runTerminalChat({ handler });
+        await runTerminalChat({ handler, logFile });
         await shutdown('end of input');
         return 0;
       }

@@ -1,10 +1,9 @@
-import type { Command } from '../cli.js';
+import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../core/db/index.js';
 import { databaseStatus, formatStatus } from '../core/status.js';
 
 const command: Command = {
-  summary: 'show the database kind, migration state and row counts',
   usage: 'trajanus status [--json]',
   async run(args) {
     const db = await openDatabase(loadConfig());

@@ -7,17 +7,23 @@
  * with our name is always a complete, readable backup. No Slack, no cron: callers schedule and report.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
+import pg from 'pg';
 import { EmbeddedDatabase } from './db/embedded.js';
+import { PostgresDatabase } from './db/postgres.js';
 import { FolderLockedError, takeFolderLock } from './db/folder-lock.js';
-import type { Database, DatabaseKind } from './db/types.js';
+import { checkEveryTable, type TableCheck } from './db/integrity.js';
+import type { Database, DatabaseKind, Queryable } from './db/types.js';
 
 const execFileP = promisify(execFile);
+const gunzipP = promisify(gunzip);
 
 export class BackupError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -54,6 +60,9 @@ export interface RestoreResult {
 /** trajanus-20240102T030405Z.dump, trajanus-20240102T030405Z-2.pglite.tar.gz (second backup in the same second). */
 const NAME = /^trajanus-(\d{8}T\d{6}Z)(?:-(\d+))?\.(dump|pglite\.tar\.gz)$/;
 
+/** A backup being written (or one a crash interrupted): our exact name plus this suffix. */
+const PARTIAL = '.partial';
+
 /** 2024-01-02T03:04:05.678Z → 20240102T030405Z */
 export function backupTimestamp(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
@@ -77,7 +86,7 @@ function kindOfName(name: string): DatabaseKind | null {
 function uniqueName(dir: string, ts: string, ext: string): string {
   for (let i = 1; ; i++) {
     const name = `trajanus-${ts}${i === 1 ? '' : `-${i}`}.${ext}`;
-    if (!existsSync(join(dir, name)) && !existsSync(join(dir, `${name}.partial`))) return name;
+    if (!existsSync(join(dir, name)) && !existsSync(join(dir, `${name}${PARTIAL}`))) return name;
   }
 }
 
@@ -161,7 +170,7 @@ async function backupPostgres(opts: BackupOptions, dir: string, ts: string): Pro
   await checkPgDumpVersion(opts.db, opts.pgDumpPath);
   const name = uniqueName(dir, ts, 'dump');
   const final = join(dir, name);
-  const partial = `${final}.partial`;
+  const partial = `${final}${PARTIAL}`;
   const { url, env } = splitPassword(opts.databaseUrl);
   try {
     await run(opts.pgDumpPath, ['-Fc', '--no-owner', '--no-privileges', '-f', partial, `--dbname=${url}`], env);
@@ -179,7 +188,7 @@ async function backupEmbedded(db: Database, dir: string, ts: string): Promise<st
   if (!(db instanceof EmbeddedDatabase)) throw new BackupError(`An embedded backup needs an EmbeddedDatabase, got ${db.description}`);
   const name = uniqueName(dir, ts, 'pglite.tar.gz');
   const final = join(dir, name);
-  const partial = `${final}.partial`;
+  const partial = `${final}${PARTIAL}`;
   try {
     // Flush shared buffers so the files are current, then copy them while no other transaction of
     // ours is in progress (EmbeddedDatabase.transaction serialises with every other caller).
@@ -196,14 +205,51 @@ async function backupEmbedded(db: Database, dir: string, ts: string): Promise<st
   }
 }
 
-/** Loads the tarball into a fresh in-memory PGlite and reads schema_migrations; throws when it cannot. */
-async function verifyPgliteTarball(file: string): Promise<number> {
-  const blob = new Blob([await readFile(file)]);
+/**
+ * The data folder inside an embedded backup, as an uncompressed tar, or a BackupError saying the
+ * file is not one. Unpacked here rather than by PGlite, whose own gunzip of a damaged file fails
+ * after the load has already been reported (an uncaught zlib error that ends the process).
+ */
+export async function readPgliteBackup(file: string): Promise<Blob> {
+  const name = basename(file);
+  const notOurs = (why: string) => new BackupError(`${name} is not a readable Trajanus embedded backup (${why}); nothing was changed`);
+  let tar: Buffer;
+  try {
+    tar = await gunzipP(await readFile(file));
+  } catch (e) {
+    throw notOurs(`not a complete gzip file: ${(e as Error).message}`);
+  }
+  if (!tarHasEntry(tar, 'PG_VERSION')) throw notOurs('no PGlite data folder inside: PG_VERSION is missing');
+  return new Blob([tar]);
+}
+
+/** Walks the ustar headers (512-byte blocks) looking for a top-level entry `name` (or `/name`). */
+function tarHasEntry(tar: Buffer, name: string): boolean {
+  for (let off = 0; off + 512 <= tar.length; ) {
+    const header = tar.subarray(off, off + 512);
+    if (header.every((b) => b === 0)) return false; // end of archive
+    if (header.toString('latin1', 257, 262) !== 'ustar') return false;
+    const entry = header.toString('utf8', 0, 100).replace(/\0.*$/s, '');
+    if (entry === name || entry === `/${name}` || entry === `./${name}`) return true;
+    const size = parseInt(header.toString('latin1', 124, 136).replace(/\0.*$/s, '').trim() || '0', 8);
+    if (!Number.isFinite(size) || size < 0) return false;
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return false;
+}
+
+/**
+ * Loads the tarball into a fresh in-memory PGlite and reads every table in full (see
+ * checkEveryTable): damage in the source folder is caught here, not carried into a "verified" backup.
+ */
+async function verifyPgliteTarball(file: string): Promise<TableCheck[]> {
+  const blob = await readPgliteBackup(file);
   let pg: PGlite | undefined;
   try {
     pg = await PGlite.create({ loadDataDir: blob, extensions: { vector } });
-    const r = await pg.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
-    return r.rows[0]?.n ?? 0;
+    const checks = await checkEveryTable(EmbeddedDatabase.fromPGlite(pg));
+    if (!checks.some((c) => c.table === 'schema_migrations')) throw new Error('it holds no schema_migrations table');
+    return checks;
   } catch (e) {
     throw new BackupError(`The embedded backup ${basename(file)} could not be read back: ${(e as Error).message}`, { cause: e });
   } finally {
@@ -222,7 +268,7 @@ export function listBackups(dir: string): BackupInfo[] {
     const m = NAME.exec(name);
     if (!m) continue;
     const file = join(abs, name);
-    let st;
+    let st: ReturnType<typeof statSync>;
     try {
       st = statSync(file);
     } catch {
@@ -259,7 +305,7 @@ export function pruneBackups(dir: string, retentionDays: number, now: Date = new
   // A `.partial` is a backup in progress, or one a crash interrupted: a day old, it is the latter.
   if (existsSync(dir))
     for (const name of readdirSync(dir)) {
-      if (!/^trajanus-.*\.partial$/.test(name)) continue;
+      if (!name.endsWith(PARTIAL) || !NAME.test(name.slice(0, -PARTIAL.length))) continue;
       const file = join(dir, name);
       if (statSync(file).mtimeMs < now.getTime() - 86_400_000) {
         rmSync(file, { force: true });
@@ -295,14 +341,87 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
 
   if (kind === 'postgres') {
     if (!opts.databaseUrl) throw new BackupError(`${name} is a pg_dump archive: restoring it needs databaseUrl (DATABASE_URL)`);
-    const { url, env } = splitPassword(opts.databaseUrl);
-    await run(opts.pgRestorePath, ['--clean', '--if-exists', '--no-owner', '--single-transaction', `--dbname=${url}`, file], env);
+    await restorePostgres(file, opts.databaseUrl, opts.pgRestorePath);
     return { file, kind, durationMs: Date.now() - started };
   }
 
   if (!opts.dataDir) throw new BackupError(`${name} is an embedded (PGlite) backup: restoring it needs dataDir (TRAJANUS_DATA_DIR)`);
   const previousDataDir = await restoreEmbedded(file, resolve(opts.dataDir), opts.now ?? new Date());
   return { file, kind, durationMs: Date.now() - started, ...(previousDataDir ? { previousDataDir } : {}) };
+}
+
+/** `2; 3079 29912 EXTENSION - vector` and `3765; 0 0 COMMENT - EXTENSION vector` in `pg_restore --list`. */
+const EXTENSION_ENTRY = /^\d+; \d+ \d+ EXTENSION - (\S+)/;
+const EXTENSION_COMMENT_ENTRY = /^\d+; \d+ \d+ COMMENT - EXTENSION /;
+
+/**
+ * pg_restore of everything but the extensions. On managed Postgres (Supabase, RDS) the database
+ * owner is not a superuser and `vector` belongs to another role, so restoring the extension's own
+ * entries (DROP/CREATE/COMMENT ON EXTENSION) fails with "must be owner of extension vector". They
+ * are left out; each extension the backup uses is checked in the target first (created when this
+ * role may), so what the owner owns is restored and a missing extension is a clear error up front.
+ */
+async function restorePostgres(file: string, databaseUrl: string, pgRestorePath: string): Promise<void> {
+  const { url, env } = splitPassword(databaseUrl);
+  const toc = (await run(pgRestorePath, ['--list', file])).stdout.split('\n');
+  const extensions = toc.flatMap((l) => EXTENSION_ENTRY.exec(l)?.[1] ?? []);
+  const target = new PostgresDatabase({ url: databaseUrl, poolSize: 1 });
+  const tmp = mkdtempSync(join(tmpdir(), 'trajanus-restore-'));
+  try {
+    await ensureExtensions(target, extensions, basename(file));
+    const list = join(tmp, 'toc.list');
+    writeFileSync(list, toc.filter((l) => !EXTENSION_ENTRY.test(l) && !EXTENSION_COMMENT_ENTRY.test(l)).join('\n'));
+    await run(pgRestorePath, ['--clean', '--if-exists', '--no-owner', '--single-transaction', '-L', list, `--dbname=${url}`, file], env);
+    await closeRestoredRuns(target, basename(file));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+    await target.close().catch(() => {});
+  }
+}
+
+async function ensureExtensions(db: Database, names: string[], backupName: string): Promise<void> {
+  if (!names.length) return;
+  const present = new Set((await db.query<{ extname: string }>(`SELECT extname FROM pg_extension WHERE extname = ANY($1::text[])`, [names])).rows.map((r) => r.extname));
+  for (const name of names.filter((n) => !present.has(n))) {
+    try {
+      await db.exec(`CREATE EXTENSION IF NOT EXISTS ${pg.escapeIdentifier(name)}`);
+    } catch (e) {
+      const who = (await db.query<{ u: string; d: string }>('SELECT current_user AS u, current_database() AS d').catch(() => ({ rows: [] as { u: string; d: string }[] }))).rows[0];
+      throw new BackupError(
+        `${backupName} needs the PostgreSQL extension "${name}", which is not installed in ${who ? `database ${who.d}` : 'the target database'}` +
+          ` and ${who ? `role ${who.u}` : 'this role'} cannot create it (${(e as Error).message}). Ask the database's administrator to run` +
+          ` CREATE EXTENSION ${name} there (Supabase: Database → Extensions), then restore again. Nothing was changed.`,
+        { cause: e },
+      );
+    }
+  }
+}
+
+/**
+ * A backup made by the backup job holds that job's own run as 'running' (the run ends after the
+ * dump), and any other run that was in progress. Restored as they are, the next run would close them
+ * as abandoned and the health report would count the backup that was just restored as a failed
+ * run. The run that wrote this backup is closed as ok; the others say why their outcome is unknown.
+ */
+async function closeRestoredRuns(db: Queryable, backupName: string): Promise<void> {
+  const exists = await db.query<{ t: string | null }>(`SELECT to_regclass('job_runs')::text AS t`);
+  if (!exists.rows[0]?.t) return;
+  const m = NAME.exec(backupName);
+  const takenAt = m ? parseTimestamp(m[1]!) : null;
+  await db.query(
+    `WITH ours AS (
+       SELECT id FROM job_runs
+        WHERE job = 'backup' AND status = 'running' AND $2::timestamptz IS NOT NULL AND started_at < $2::timestamptz + interval '1 second'
+        ORDER BY started_at DESC LIMIT 1)
+     UPDATE job_runs r
+        SET finished_at = now(),
+            status = CASE WHEN r.id IN (SELECT id FROM ours) THEN 'ok' ELSE 'failed' END,
+            summary = CASE WHEN r.id IN (SELECT id FROM ours) THEN jsonb_build_object('file', $1::text, 'restored', true) ELSE r.summary END,
+            error = CASE WHEN r.id IN (SELECT id FROM ours) THEN NULL
+                         ELSE 'in progress when the backup ' || $1::text || ' was taken: its outcome is not in the restored database' END
+      WHERE r.status = 'running'`,
+    [backupName, takenAt?.toISOString() ?? null],
+  );
 }
 
 /** Same lock as EmbeddedDatabase.open, so neither can open the folder while the other uses it. */
@@ -323,7 +442,8 @@ async function restoreEmbedded(file: string, dataDir: string, now: Date): Promis
   mkdirSync(dataDir, { recursive: true });
   const release = lockDataDir(dataDir);
   try {
-    const blob = new Blob([await readFile(file)]);
+    // Checked before anything is moved: a file that is not a backup changes nothing.
+    const blob = await readPgliteBackup(file);
     const pgdata = join(dataDir, 'pgdata');
     let aside: string | undefined;
     if (existsSync(pgdata)) {
@@ -336,7 +456,9 @@ async function restoreEmbedded(file: string, dataDir: string, now: Date): Promis
       // With a nodefs dataDir PGlite unpacks the tarball straight into the (now absent) folder,
       // and refuses when a database is already there.
       pg = await PGlite.create({ dataDir: pgdata, loadDataDir: blob, extensions: { vector } });
-      await pg.query('SELECT count(*) FROM schema_migrations');
+      const restored = EmbeddedDatabase.fromPGlite(pg);
+      await checkEveryTable(restored);
+      await closeRestoredRuns(restored, basename(file));
       await pg.query('CHECKPOINT');
       await pg.close();
       pg = undefined;

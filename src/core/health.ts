@@ -194,10 +194,10 @@ export function healthFigures(h: Health): [string, string][] {
 
 /** Plain text for the terminal. */
 export function formatHealth(h: Health): string {
-  const figures = healthFigures(h);
+  // The backup's path gets a labelled line of its own under its age, where an operator looks for it.
+  const figures = healthFigures(h).flatMap((f): [string, string][] => (f[0] === 'Last backup' && h.lastBackup ? [f, ['Backup file', h.lastBackup.file]] : [f]));
   const width = Math.max(...figures.map(([l]) => l.length));
   const lines = figures.map(([l, v]) => `${l.padEnd(width)}  ${v}`);
-  if (h.lastBackup) lines.push(`${''.padEnd(width)}  ${h.lastBackup.file}`);
   for (const f of h.failedJobs24h) lines.push(`  ✗ ${f.job} at ${f.at}: ${f.error ?? ''}`);
   lines.push('', h.warnings.length ? h.warnings.map((w) => `⚠ ${w}`).join('\n') : 'No warnings.');
   return lines.join('\n');

@@ -15,6 +15,17 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info', destinatio
     destination ?? pino.destination(2));
 }
 
+/** Where logs go when LOG_FILE (or the terminal chat) names a file; synchronous, so nothing is lost at exit. */
+export function fileDestination(file: string): pino.DestinationStream {
+  return pino.destination({ dest: file, mkdir: true, sync: true });
+}
+
+/** The logger configuration asks for: LOG_LEVEL, and LOG_FILE (or `defaultFile`) instead of stderr. */
+export function loggerFromConfig(config: { LOG_LEVEL: string; LOG_FILE?: string }, defaultFile?: string): Logger {
+  const file = config.LOG_FILE ?? defaultFile;
+  return createLogger(config.LOG_LEVEL, file ? fileDestination(file) : undefined);
+}
+
 /** Strips credentials from a connection string before it is shown anywhere. */
 export function redactUrl(u: string): string {
   try {

@@ -2,7 +2,7 @@
 // and the real services are chosen. Bot, jobs and CLI receive these; core modules receive only
 // the pieces they need.
 import type { Config } from '../config.js';
-import { createLogger, type Logger } from './log.js';
+import { loggerFromConfig, type Logger } from './log.js';
 import { openDatabase, type Database } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import type { Embedder } from './embed/types.js';
@@ -13,7 +13,7 @@ import { HybridSearcher, searchSettings } from './search/search.js';
 import { createAnswerer } from './answer/index.js';
 import type { RagAnswerer } from './answer/rag.js';
 import type { IngestDeps } from './ingest/index.js';
-import type { OcrSettings } from './ocr/index.js';
+import type { OcrSettings } from './ocr/settings.js';
 
 export interface Services {
   config: Config;
@@ -28,7 +28,7 @@ export interface Services {
 }
 
 export async function createServices(config: Config, opts: { logger?: Logger; migrate?: boolean } = {}): Promise<Services> {
-  const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
+  const logger = opts.logger ?? loggerFromConfig(config);
   const db = await openDatabase(config);
   try {
     if (opts.migrate !== false) await migrate(db, { onApply: (m) => logger.info({ migration: m.file }, 'migration applied') });

@@ -1,7 +1,8 @@
 /** Hourly by default: the Drive Changes API makes a run with no changes cheap (one list call). */
 import { ingestDeps, type Services } from '../core/services.js';
 import { ingest, lastFullSync, type IngestSummary } from '../core/ingest/index.js';
-import { driveConfigured, driveSourceFromConfig } from '../core/sources/drive.js';
+import { driveConfigured } from '../core/sources/drive-config.js';
+import { loadDriveSource } from '../core/sources/drive-loader.js';
 import type { Job } from './scheduler.js';
 
 /**
@@ -23,7 +24,7 @@ export function driveReingestJob(services: Pick<Services, 'config' | 'db' | 'cac
       if (!driveConfigured(config)) return { skipped: 'drive not configured' };
       // Built per run so a credentials fix in the environment needs no code path of its own; a
       // misconfiguration (ids without credentials) throws here and is alerted like any failure.
-      const source = driveSourceFromConfig(config);
+      const source = await loadDriveSource(config);
       const last = await lastFullSync(services.db, source.name);
       const full = !last || Date.now() - last.getTime() >= FULL_SYNC_EVERY_MS;
       // A busy source (the CLI ingesting Drive right now) throws IngestBusyError: reported as a failure.

@@ -7,13 +7,17 @@
 import { hostname } from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Database, Queryable } from '../core/db/types.js';
+import { ConnectionLostError, isConnectionLost } from '../core/db/connection.js';
 import type { Logger } from '../core/log.js';
 import type { Notifier, NotifierMessage } from './notify.js';
 
 export interface JobContext {
   db: Database;
   logger: Logger;
-  /** Aborted when stop()'s grace period ends: long jobs may check it between steps. */
+  /**
+   * Aborted when stop()'s grace period ends, or when the connection holding the job's lock is lost
+   * (a database restart): long jobs check it between steps and stop.
+   */
   signal: AbortSignal;
   /** The job_runs row of this run. */
   runId: string;
@@ -57,6 +61,10 @@ export class Scheduler {
   private readonly abort = new AbortController();
   private stopping = false;
   private readonly host: string;
+  /** Ends of runs that could not be written (the database was down): retried until they are. */
+  private readonly unrecorded = new Map<string, { status: 'ok' | 'failed'; summary: unknown; error: string | null }>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelayMs = RECORD_RETRY_MIN_MS;
 
   constructor(private readonly opts: SchedulerOptions) {
     this.host = opts.host ?? hostname();
@@ -81,6 +89,8 @@ export class Scheduler {
   start(): void {
     if (this.stopping) throw new Error('Scheduler was stopped');
     const { logger, timezone } = this.opts;
+    // A run a killed process left 'running' is closed now, not at that job's next tick (a day later).
+    void closeAbandonedRuns(this.opts.db, [...this.jobs.keys()]).catch((err) => logger.warn({ err }, 'could not close abandoned job runs'));
     for (const job of this.jobs.values()) {
       if (job.schedule === 'off') {
         logger.info({ job: job.name }, 'job disabled (schedule "off")');
@@ -131,25 +141,23 @@ export class Scheduler {
     try {
       const locked = await db.withAdvisoryLock(
         lockName(job.name),
-        async () => {
-          // Holding the lock, no one else can be running this job: a 'running' row left now is from
-          // a process that died mid-run. Close it so `jobs list` does not show it running forever.
-          await db.query(
-            `UPDATE job_runs SET status = 'failed', finished_at = now(), error = 'abandoned: the process ended during the run'
-              WHERE job = $1 AND status = 'running'`,
-            [job.name],
-          );
+        async (session) => {
+          await this.flushUnrecorded().catch((err) => log.warn({ err }, 'earlier runs are still unrecorded'));
+          await closeAbandoned(db, job.name);
           const runId = await insertRun(db, job.name, this.host);
           onRunId(runId);
           const started = Date.now();
+          const signal = AbortSignal.any([this.abort.signal, session.signal]);
           try {
-            const summary = await job.run({ db, logger: log, signal: this.abort.signal, runId });
-            await finishRun(db, runId, 'ok', summary, null);
+            const summary = await job.run({ db, logger: log, signal, runId });
+            await this.record(runId, 'ok', summary, null, log);
             log.info({ runId, durationMs: Date.now() - started, summary }, 'job finished');
             return { status: 'ok' as const, runId, summary };
           } catch (e) {
-            const error = errorText(e);
-            await finishRun(db, runId, 'failed', null, error).catch((e2) => log.error({ err: e2 }, 'could not record the failed run'));
+            // A job whose lock's connection went away says so first: its own error is often only a consequence.
+            const lost = session.signal.aborted && !isConnectionLost(e) ? `${errorText(session.signal.reason)}; then the job failed: ` : '';
+            const error = lost + errorText(e);
+            await this.record(runId, 'failed', null, error, log);
             log.error({ runId, durationMs: Date.now() - started, err: e }, 'job failed');
             return { status: 'failed' as const, runId, error };
           }
@@ -180,6 +188,42 @@ export class Scheduler {
     return outcome;
   }
 
+  /** Writes a run's end; with the database down, keeps it and retries in the background until it is written. */
+  private async record(runId: string, status: 'ok' | 'failed', summary: unknown, error: string | null, log: Logger) {
+    try {
+      await finishRun(this.opts.db, runId, status, summary, error);
+    } catch (e) {
+      log.warn({ runId, err: e }, 'could not record the end of the run; retrying until the database is back');
+      this.unrecorded.set(runId, { status, summary, error });
+      this.scheduleRetry();
+    }
+  }
+
+  private scheduleRetry() {
+    if (this.retryTimer || !this.unrecorded.size) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.flushUnrecorded().then(
+        () => (this.retryDelayMs = RECORD_RETRY_MIN_MS),
+        () => {
+          this.retryDelayMs = Math.min(this.retryDelayMs * 2, RECORD_RETRY_MAX_MS);
+          this.scheduleRetry();
+        },
+      );
+    }, this.retryDelayMs);
+    // Pending records never keep the process alive on their own.
+    this.retryTimer.unref();
+  }
+
+  /** Throws when the database is still unreachable (the records stay pending). */
+  private async flushUnrecorded() {
+    for (const [runId, r] of [...this.unrecorded]) {
+      await finishRun(this.opts.db, runId, r.status, r.summary, r.error);
+      this.unrecorded.delete(runId);
+      this.opts.logger.info({ runId, status: r.status }, 'recorded the end of a run once the database was back');
+    }
+  }
+
   private async notify(message: NotifierMessage, log: Logger) {
     try {
       await this.opts.notifier.post(message);
@@ -197,8 +241,12 @@ export class Scheduler {
   async stop(graceMs: number): Promise<{ unfinished: string[] }> {
     this.stopping = true;
     for (const task of this.tasks.splice(0)) await Promise.resolve(task.destroy()).catch(() => {});
+    clearTimeout(this.retryTimer);
     const pending = [...this.running.entries()];
-    if (!pending.length) return { unfinished: [] };
+    if (!pending.length) {
+      await this.flushUnrecorded().catch(() => {});
+      return { unfinished: [] };
+    }
     this.opts.logger.info({ jobs: pending.map(([n]) => n), graceMs }, 'waiting for running jobs');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), graceMs)));
@@ -221,6 +269,30 @@ export class Scheduler {
   }
 }
 
+const RECORD_RETRY_MIN_MS = 1000;
+const RECORD_RETRY_MAX_MS = 30_000;
+
+const ABANDONED = 'abandoned: the process ended during the run';
+
+/** Holding the job's lock, no one else can be running it: a 'running' row left now is from a process that died mid-run. */
+async function closeAbandoned(db: Queryable, job: string): Promise<number> {
+  return (await db.query(`UPDATE job_runs SET status = 'failed', finished_at = now(), error = $2 WHERE job = $1 AND status = 'running'`, [job, ABANDONED])).rowCount;
+}
+
+/**
+ * Closes the runs of `jobs` left 'running' by a process that died, for each job whose lock no one
+ * holds (a job running elsewhere keeps its row). Returns how many rows were closed.
+ */
+export async function closeAbandonedRuns(db: Database, jobs: string[]): Promise<number> {
+  const running = await db.query<{ job: string }>(`SELECT DISTINCT job FROM job_runs WHERE status = 'running' AND job = ANY($1::text[])`, [jobs]);
+  let closed = 0;
+  for (const { job } of running.rows) {
+    const r = await db.withAdvisoryLock(lockName(job), () => closeAbandoned(db, job), { wait: false });
+    if (r.acquired) closed += r.result;
+  }
+  return closed;
+}
+
 async function insertRun(db: Queryable, job: string, host: string): Promise<string> {
   const r = await db.query<{ id: string }>(`INSERT INTO job_runs (job, status, host) VALUES ($1, 'running', $2) RETURNING id`, [job, host]);
   return r.rows[0]!.id;
@@ -233,6 +305,7 @@ async function finishRun(db: Queryable, id: string, status: 'ok' | 'failed', sum
 }
 
 export function errorText(e: unknown): string {
+  if (e instanceof Error && isConnectionLost(e) && !(e instanceof ConnectionLostError)) return `lost the database connection: ${e.message}`;
   if (e instanceof Error) {
     const cause = e.cause instanceof Error && !e.message.includes(e.cause.message) ? ` (${e.cause.message})` : '';
     return `${e.message}${cause}`;
@@ -272,8 +345,9 @@ export interface JobListing {
   lastRun: { status: string; startedAt: string; finishedAt: string | null; host: string | null; error: string | null; summary: unknown } | null;
 }
 
-/** Each job's schedule, next tick and last recorded run (from any host). */
-export async function listJobs(db: Queryable, jobs: Pick<Job, 'name' | 'schedule'>[], opts: { timezone?: string } = {}): Promise<JobListing[]> {
+/** Each job's schedule, next tick and last recorded run (from any host); runs a dead process left 'running' are closed first. */
+export async function listJobs(db: Database, jobs: Pick<Job, 'name' | 'schedule'>[], opts: { timezone?: string } = {}): Promise<JobListing[]> {
+  await closeAbandonedRuns(db, jobs.map((j) => j.name));
   const r = await db.query<{ job: string; status: string; started_at: Date; finished_at: Date | null; host: string | null; error: string | null; summary: unknown }>(
     `SELECT DISTINCT ON (job) job, status, started_at, finished_at, host, error, summary
        FROM job_runs WHERE job = ANY($1::text[]) ORDER BY job, started_at DESC`,

@@ -1,24 +1,29 @@
-// Starts the real PostgreSQL 15 + pgvector server from ../shared/tools/pg-test-server once per
-// run, so the DATABASE_URL path is tested against a real server (pg_dump, HNSW, latency).
-// No test is skipped when it is missing: setup fails and says why.
+// Starts the project's own throwaway PostgreSQL + pgvector (scripts/test-postgres.sh) once per run, so
+// the DATABASE_URL path is tested against a real server (pg_dump, HNSW, latency). TEST_DATABASE_URL
+// points the tests at a server of your own instead (macOS, no root). No test is skipped when neither
+// works: setup fails and says why.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { GlobalSetupContext } from 'vitest/node';
 
-const tool = resolve(import.meta.dirname, '../../../shared/tools/pg-test-server');
-const dir = process.env.TRAJANUS_PG_TEST_DIR ?? '/tmp/trajanus-pg-test';
-const port = process.env.TRAJANUS_PG_TEST_PORT ?? '54329';
+const script = resolve(import.meta.dirname, '../../scripts/test-postgres.sh');
 
 export default function setup({ provide }: GlobalSetupContext) {
   let url = process.env.TEST_DATABASE_URL;
   if (!url) {
-    if (!existsSync(tool)) throw new Error(`Real-Postgres tests need ${tool} (the shared/ folder beside the repo), or TEST_DATABASE_URL.`);
-    const out = execFileSync(tool, ['start', dir, port], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
-    url = out.trim().split('\n').pop()!.replace(/^DATABASE_URL=/, '');
+    try {
+      const out = execFileSync(script, ['start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
+      url = out.trim().split('\n').pop()!.replace(/^DATABASE_URL=/, '');
+    } catch (err) {
+      throw new Error(
+        `The pg-path tests need a PostgreSQL >= 15 with pgvector: ${script} could not start one (see its message above). ` +
+          'Set TEST_DATABASE_URL=postgres://user@host:port/db to use a server of your own.',
+        { cause: err },
+      );
+    }
   }
   provide('pgUrl', url);
-  // The server is left running for the next run (it is reused, and CI machines are thrown away).
+  // The server is left running for the next run (it is reused; `scripts/test-postgres.sh stop` stops it).
 }
 
 declare module 'vitest' {

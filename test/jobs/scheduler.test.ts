@@ -103,6 +103,41 @@ describe('Scheduler on a shared Postgres', () => {
   });
 });
 
+describe('a run left "running" by a killed process (shared Postgres)', () => {
+  it('is closed as abandoned when the jobs are listed or the scheduler starts, not at its next run; a run alive elsewhere keeps its row', async () => {
+    const pg = await freshPgDatabase();
+    cleanups.push(pg.drop);
+    const db = new PostgresDatabase({ url: pg.url, poolSize: 3 });
+    const other = new PostgresDatabase({ url: pg.url, poolSize: 2 }); // another replica, really running 'busy'
+    cleanups.push(() => db.close(), () => other.close());
+    await migrate(db);
+    const running = deferred();
+    const holding = deferred();
+    const elsewhere = other.withAdvisoryLock('job:busy', async () => {
+      holding.resolve();
+      await running.promise;
+    });
+    await holding.promise;
+    await db.query(`INSERT INTO job_runs (job, status, host) VALUES ('nightly', 'running', 'killed-host'), ('busy', 'running', 'replica-b')`);
+
+    const jobs = [{ name: 'nightly', schedule: '0 3 * * *' }, { name: 'busy', schedule: '0 * * * *' }];
+    const listing = await listJobs(db, jobs);
+    expect(listing.find((j) => j.name === 'nightly')!.lastRun).toMatchObject({ status: 'failed', error: 'abandoned: the process ended during the run', host: 'killed-host' });
+    expect(listing.find((j) => j.name === 'busy')!.lastRun).toMatchObject({ status: 'running', host: 'replica-b' });
+
+    // The scheduler does the same at start (a daily job's next run may be a day away).
+    await db.query(`INSERT INTO job_runs (job, status, host) VALUES ('nightly', 'running', 'killed-again')`);
+    const scheduler = new Scheduler({ db, notifier: new MemoryNotifier(), logger }).register({ name: 'nightly', schedule: '0 3 * * *', run: async () => ({}) });
+    scheduler.start();
+    cleanups.push(async () => void (await scheduler.stop(1000)));
+    for (let i = 0; i < 100 && (await jobRuns(db, 'nightly')).some((r) => r.status === 'running'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect((await jobRuns(db, 'nightly')).map((r) => r.status)).toEqual(['failed', 'failed']);
+    expect((await jobRuns(db, 'busy')).map((r) => r.status)).toEqual(['running']);
+    running.resolve();
+    await elsewhere;
+  });
+});
+
 describe('Scheduler', () => {
   let db: Database;
   afterAll(async () => {

@@ -30,7 +30,7 @@ function inlineStyles(s: string): string {
     .replace(/__(?=\S)(.+?)(?<=\S)__/g, `${BOLD}$1${BOLD}`)
     .replace(/(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])/g, '_$1_')
     .replace(/~~(?=\S)(.+?)(?<=\S)~~/g, '~$1~')
-    .replace(/\u0001/g, '*');
+    .replaceAll(BOLD, '*');
 }
 
 /** Converts the answerer's markdown to Slack mrkdwn: bold, italics, headings, bullets, links, code. */

@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import type { Database, Queryable, QueryResult, Session } from './types.js';
+import type { Database, LockedSession, Queryable, QueryResult } from './types.js';
 import { advisoryKeySql } from './types.js';
 import { FolderLockedError, takeFolderLock } from './folder-lock.js';
 
@@ -42,6 +42,41 @@ function takeDatabaseLock(dir: string): () => void {
   }
 }
 
+/** The data folder is there but cannot be a working database; nothing in it was changed. */
+export class EmbeddedDamagedError extends Error {
+  constructor(readonly pgdata: string, readonly reason: string, options?: { cause?: unknown }) {
+    super(`The embedded database in ${pgdata} is damaged: ${reason}`, options);
+    this.name = 'EmbeddedDamagedError';
+  }
+}
+
+/**
+ * Why the folder cannot be opened, or null when it looks like a database (or is empty: a first
+ * start). PGlite runs initdb over a folder without PG_VERSION, replacing the user's catalog with an
+ * empty one, and aborts the WebAssembly module on a missing control file: both are caught here.
+ */
+export function dataFolderDamage(pgdata: string): string | null {
+  if (!existsSync(pgdata)) return null;
+  if (!statSync(pgdata).isDirectory()) return 'it is a file, not a folder';
+  const entries = readdirSync(pgdata);
+  if (!entries.length) return null;
+  const size = (rel: string) => {
+    try {
+      return statSync(join(pgdata, rel)).size;
+    } catch {
+      return null;
+    }
+  };
+  if (size('PG_VERSION') === null) return `PG_VERSION is missing from a folder that is not empty (${entries.length} entries)`;
+  const control = size('global/pg_control');
+  if (control === null) return 'the control file global/pg_control is missing';
+  if (control !== 8192) return `the control file global/pg_control has ${control} bytes instead of 8192`;
+  if (!existsSync(join(pgdata, 'base'))) return 'the folder base/ (the tables) is missing';
+  const wal = existsSync(join(pgdata, 'pg_wal')) ? readdirSync(join(pgdata, 'pg_wal')).filter((n) => /^[0-9A-F]{24}$/.test(n)) : [];
+  if (!wal.length) return 'the write-ahead log pg_wal/ holds no segment';
+  return null;
+}
+
 export class EmbeddedDatabase implements Database {
   readonly kind = 'embedded' as const;
   private readonly mutex = new Mutex();
@@ -60,8 +95,22 @@ export class EmbeddedDatabase implements Database {
       mkdirSync(path, { recursive: true });
       release = takeDatabaseLock(path);
     }
+    const pgdata = path ? join(path, 'pgdata') : undefined;
     try {
-      const pg = await PGlite.create({ dataDir: path ? join(path, 'pgdata') : undefined, extensions: { vector } });
+      const damage = pgdata ? dataFolderDamage(pgdata) : null;
+      if (damage) throw new EmbeddedDamagedError(pgdata!, damage);
+      const pidFile = pgdata ? join(pgdata, 'postmaster.pid') : undefined;
+      const hadPidFile = pidFile ? existsSync(pidFile) : false;
+      let pg: PGlite;
+      try {
+        pg = await PGlite.create({ dataDir: pgdata, extensions: { vector } });
+      } catch (e) {
+        // A damaged WAL or control file ends in "Aborted()" from the WebAssembly runtime.
+        if (!pgdata) throw e;
+        // The failed start leaves its postmaster.pid behind: the folder is left as it was found.
+        if (!hadPidFile) rmSync(pidFile!, { force: true });
+        throw new EmbeddedDamagedError(pgdata, `PGlite could not start on it (${(e as Error).message.split('. ')[0]})`, { cause: e });
+      }
       return new EmbeddedDatabase(pg, path ? `embedded PGlite at ${dataDir}` : 'embedded PGlite in memory', release);
     } catch (e) {
       release();
@@ -88,7 +137,7 @@ export class EmbeddedDatabase implements Database {
     return this.mutex.run(() => this.pg.transaction((tx) => fn(wrap(tx))));
   }
 
-  async withAdvisoryLock<T>(name: string, fn: (s: Session) => Promise<T>, opts: { wait?: boolean } = {}) {
+  async withAdvisoryLock<T>(name: string, fn: (s: LockedSession) => Promise<T>, opts: { wait?: boolean } = {}) {
     // One backend: a second caller in this process would re-enter its own session lock, so the
     // in-process exclusion comes from a per-name mutex; the SQL lock still shows in pg_locks.
     const lock = this.namedLock(name);
@@ -98,7 +147,8 @@ export class EmbeddedDatabase implements Database {
     lock.waiting++;
     return lock.mutex.run(async () => {
       lock.waiting--;
-      const session: Session = { query: (s, p) => this.query(s, p), exec: (s) => this.exec(s), transaction: (f) => this.transaction(f) };
+      // One in-process backend: its "connection" cannot be lost while the process lives.
+      const session: LockedSession = { query: (s, p) => this.query(s, p), exec: (s) => this.exec(s), transaction: (f) => this.transaction(f), signal: new AbortController().signal };
       await this.query(`SELECT pg_advisory_lock(${advisoryKeySql})`, [name]);
       try {
         return { acquired: true as const, result: await fn(session) };

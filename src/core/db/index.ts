@@ -1,18 +1,35 @@
 import type { Config } from '../../config.js';
 import type { Database } from './types.js';
-import { EmbeddedDatabase } from './embedded.js';
-import { PostgresDatabase } from './postgres.js';
+import type { EmbeddedDamagedError } from './embedded.js';
 
-export type { Database, Queryable, Session, QueryResult, DatabaseKind } from './types.js';
+export type { Database, Queryable, Session, LockedSession, QueryResult, DatabaseKind } from './types.js';
 export { toVector, fromVector } from './vector.js';
 
 export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError';
 }
 
+/** What to do about a damaged embedded folder: the newest embedded backup, and the command that restores it. */
+export async function damagedDatabaseAdvice(e: EmbeddedDamagedError, backupDir: string): Promise<string> {
+  // backup.ts loads PGlite: imported here, on the damaged path only, so a Postgres start never loads it
+  const { latestBackup } = await import('../backup.js');
+  const backup = latestBackup(backupDir);
+  const advice =
+    backup?.kind === 'embedded'
+      ? `The last good backup is ${backup.file} (${backup.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC). ` +
+        `Restore it with: npx trajanus restore ${backup.file} --yes (the damaged folder is kept aside).`
+      : `No embedded backup was found in BACKUP_DIR (${backupDir}). Restore one from elsewhere with: npx trajanus restore <file> --yes, ` +
+        `or move ${e.pgdata} aside to start with an empty database and re-index.`;
+  return `${e.message}. It was left untouched. ${advice}`;
+}
+
 /** The one place that decides which database runs: DATABASE_URL → pg, otherwise embedded PGlite. */
-export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'TRAJANUS_DATA_DIR' | 'DATABASE_POOL_SIZE' | 'DATABASE_SSL' | 'DATABASE_STATEMENT_TIMEOUT_MS'>): Promise<Database> {
+export async function openDatabase(
+  config: Pick<Config, 'DATABASE_URL' | 'TRAJANUS_DATA_DIR' | 'DATABASE_POOL_SIZE' | 'DATABASE_SSL' | 'DATABASE_STATEMENT_TIMEOUT_MS' | 'BACKUP_DIR'>,
+): Promise<Database> {
+  // Each driver is imported only when chosen: a Postgres deployment never loads PGlite's WebAssembly.
   if (config.DATABASE_URL) {
+    const { PostgresDatabase } = await import('./postgres.js');
     const db = new PostgresDatabase({
       url: config.DATABASE_URL,
       poolSize: config.DATABASE_POOL_SIZE,
@@ -30,5 +47,15 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'TRAJAN
     }
     return db;
   }
-  return EmbeddedDatabase.open(config.TRAJANUS_DATA_DIR);
+  const embedded = await import('./embedded.js');
+  try {
+    return await embedded.EmbeddedDatabase.open(config.TRAJANUS_DATA_DIR);
+  } catch (e) {
+    if (e instanceof embedded.EmbeddedDamagedError) throw new DatabaseDamagedError(await damagedDatabaseAdvice(e, config.BACKUP_DIR), { cause: e });
+    throw e;
+  }
+}
+
+export class DatabaseDamagedError extends Error {
+  override name = 'DatabaseDamagedError';
 }

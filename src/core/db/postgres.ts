@@ -1,7 +1,8 @@
 import pg from 'pg';
-import type { Database, Queryable, QueryResult, Session } from './types.js';
+import type { Database, LockedSession, Queryable, QueryResult } from './types.js';
 import { advisoryKeySql } from './types.js';
 import { redactUrl } from '../log.js';
+import { ConnectionLostError } from './connection.js';
 
 export interface PostgresOptions {
   url: string;
@@ -69,17 +70,44 @@ export class PostgresDatabase implements Database {
     return this.plain.exec(sql);
   }
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const held = await this.checkout('a transaction');
     try {
-      return await inTransaction(client, fn);
+      return await inTransaction(held.client, fn);
     } finally {
-      client.release();
+      held.release();
     }
   }
 
-  async withAdvisoryLock<T>(name: string, fn: (s: Session) => Promise<T>, opts: { wait?: boolean } = {}) {
-    // Session-level locks belong to one connection: hold one client for the whole critical section.
+  /**
+   * A client taken out of the pool. pg-pool listens for errors only on idle clients: a checked-out
+   * client whose server goes away (a restart, pg_terminate_backend) emits 'error' with no listener,
+   * which ends the whole process. This listener turns it into an aborted signal, and the client is
+   * destroyed rather than handed back to the pool.
+   */
+  private async checkout(what: string) {
     const client = await this.pool.connect();
+    const lost = new AbortController();
+    const onError = (err: Error) => {
+      if (!lost.signal.aborted) lost.abort(new ConnectionLostError(what, { cause: err }));
+    };
+    client.on('error', onError);
+    return {
+      client,
+      signal: lost.signal,
+      release: (broken = false) => {
+        const destroy = broken || lost.signal.aborted;
+        // A healthy client goes back to the pool without our listener (it would pile up there);
+        // a broken one keeps it, since pg may still report its end.
+        if (!destroy) client.removeListener('error', onError);
+        client.release(destroy ? (lost.signal.reason as Error) ?? true : undefined);
+      },
+    };
+  }
+
+  async withAdvisoryLock<T>(name: string, fn: (s: LockedSession) => Promise<T>, opts: { wait?: boolean } = {}) {
+    // Session-level locks belong to one connection: hold one client for the whole critical section.
+    const held = await this.checkout(`the lock "${name}"`);
+    const { client } = held;
     let broken = false;
     try {
       if (opts.wait) {
@@ -91,16 +119,18 @@ export class PostgresDatabase implements Database {
         const r = await client.query(`SELECT pg_try_advisory_lock(${advisoryKeySql}) AS ok`, [name]);
         if (!r.rows[0].ok) return { acquired: false as const };
       }
-      const session: Session = { ...wrapClient(client), transaction: (f) => inTransaction(client, f) };
+      const session: LockedSession = { ...wrapClient(client), transaction: (f) => inTransaction(client, f), signal: held.signal };
       try {
+        // Work that finished although the lock was lost on the way is done all the same: reported as done.
         return { acquired: true as const, result: await fn(session) };
       } finally {
-        await client.query(`SELECT pg_advisory_unlock(${advisoryKeySql})`, [name]).catch(() => {
-          broken = true;
-        });
+        if (!held.signal.aborted)
+          await client.query(`SELECT pg_advisory_unlock(${advisoryKeySql})`, [name]).catch(() => {
+            broken = true;
+          });
       }
     } finally {
-      client.release(broken);
+      held.release(broken);
     }
   }
 

@@ -16,6 +16,16 @@ export interface Session extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
 }
 
+/** The session withAdvisoryLock hands its callback: one connection, holding the lock. */
+export interface LockedSession extends Session {
+  /**
+   * Aborted (with a ConnectionLostError) when the connection behind this session is lost, and with
+   * it the session's advisory lock: work done under the lock must stop, even work that goes
+   * through other connections, since another process may now take the lock.
+   */
+  readonly signal: AbortSignal;
+}
+
 export type DatabaseKind = 'embedded' | 'postgres';
 
 export interface Database extends Session {
@@ -27,7 +37,7 @@ export interface Database extends Session {
    * wait=true blocks until the lock is free (pg_advisory_lock); wait=false returns
    * { acquired: false } at once when another session holds it (pg_try_advisory_lock).
    */
-  withAdvisoryLock<T>(name: string, fn: (session: Session) => Promise<T>, opts?: { wait?: boolean }): Promise<{ acquired: true; result: T } | { acquired: false }>;
+  withAdvisoryLock<T>(name: string, fn: (session: LockedSession) => Promise<T>, opts?: { wait?: boolean }): Promise<{ acquired: true; result: T } | { acquired: false }>;
   close(): Promise<void>;
 }
 

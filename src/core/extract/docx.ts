@@ -1,6 +1,6 @@
 import mammoth from 'mammoth';
 import { htmlToMarkdownish } from './html.js';
-import type { Extracted } from './index.js';
+import type { Extracted } from './types.js';
 import { refuseOfficeContainer } from './office.js';
 
 // DOCX → HTML (mammoth maps Word heading styles to <h1>…) → Markdown-ish text, so headings survive.

@@ -1,5 +1,5 @@
 import { convert } from 'html-to-text';
-import type { Extracted } from './index.js';
+import type { Extracted } from './types.js';
 
 const heading = (level: number) => ({ format: 'heading' as const, options: { uppercase: false, leadingLineBreaks: 2, trailingLineBreaks: 1, prefix: `${'#'.repeat(level)} ` } });
 

@@ -1,8 +1,6 @@
 // Image files (photos of whiteboards, site notices, sketches), read by OCR when OCR_IMAGES is on.
 import { DEFAULT_OCR, OcrSession } from '../ocr/index.js';
-import { ExtractError, type ExtractOptions, type Extracted } from './index.js';
-
-export const IMAGE_TYPES = ['image/png', 'image/jpeg'];
+import { ExtractError, type ExtractOptions, type Extracted } from './types.js';
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
 const JPEG = Buffer.from([0xff, 0xd8, 0xff]);

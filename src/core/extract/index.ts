@@ -1,58 +1,22 @@
 // Text from a file's bytes, one well-kept library per format. Markdown stays Markdown (and HTML
 // and DOCX become Markdown) so that the chunker can split on headings.
 import { extname } from 'node:path';
-import { extractPdf } from './pdf.js';
-import { extractDocx } from './docx.js';
 import { extractHtml } from './html.js';
 import { extractCsv, extractMarkdown, extractPlain } from './text.js';
-import { extractXlsx } from './xlsx.js';
-import { extractPptx } from './pptx.js';
+import { DEFAULT_OCR } from '../ocr/settings.js';
+import { IMAGE_TYPES } from './image-types.js';
+import { ExtractError, type ExtractOptions, type Extracted } from './types.js';
 
-import type { Location } from '../location.js';
-import { DEFAULT_OCR, type OcrSettings } from '../ocr/index.js';
-import { extractImage, IMAGE_TYPES } from './image.js';
-
-/** One located piece of a document: a PDF page, a spreadsheet row, a slide. */
-export interface ExtractedSection {
-  text: string;
-  location?: Location;
-  /**
-   * What the section sits under ("Steel" for a tab, "Slide 3 · Schedule" for a slide). Consecutive
-   * sections with the same heading may share a chunk (rows of one tab, pages of a PDF); a new
-   * heading always starts a new one.
-   */
-  heading?: string;
-}
-
-export interface Extracted {
-  /** The whole text (the document's content and content hash); with sections, their texts joined. */
-  text: string;
-  title?: string;
-  /** Located pieces, in document order; absent for formats without pages (Markdown, DOCX, HTML). */
-  sections?: ExtractedSection[];
-  /** What extraction could not do but did not lose the document for (pages over the OCR budget …). */
-  notes?: string[];
-}
-
-export class ExtractError extends Error {
-  constructor(message: string, public readonly reason: 'unsupported' | 'corrupt' | 'encrypted' | 'empty') {
-    super(message);
-    this.name = 'ExtractError';
-  }
-}
-
-export interface ExtractOptions {
-  /** OCR of pages without a text layer (and of images when enabled); default DEFAULT_OCR. */
-  ocr?: OcrSettings;
-}
+export { ExtractError, type Extracted, type ExtractedSection, type ExtractOptions } from './types.js';
 
 type Extractor = (data: Buffer, opts: ExtractOptions) => Promise<Extracted> | Extracted;
 
 const byMime: Record<string, Extractor> = {
-  'application/pdf': extractPdf,
-  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': extractDocx,
-  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': extractXlsx,
-  'application/vnd.openxmlformats-officedocument.presentationml.presentation': extractPptx,
+  // pdf.js, mammoth, ExcelJS and JSZip load only when a file of their type is read.
+  'application/pdf': async (data, opts) => (await import('./pdf.js')).extractPdf(data, opts),
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': async (data) => (await import('./docx.js')).extractDocx(data),
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': async (data) => (await import('./xlsx.js')).extractXlsx(data),
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': async (data) => (await import('./pptx.js')).extractPptx(data),
   'text/html': extractHtml,
   'text/markdown': extractMarkdown,
   'text/x-markdown': extractMarkdown,
@@ -91,7 +55,9 @@ function resolveMime(mimeType: string, fileName?: string): string {
 
 /** Image files are documents only when their OCR is enabled. */
 const imageExtractor = (mime: string, opts: ExtractOptions): Extractor | undefined =>
-  IMAGE_TYPES.includes(mime) && (opts.ocr ?? DEFAULT_OCR).enabled && (opts.ocr ?? DEFAULT_OCR).images ? extractImage : undefined;
+  IMAGE_TYPES.includes(mime) && (opts.ocr ?? DEFAULT_OCR).enabled && (opts.ocr ?? DEFAULT_OCR).images
+    ? async (data, o) => (await import('./image.js')).extractImage(data, o)
+    : undefined;
 
 export function isSupported(mimeType: string, fileName?: string, opts: ExtractOptions = {}): boolean {
   const mime = resolveMime(mimeType, fileName);

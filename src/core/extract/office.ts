@@ -2,7 +2,7 @@
 // .pptx or .docx is a Compound File (CFB, the old binary container) holding an "EncryptionInfo"
 // stream and the encrypted package; an old .xls/.ppt is a CFB without it. Both are refused with
 // what to do, before a zip reader fails on them with "end of central directory not found".
-import { ExtractError } from './index.js';
+import { ExtractError } from './types.js';
 
 const CFB_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 const ENCRYPTION_INFO = Buffer.from('EncryptionInfo', 'utf16le');

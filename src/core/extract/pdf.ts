@@ -1,7 +1,7 @@
 import { extractText, getDocumentProxy, getResolvedPDFJS, renderPageAsImage } from 'unpdf';
 import { DEFAULT_OCR, OcrBudgetError, OcrSession, pageList } from '../ocr/index.js';
 import type { Location } from '../location.js';
-import { ExtractError, type Extracted, type ExtractOptions, type ExtractedSection } from './index.js';
+import { ExtractError, type Extracted, type ExtractOptions, type ExtractedSection } from './types.js';
 
 type PdfProxy = Awaited<ReturnType<typeof getDocumentProxy>>;
 

@@ -5,7 +5,7 @@
 import JSZip from 'jszip';
 import { XMLParser } from 'fast-xml-parser';
 import { posix } from 'node:path';
-import { ExtractError, type Extracted, type ExtractedSection } from './index.js';
+import { ExtractError, type Extracted, type ExtractedSection } from './types.js';
 import { refuseOfficeContainer } from './office.js';
 
 type Node = Record<string, unknown>;
@@ -66,7 +66,7 @@ async function readXml(zip: JSZip, path: string): Promise<Node | undefined> {
 async function relationships(zip: JSZip, part: string): Promise<Map<string, { target: string; type: string }>> {
   const rels = await readXml(zip, posix.join(posix.dirname(part), '_rels', `${posix.basename(part)}.rels`));
   const out = new Map<string, { target: string; type: string }>();
-  for (const r of list((rels?.['Relationships'] as Node | undefined)?.['Relationship']))
+  for (const r of list((rels?.Relationships as Node | undefined)?.Relationship))
     out.set(String(r['@Id']), { target: posix.normalize(posix.join(posix.dirname(part), String(r['@Target']))), type: String(r['@Type']) });
   return out;
 }

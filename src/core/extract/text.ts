@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import type { Extracted } from './index.js';
+import type { Extracted } from './types.js';
 
 function decode(data: Buffer): string {
   return data.toString('utf8').replace(/^\uFEFF/, '');

@@ -5,7 +5,7 @@
 // "tab Steel, rows 40–44". ExcelJS reads the workbook: merged cells, formulas' cached results and
 // rich text included.
 import ExcelJS from 'exceljs';
-import { ExtractError, type Extracted, type ExtractedSection } from './index.js';
+import { ExtractError, type Extracted, type ExtractedSection } from './types.js';
 import { refuseOfficeContainer } from './office.js';
 
 type Cell = ExcelJS.Cell;

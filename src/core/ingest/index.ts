@@ -11,7 +11,8 @@ import { isIncremental, SourceFileError, type DocumentSource, type SourceChange,
 import { deleteDocuments, existingDocuments, findDocument, updateDocumentMetadata, writeDocument, type StoredDocument } from './store.js';
 import { getSyncState, setSyncState } from '../sync-state.js';
 import { readRevision } from '../revisions/mark.js';
-import type { OcrSettings } from '../ocr/index.js';
+import type { OcrSettings } from '../ocr/settings.js';
+import { isConnectionLost } from '../db/connection.js';
 import { emptySummary, IngestBusyError, type IngestProgress, type IngestSummary } from './types.js';
 
 export type { IngestSummary, IngestProgress } from './types.js';
@@ -47,12 +48,13 @@ class SkipFile extends Error {}
  * A second run is refused at once with IngestBusyError rather than queued behind the first.
  */
 export async function ingest(deps: IngestDeps, source: DocumentSource, opts: IngestOptions = {}): Promise<IngestSummary> {
-  const locked = await deps.db.withAdvisoryLock(`ingest:${source.name}`, () => ingestUnlocked(deps, source, opts), { wait: false });
+  const locked = await deps.db.withAdvisoryLock(`ingest:${source.name}`, (session) => ingestUnlocked(deps, source, opts, session.signal), { wait: false });
   if (!locked.acquired) throw new IngestBusyError(source.name);
   return locked.result;
 }
 
-async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: IngestOptions): Promise<IngestSummary> {
+/** `lockLost`: aborted when the connection holding the source's lock is gone; the run stops at the next file. */
+async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: IngestOptions, lockLost: AbortSignal): Promise<IngestSummary> {
   const started = Date.now();
   const cached = CachedEmbedder.wrap(deps.db, deps.embedder);
   const chunkOpts = defaultChunkOptions(cached.embedder.maxInputTokens, { tokens: deps.chunkTokens, overlap: deps.chunkOverlap });
@@ -62,7 +64,7 @@ async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: In
     : (await deps.db.query<{ id: string }>(`INSERT INTO ingest_runs (source, status) VALUES ($1, 'running') RETURNING id`, [source.name])).rows[0].id;
   const progress: Progress = (phase, done, total, current) => opts.onProgress?.({ phase, done, total, current, summary });
 
-  const ctx: FileContext = { deps, cached, chunkOpts, summary, dryRun: !!opts.dryRun, source };
+  const ctx: FileContext = { deps, cached, chunkOpts, summary, dryRun: !!opts.dryRun, source, lockLost };
   try {
     let incremental = false;
     if (isIncremental(source) && !opts.full) {
@@ -108,6 +110,7 @@ interface FileContext {
   summary: IngestSummary;
   dryRun: boolean;
   source: DocumentSource;
+  lockLost: AbortSignal;
 }
 
 async function fullSync(ctx: FileContext, opts: IngestOptions, progress: Progress) {
@@ -151,6 +154,7 @@ async function applyChanges(ctx: FileContext, changes: SourceChange[], opts: Ing
 async function processFile(ctx: FileContext, file: SourceFile, existing: StoredDocument | undefined): Promise<void> {
   const { deps, summary } = ctx;
   if (ctx.dryRun) summary.plan ??= [];
+  ctx.lockLost.throwIfAborted();
   try {
     if (!isSupported(file.mimeType, file.path ?? file.title, { ocr: deps.ocr })) throw new SkipFile();
     if (existing && file.version && existing.source_version === file.version) {
@@ -194,6 +198,9 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
       summary.skipped++;
       return;
     }
+    // A lost database is not this document's fault: the run stops (and the next one resumes) rather
+    // than recording every remaining file as failed.
+    if (isConnectionLost(e) || ctx.lockLost.aborted) throw ctx.lockLost.aborted ? ctx.lockLost.reason : e;
     summary.failed++;
     const error = e instanceof Error ? e.message : String(e);
     summary.errors.push({ fileId: file.fileId, title: file.title, error });

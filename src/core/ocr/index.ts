@@ -8,19 +8,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createWorker, OEM, type Worker } from 'tesseract.js';
 
-export interface OcrSettings {
-  enabled: boolean;
-  /** Also OCR PNG/JPEG files. */
-  images: boolean;
-  /** Pages read per document. */
-  maxPages: number;
-  /** Time per document. */
-  timeBudgetMs: number;
-  /** Render resolution of a PDF page. */
-  dpi: number;
-}
+import type { OcrSettings } from './settings.js';
 
-export const DEFAULT_OCR: OcrSettings = { enabled: true, images: false, maxPages: 50, timeBudgetMs: 120_000, dpi: 200 };
+export { DEFAULT_OCR, type OcrSettings } from './settings.js';
 
 const require = createRequire(import.meta.url);
 

@@ -79,7 +79,7 @@ export function statedDate(text: string): string | undefined {
     if (d) found.push({ at: m.index!, date: d });
   }
   // A date labelled as the document's ("Date:", "Issued", "Revised", "Rev … dated") wins over the first one.
-  const labelled = found.find((f) => /(date[d]?|issued|revised|as of)\s*[:\-]?\s*$/i.test(head.slice(Math.max(0, f.at - 24), f.at)));
+  const labelled = found.find((f) => /(date[d]?|issued|revised|as of)\s*[:-]?\s*$/i.test(head.slice(Math.max(0, f.at - 24), f.at)));
   return (labelled ?? found.sort((a, b) => a.at - b.at)[0])?.date;
 }
 

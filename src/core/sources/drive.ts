@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { google, type drive_v3 } from 'googleapis';
 import type { Config } from '../../config.js';
+import { driveConfigured } from './drive-config.js';
 import { SourceFileError, type FetchedFile, type IncrementalSource, type SourceChange, type SourceFile } from './types.js';
 
 const FOLDER = 'application/vnd.google-apps.folder';
@@ -420,9 +421,7 @@ export function driveAuthFromConfig(config: Config): DriveSourceOptions['auth'] 
   return undefined;
 }
 
-/** Drive is the knowledge source when folders or shared drives are configured. */
-export const driveConfigured = (config: Pick<Config, 'DRIVE_FOLDER_IDS' | 'DRIVE_SHARED_DRIVE_IDS'>): boolean =>
-  config.DRIVE_FOLDER_IDS.length > 0 || config.DRIVE_SHARED_DRIVE_IDS.length > 0;
+export { driveConfigured };
 
 export function driveSourceFromConfig(config: Config): DriveSource {
   if (!driveConfigured(config))

@@ -1,0 +1,69 @@
+// `npm run bench:cli [-- --runs 5] [--json]`: how long `trajanus <command>` takes to start and
+// finish, against `node -e ''` measured in the same run (the floor any Node CLI sits on), as a
+// ratio. Rounds interleave the commands, so load from other processes spreads over all of them.
+// Runs the real CLI (`node bin/trajanus.mjs`) on an embedded database in a temporary folder,
+// with a two-document knowledge base ingested first (not timed), and the offline defaults.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+
+const run = promisify(execFile);
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } } });
+const runs = Number(values.runs);
+const BIN = resolve(import.meta.dirname, '../bin/trajanus.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'trajanus-bench-cli-'));
+const kb = join(dir, 'kb');
+mkdirSync(kb);
+writeFileSync(join(kb, 'hot-work.md'), '# Hot work permits\n\nA hot work permit is valid for one shift. A fire watch stays 60 minutes after hot work ends.\n');
+writeFileSync(join(kb, 'rfi.md'), '# RFI procedure\n\nRequests for information are answered within five working days.\n');
+const env: NodeJS.ProcessEnv = { ...process.env, TRAJANUS_DATA_DIR: join(dir, 'data'), KNOWLEDGE_DIR: kb, LOG_LEVEL: 'silent', EMBEDDING_PROVIDER: 'local' };
+for (const k of ['DATABASE_URL', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN', 'DRIVE_FOLDER_IDS']) delete env[k];
+
+const QUESTION = 'How long is a hot work permit valid?';
+const cases: { name: string; args: string[]; bin?: boolean }[] = [
+  { name: "node -e ''", args: ['-e', ''], bin: false },
+  { name: 'help', args: ['help'] },
+  { name: 'config', args: ['config'] },
+  { name: 'status', args: ['status'] },
+  { name: 'jobs list', args: ['jobs', 'list'] },
+  { name: 'search', args: ['search', QUESTION] },
+  { name: 'ask', args: ['ask', QUESTION, '--json'] },
+];
+
+async function time(args: string[]): Promise<{ ms: number; stdout: string }> {
+  const start = performance.now();
+  const { stdout } = await run(process.execPath, args, { env, cwd: dir, timeout: 300_000, maxBuffer: 1 << 24 });
+  return { ms: performance.now() - start, stdout };
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+try {
+  process.stderr.write('ingesting the bench knowledge base (not timed)…\n');
+  await time([BIN, 'ingest', kb, '--json']);
+  const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  const answerMs: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    for (const c of cases) {
+      const { ms, stdout } = await time(c.bin === false ? c.args : [BIN, ...c.args]);
+      samples.get(c.name)!.push(ms);
+      if (c.name === 'ask') answerMs.push(Number(JSON.parse(stdout).timings?.totalMs ?? Number.NaN));
+    }
+    process.stderr.write(`round ${r + 1}/${runs}\n`);
+  }
+  const floor = median(samples.get(cases[0].name)!);
+  const rows = cases.map((c) => {
+    const ms = median(samples.get(c.name)!);
+    return { command: c.name, median_ms: Math.round(ms), ratio: Number((ms / floor).toFixed(1)) };
+  });
+  const ask = { wall_ms: rows.at(-1)!.median_ms, answer_ms: Math.round(median(answerMs)) };
+  if (values.json) console.log(JSON.stringify({ runs, rows, ask }));
+  else {
+    console.log(`trajanus start-up, median of ${runs} runs (ratio to node -e '' in the same run)\n`);
+    for (const r of rows) console.log(`  ${r.command.padEnd(12)} ${String(r.median_ms).padStart(6)} ms  ×${r.ratio}`);
+    console.log(`\n  ask: ${ask.answer_ms} ms answering (retrieval + composing, as the answer reports it) of ${ask.wall_ms} ms in all`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,13 @@
+// The shape of one `trajanus` command. Its own module, so that src/cli.ts and the commands both
+// import it without importing each other.
+export interface Command {
+  usage?: string;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a command that only prints may end without a return; that means exit 0
+  run(args: string[]): Promise<number | void>;
+}
+
+/** A command as the CLI lists it: its one-line summary is here so `trajanus help` loads no command. */
+export interface CommandEntry {
+  summary: string;
+  load: () => Promise<{ default: Command }>;
+}

@@ -1,0 +1,118 @@
+// The `trajanus` entry point itself, run as a user runs it (`node bin/trajanus.mjs …`).
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+const BIN = join(root, 'bin/trajanus.mjs');
+const tmp = mkdtempSync(join(tmpdir(), 'trajanus-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI with no .env and the offline defaults; `closeStdout` plays a reader that went away (`| head -1`). */
+function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; closeStdout?: boolean; nodeArgs?: string[] } = {}): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, TRAJANUS_DATA_DIR: join(tmp, 'data'), LOG_LEVEL: 'silent', ...opts.env };
+  for (const k of ['DATABASE_URL', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN']) if (!opts.env?.[k]) delete env[k];
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], { env, cwd: tmp, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  if (opts.closeStdout) child.stdout.destroy();
+  else child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdin.end(opts.input ?? '');
+  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
+}
+
+/** The bare packages a command imports (a module resolve hook records them; nothing is timed). */
+async function packagesLoaded(args: string[]): Promise<Set<string>> {
+  const file = join(tmp, `imports-${args.join('-')}.txt`);
+  writeFileSync(file, '');
+  const r = await cli(args, { env: { RECORD_IMPORTS: file }, nodeArgs: ['--import', join(root, 'test/helpers/record-imports.mjs')] });
+  expect(r.stderr).toBe('');
+  return new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean));
+}
+
+const HEAVY = ['googleapis', '@slack/bolt', '@electric-sql/pglite', '@energetic-ai/embeddings', 'openai', '@anthropic-ai/sdk', 'unpdf', 'mammoth'];
+
+describe('trajanus (entry point)', () => {
+  it('exits quietly when the reader of its output goes away (`trajanus … | head -1`)', async () => {
+    for (const args of [['help'], ['config', '--markdown']]) {
+      const r = await cli(args, { closeStdout: true });
+      expect(r.stderr, args.join(' ')).not.toMatch(/EPIPE|Error/);
+      expect(r.code, args.join(' ')).toBe(0);
+    }
+  });
+
+  it('lists every command in `help` without loading any of them', async () => {
+    const r = await cli(['help']);
+    expect(r.code).toBe(0);
+    for (const name of ['start', 'ask', 'search', 'ingest', 'jobs', 'health', 'config']) expect(r.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+    const loaded = await packagesLoaded(['help']);
+    expect(HEAVY.filter((p) => loaded.has(p))).toEqual([]);
+  });
+
+  it('`config` loads no database, model, Slack or Drive library', async () => {
+    const loaded = await packagesLoaded(['config']);
+    expect(loaded.has('zod')).toBe(true); // the hook does record what is loaded
+    expect(HEAVY.filter((p) => loaded.has(p))).toEqual([]);
+  });
+
+  it('`jobs list` opens the database but loads no Drive, Slack, embedding model or document parser', async () => {
+    expect((await cli(['migrate'])).code).toBe(0);
+    const loaded = await packagesLoaded(['jobs', 'list']);
+    expect(loaded.has('@electric-sql/pglite')).toBe(true);
+    expect(['googleapis', '@slack/bolt', '@energetic-ai/embeddings', 'unpdf', 'mammoth'].filter((p) => loaded.has(p))).toEqual([]);
+  });
+
+  it('`jobs run` prints a human summary, and the outcome as JSON with --json', async () => {
+    const text = await cli(['jobs', 'run', 'cache-evict']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^cache-evict: done \(run [0-9a-f-]{36}\)\n {2}deleted stale +0\n/);
+    const json = await cli(['jobs', 'run', 'cache-evict', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'ok', summary: { deletedStale: 0 } });
+  });
+});
+
+describe('trajanus ask and search on a small knowledge base', () => {
+  const kb = join(tmp, 'kb');
+  const env = { TRAJANUS_DATA_DIR: join(tmp, 'data-kb'), KNOWLEDGE_DIR: kb };
+  beforeAll(async () => {
+    mkdirSync(join(kb, 'safety'), { recursive: true });
+    writeFileSync(join(kb, 'safety/hot-work.md'), '# Hot work permits\n\nA hot work permit is valid for one shift. A fire watch stays sixty minutes after hot work ends.\n');
+    writeFileSync(join(kb, 'rfi.md'), '# RFI procedure\n\nRequests for information are answered within five working days.\n');
+    const r = await cli(['ingest', kb, '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('`ask` reads the question from stdin when none is given, control characters and all', async () => {
+    const r = await cli(['ask', '--json'], { env, input: 'How long is a hot\u0000work permit valid?\n' });
+    expect(r.code, r.stderr).toBe(0);
+    const a = JSON.parse(r.stdout);
+    expect(a.noAnswer).toBe(false);
+    expect(a.answer).toMatch(/one shift/);
+  });
+
+  it('`search` shows a score that means the same across queries: a nonsense query is not a perfect match', async () => {
+    const good = await cli(['search', 'hot work permit', '-k', '1'], { env });
+    const nonsense = await cli(['search', 'zebra quantum marmalade', '-k', '1'], { env });
+    expect(good.code, good.stderr).toBe(0);
+    expect(nonsense.code, nonsense.stderr).toBe(0);
+    for (const r of [good, nonsense]) expect(r.stdout).not.toMatch(/score 1\.000/);
+    expect(good.stdout).toMatch(/Hot work permits {2}matches 100% of the query {2}lexical #1 \(BM25 \d+\.\d\d\)/);
+    expect(nonsense.stdout).toMatch(/matches 0% of the query {2}lexical – {2}dense #1 \(cosine -?\d\.\d\d\)/);
+  });
+
+  it('`ask` with nothing on stdin says how to ask', async () => {
+    const r = await cli(['ask'], { env, input: '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/give a question/);
+  });
+});
