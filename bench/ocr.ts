@@ -1,7 +1,7 @@
 // OCR throughput and accuracy on scanned pages made from known text: each page is drawn as pixels
 // at the given DPI and embedded in a PDF with no text layer, then read back through the product's
 // PDF extractor. Reports characters per second and character error rate (edit distance / length)
-// per DPI, and, as the in-run baseline, the same pages typed (with a text layer) read by pdf.js.
+// per DPI for a clean page and a copier-like one (askew, specks), and, as the in-run baseline, the same pages typed (with a text layer) read by pdf.js.
 //   npm run bench:ocr [-- --pages 3 --dpi 200,300 --json]
 import { parseArgs } from 'node:util';
 import { extractText } from '../src/core/extract/index.js';
@@ -37,13 +37,14 @@ async function run(pdf: Buffer, dpi: number) {
 const typed = await makeScannedPdf(pages, { textPages: Object.fromEntries(pages.map((l, i) => [i + 1, l])) });
 const baseline = await run(typed, 72);
 const results = [];
-for (const dpi of dpis) {
-  const pdf = await makeScannedPdf(pages, { dpi });
-  const r = await run(pdf, dpi);
-  results.push({ dpi, pages: pageCount, chars, seconds: +(r.ms / 1000).toFixed(2), chars_per_s: Math.round(chars / (r.ms / 1000)), cer: +r.cer.toFixed(4), x_text_layer_time: +(r.ms / baseline.ms).toFixed(1) });
-}
+for (const dpi of dpis)
+  for (const noisy of [false, true]) {
+    const pdf = await makeScannedPdf(pages, { dpi, noisy });
+    const r = await run(pdf, dpi);
+    results.push({ dpi, scan: noisy ? 'askew 0.6°, specks' : 'clean', pages: pageCount, chars, seconds: +(r.ms / 1000).toFixed(2), chars_per_s: Math.round(chars / (r.ms / 1000)), cer: +r.cer.toFixed(4), x_text_layer_time: +(r.ms / baseline.ms).toFixed(1) });
+  }
 if (values.json) console.log(JSON.stringify({ baseline_text_layer_ms: Math.round(baseline.ms), results }));
 else {
   console.log(`text-layer baseline: ${pageCount} pages, ${chars} characters in ${Math.round(baseline.ms)} ms (CER ${baseline.cer.toFixed(4)})`);
-  for (const r of results) console.log(`OCR at ${r.dpi} dpi: ${r.seconds} s, ${r.chars_per_s} chars/s, CER ${(r.cer * 100).toFixed(2)}%, ×${r.x_text_layer_time} the text-layer time`);
+  for (const r of results) console.log(`OCR at ${r.dpi} dpi (${r.scan}): ${r.seconds} s, ${r.chars_per_s} chars/s, CER ${(r.cer * 100).toFixed(2)}%, ×${r.x_text_layer_time} the text-layer time`);
 }

@@ -72,7 +72,7 @@ export function encryptedOfficeFile(): Buffer {
  * A scanned page: `lines` drawn as pixels at `dpi` on a US-letter page (the way a copier scans a
  * signed submittal), embedded in a PDF as an image only — the PDF has no text layer at all.
  */
-export async function renderScanPng(lines: string[], dpi = 300): Promise<Buffer> {
+export async function renderScanPng(lines: string[], dpi = 300, opts: { noisy?: boolean } = {}): Promise<Buffer> {
   const { createCanvas, GlobalFonts } = await import('@napi-rs/canvas');
   if (!GlobalFonts.families.length) throw new Error('no fonts for the scanned-page fixture: install fonts-dejavu-core');
   const w = Math.round(8.5 * dpi);
@@ -82,12 +82,21 @@ export async function renderScanPng(lines: string[], dpi = 300): Promise<Buffer>
   g.fillStyle = '#fff';
   g.fillRect(0, 0, w, h);
   g.fillStyle = '#111';
+  // A copier's scan: the sheet a little askew, toner specks (a fixed seed, so every run is the same page).
+  if (opts.noisy) g.rotate((0.6 * Math.PI) / 180);
   g.font = `${Math.round((11 * dpi) / 72)}px "DejaVu Serif", serif`;
   lines.forEach((line, i) => g.fillText(line, dpi, dpi + i * ((16 * dpi) / 72)));
+  if (opts.noisy) {
+    g.setTransform(1, 0, 0, 1, 0, 0);
+    let seed = 42;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    g.fillStyle = '#555';
+    for (let i = 0; i < (w * h) / 400; i++) g.fillRect(rnd() * w, rnd() * h, 1 + rnd() * 2, 1 + rnd() * 2);
+  }
   return canvas.toBuffer('image/png');
 }
 
-export async function makeScannedPdf(pages: string[][], opts: { dpi?: number; textPages?: Record<number, string[]>; title?: string } = {}): Promise<Buffer> {
+export async function makeScannedPdf(pages: string[][], opts: { dpi?: number; noisy?: boolean; textPages?: Record<number, string[]>; title?: string } = {}): Promise<Buffer> {
   const { PDFDocument, StandardFonts } = await import('pdf-lib');
   const doc = await PDFDocument.create();
   if (opts.title) doc.setTitle(opts.title);
@@ -99,7 +108,7 @@ export async function makeScannedPdf(pages: string[][], opts: { dpi?: number; te
       typed.forEach((l, j) => page.drawText(l, { x: 72, y: 720 - j * 16, size: 11, font }));
       continue;
     }
-    const png = await doc.embedPng(await renderScanPng(lines, opts.dpi ?? 300));
+    const png = await doc.embedPng(await renderScanPng(lines, opts.dpi ?? 300, { noisy: opts.noisy }));
     page.drawImage(png, { x: 0, y: 0, width: 612, height: 792 });
   }
   return Buffer.from(await doc.save());
