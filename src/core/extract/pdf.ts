@@ -55,6 +55,9 @@ async function ocrScannedPages(pdf: PdfProxy, pages: ExtractedSection[], opts: E
   try {
     for (const n of scanned) {
       try {
+        // Refused before rendering: a page past the budget costs nothing.
+        const refused = session.refusal();
+        if (refused) throw new OcrBudgetError(refused);
         const png = await renderPageAsImage(pdf, n, { canvasImport: () => import('@napi-rs/canvas'), scale: settings.dpi / 72 });
         const { text } = await session.recognize(Buffer.from(png));
         const before = pages[n - 1].text.trim();
