@@ -14,7 +14,6 @@
 // build in single-threaded WebAssembly for the default run; the output says which were skipped.
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
@@ -25,6 +24,7 @@ import { PostgresDatabase } from '../src/core/db/postgres.js';
 import type { Database } from '../src/core/db/types.js';
 import { chunkBudget, DEFAULT_SEARCH_SETTINGS } from '../src/core/search/search.js';
 import { installSeedBaseline, seedSearch } from './seed-baseline.js';
+import { mulberry32 } from './random.js';
 
 const { values } = parseArgs({
   options: {
@@ -62,16 +62,6 @@ const embeddedMax = Number(values['embedded-max']);
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
 // ── deterministic randomness ────────────────────────────────────────────────────────────────
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = mulberry32(Number(values.seed));
 
 function gaussian(): number {
@@ -346,17 +336,17 @@ async function run(t: Target, size: number) {
   latency.hnsw = await measure('hnsw', queries, bare);
   await db.exec('RESET enable_seqscan');
   latency.hybrid = await measure('hybrid', queries, (q) =>
-    db.query('SELECT * FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9)', [
+    db.query(`SELECT * FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL, NULL, '{{*}}')`, [
       q.text, q.vec, PRODUCT.chunkLimit, 'hybrid', PRODUCT.fusion, PRODUCT.denseWeight, PRODUCT.rrfK, PRODUCT.candidates, PRODUCT.efSearch,
     ]),
   );
   latency.dense = await measure('dense', queries, (q) =>
-    db.query('SELECT * FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9)', [
+    db.query(`SELECT * FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL, NULL, '{{*}}')`, [
       q.text, q.vec, PRODUCT.chunkLimit, 'dense', PRODUCT.fusion, PRODUCT.denseWeight, PRODUCT.rrfK, PRODUCT.candidates, PRODUCT.efSearch,
     ]),
   );
   latency.lexical = await measure('lexical', queries, (q) =>
-    db.query('SELECT * FROM search_chunks($1, NULL::vector, $2, $3, $4, $5, $6, $7, $8)', [
+    db.query(`SELECT * FROM search_chunks($1, NULL::vector, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, NULL, NULL, '{{*}}')`, [
       q.text, PRODUCT.chunkLimit, 'lexical', PRODUCT.fusion, PRODUCT.denseWeight, PRODUCT.rrfK, PRODUCT.candidates, PRODUCT.efSearch,
     ]),
   );
@@ -397,6 +387,7 @@ async function run(t: Target, size: number) {
   }
   await db.exec('RESET enable_seqscan');
   await db.exec(`SET hnsw.ef_search = ${PRODUCT.efSearch}`);
+  const access = await measureAccess(t, queries);
   return {
     db: t.kind, chunks: size, documents: Math.ceil(size / CHUNKS_PER_DOC), postings: built.postings,
     build: { insertS: +(built.insertMs / 1000).toFixed(1), hnswBuildS: +(built.hnswBuildMs / 1000).toFixed(1), seedBaselineS: +(built.seedBaselineMs / 1000).toFixed(1) },
@@ -404,7 +395,51 @@ async function run(t: Target, size: number) {
     exactSearchMs: { p50: +pct(exactTimes, 50).toFixed(2), p95: +pct(exactTimes, 95).toFixed(2) },
     recallAt10: recall,
     plannerUsesIndex,
+    access,
   };
+}
+
+// ── permission-filtered search ─────────────────────────────────────────────────────────────
+// Each document is shared with one of ten groups (by its number); an asker in 1, 5 or 10 of them
+// may open 10%, 50% or 100% of the corpus. Hybrid p95 is compared with the operator scope (no
+// filter) in the same run; the filtered dense leg's recall@10 with an exact filtered scan.
+const ACCESS_SHARES = [10, 50, 100];
+const groupScope = (pct: number) => [Array.from({ length: pct / 10 }, (_, i) => `group:b${i}@bench.test`)];
+
+async function measureAccess(t: Target, queries: Query[]) {
+  const { db } = t;
+  await db.exec(`INSERT INTO document_access (document_id, principal, via)
+    SELECT id, 'group:b' || (split_part(file_id, ':', 2)::int % 10) || '@bench.test', 'file' FROM documents ON CONFLICT DO NOTHING; ANALYZE document_access`);
+  const hybrid = (scope: (string | null)[][]) => (q: Query) =>
+    db.query('SELECT * FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL, NULL, $10::text[])', [
+      q.text, q.vec, PRODUCT.chunkLimit, 'hybrid', PRODUCT.fusion, PRODUCT.denseWeight, PRODUCT.rrfK, PRODUCT.candidates, PRODUCT.efSearch, scope,
+    ]);
+  say(`${t.kind}: permission-filtered hybrid (operator scope = unfiltered baseline) …`);
+  const latency: Record<string, Latency> = { unfiltered: await measure('operator', queries, hybrid([['*']])) };
+  for (const pct of ACCESS_SHARES) latency[`visible${pct}`] = await measure(`${pct}% vis`, queries, hybrid(groupScope(pct)));
+  for (const k of Object.keys(latency)) {
+    latency[k].p50Ratio = +(latency[k].p50 / latency.unfiltered.p50).toFixed(2);
+    latency[k].p95Ratio = +(latency[k].p95 / latency.unfiltered.p95).toFixed(2);
+  }
+  // Filtered dense recall@10: the product's dense leg (HNSW + iterative scan) against an exact scan with the same filter.
+  const rq = queries.slice(0, nRecall);
+  const recall: Record<string, number> = {};
+  for (const pct of ACCESS_SHARES) {
+    const scope = groupScope(pct);
+    const exact: Set<string>[] = [];
+    await db.exec('SET enable_indexscan = off');
+    for (const q of rq)
+      exact.push(new Set((await db.query<{ id: string }>('SELECT c.id FROM chunks c WHERE access_permits(c.document_id, $2::text[]) ORDER BY c.embedding <=> $1::vector LIMIT 10', [q.vec, scope])).rows.map((r) => r.id)));
+    await db.exec('RESET enable_indexscan');
+    let hit = 0;
+    for (const [i, q] of rq.entries()) {
+      const got = await db.query<{ chunk_id: string }>('SELECT chunk_id FROM dense_search($1::vector, 10, NULL, NULL, NULL, NULL, $2, $3::text[])', [q.vec, PRODUCT.efSearch, scope]);
+      hit += got.rows.filter((r) => exact[i].has(r.chunk_id)).length;
+    }
+    recall[`visible${pct}`] = +(hit / (rq.length * 10)).toFixed(4);
+    say(`  ${pct}% visible: filtered dense recall@10 ${recall[`visible${pct}`].toFixed(3)}`);
+  }
+  return { latencyMs: latency, denseRecallAt10: recall };
 }
 
 // ── main ───────────────────────────────────────────────────────────────────────────────────
@@ -444,6 +479,9 @@ if (values.json) {
     console.log(`  exact    ${f(r.exactSearchMs.p50).padStart(8)} / ${f(r.exactSearchMs.p95).padStart(8)}   (sequential scan, the recall reference)`);
     console.log(`  planner picks the HNSW index unforced at: ${Object.entries(r.plannerUsesIndex).map(([k, v]) => `${k.replace('ef', 'ef_search ')} ${v ? 'yes' : 'no (exact scan)'}`).join(', ')}`);
     console.log(`  recall@10 (index forced): ${Object.entries(r.recallAt10).map(([k, v]) => `${k.replace('ef', 'ef_search ')} ${v.recall.toFixed(3)} (p50 ${v.p50} ms)`).join(', ')}`);
+    console.log(`  permission-filtered hybrid, p50 / p95 (× operator-scope p50 / p95) and filtered dense recall@10 vs exact filtered:`);
+    for (const [k, l] of Object.entries(r.access.latencyMs))
+      console.log(`    ${k.padEnd(10)} n=${String(l.n).padStart(3)}  ${f(l.p50).padStart(8)} / ${f(l.p95).padStart(8)}   (×${l.p50Ratio} / ×${l.p95Ratio})${r.access.denseRecallAt10[k] !== undefined ? `   recall@10 ${r.access.denseRecallAt10[k].toFixed(3)}` : ''}`);
   }
   for (const s of skipped) console.log(`\nskipped ${s.db} · ${s.chunks} chunks: ${s.reason}`);
 }

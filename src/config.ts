@@ -11,6 +11,23 @@ const bool = z
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+
+/** File types with their own size limit; `other` covers every other readable type. */
+export const SIZE_LIMIT_TYPES = ['text', 'html', 'pdf', 'docx', 'other'] as const;
+// Text is chunked as it is read, so it may be large; HTML and DOCX are converted whole in memory.
+const DEFAULT_SIZE_LIMITS = 'text=64,html=16,pdf=100,docx=50,other=50';
+const sizeLimits = z.string().transform((v, ctx) => {
+  const limits: Record<string, number> = Object.fromEntries(DEFAULT_SIZE_LIMITS.split(',').map((kv) => [kv.split('=')[0], Number(kv.split('=')[1])]));
+  for (const part of v.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([a-z]+)\s*=\s*(\d+(?:\.\d+)?)$/.exec(part);
+    if (!m || !(SIZE_LIMIT_TYPES as readonly string[]).includes(m[1]) || Number(m[2]) <= 0) {
+      ctx.addIssue({ code: 'custom', message: `"${part}" is not type=MB with type one of ${SIZE_LIMIT_TYPES.join(', ')} and MB > 0` });
+      return z.NEVER;
+    }
+    limits[m[1]] = Number(m[2]);
+  }
+  return limits as Record<(typeof SIZE_LIMIT_TYPES)[number], number>;
+});
 const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 const url = z.string().url();
 /** A cron expression, or "off" to disable the job: checked here, by the parser that will run it, so `trajanus config` catches it. */
@@ -27,6 +44,9 @@ const timeZone = z.string().superRefine((v, ctx) => {
     ctx.addIssue({ code: 'custom', message: `"${v}" is not a known time zone (an IANA name such as UTC, Europe/London or America/New_York)` });
   }
 });
+
+/** The current Sonnet in @anthropic-ai/sdk 1.12.0; its SDK warns that claude-sonnet-4-5, the default before, retires 2026-11-30. */
+export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-5-5';
 
 /**
  * Every variable the product reads. Names are the environment names; README's table is
@@ -46,6 +66,7 @@ export const envSchema = z.object({
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).optional().describe('local (offline USE-lite, 512-d) | openai (OpenAI or any compatible endpoint). Default: openai when OPENAI_API_KEY is set, else local'),
   EMBEDDING_MODEL: z.string().default('text-embedding-3-small').describe('Embedding model for the openai provider'),
   EMBEDDING_DIMENSIONS: int(1, 16000).optional().describe('Vector size for the openai provider (default: the model’s own, 1536 for text-embedding-3-small)'),
+  EMBEDDING_THREADS: int(1, 64).optional().describe('Worker threads of the local embedder (default: one per core, at most 4; 1 = in-process)'),
   EMBEDDING_BASE_URL: url.optional().describe('OpenAI-compatible embeddings endpoint (Ollama, vLLM, LM Studio). Default: OPENAI_BASE_URL'),
   OPENAI_API_KEY: z.string().min(1).optional().describe('OpenAI key (embeddings, and chat when ANSWER_PROVIDER=openai)'),
   OPENAI_BASE_URL: url.optional().describe('Base URL of the OpenAI API or a compatible server'),
@@ -53,7 +74,7 @@ export const envSchema = z.object({
   ANSWER_PROVIDER: z.enum(['composer', 'claude', 'openai']).optional().describe('composer (offline, quotes and cites) | claude | openai (OpenAI-compatible chat). Default: claude when ANTHROPIC_API_KEY is set, else composer'),
   ANTHROPIC_API_KEY: z.string().min(1).optional().describe('Anthropic key for Claude answers'),
   ANTHROPIC_BASE_URL: url.optional().describe('Base URL of the Anthropic API (tests point it at a local server)'),
-  CLAUDE_MODEL: z.string().default('claude-sonnet-4-5').describe('Claude model for answers'),
+  CLAUDE_MODEL: z.string().default(DEFAULT_CLAUDE_MODEL).describe('Claude model for answers (start warns when Anthropic lists it as deprecated or retired)'),
   CHAT_MODEL: z.string().default('gpt-4o-mini').describe('Chat model for ANSWER_PROVIDER=openai'),
   CHAT_BASE_URL: url.optional().describe('OpenAI-compatible chat endpoint. Default: OPENAI_BASE_URL'),
   ANSWER_MAX_TOKENS: int(64, 32000).default(1024).describe('Max tokens of a model answer'),
@@ -67,9 +88,17 @@ export const envSchema = z.object({
   SEARCH_EF_SEARCH: int(10, 1000).default(100).describe('hnsw.ef_search for the vector leg'),
   SEARCH_CANDIDATES: int(10, 2000).default(100).describe('Candidates fetched per leg before fusion'),
   SEARCH_MATCH_COUNT: int(1, 50).default(6).describe('Documents given to the answer step'),
+  RERANK_URL: url.optional().describe('Rerank endpoint (Cohere, Jina, Infinity, vLLM or TEI style /rerank) that re-scores the fused top passages. Unset: no reranking'),
+  RERANK_MODEL: z.string().min(1).optional().describe('Model name sent to the rerank endpoint'),
+  RERANK_API_KEY: z.string().min(1).optional().describe('Bearer key of the rerank endpoint'),
+  RERANK_CANDIDATES: int(2, 200).default(30).describe('Fused passages sent to the reranker'),
+  RERANK_TIMEOUT_MS: int(100, 120000).default(10000).describe('Timeout of one rerank call; on failure the fused order is kept'),
   // ── ingestion
   KNOWLEDGE_DIR: z.string().default('./samples/knowledge-base').describe('Local knowledge folder (without Drive): indexed at the first start and kept in sync at each start, unless another folder was ingested by hand; the default of `trajanus ingest`'),
   INGEST_IGNORE: list.default(['.git', 'node_modules', '.DS_Store', '*.tmp', '~$*']).describe('Comma-separated globs the folder source skips'),
+  INGEST_MAX_FILE_MB: sizeLimits
+    .prefault(DEFAULT_SIZE_LIMITS)
+    .describe(`Largest file indexed, in MB, per type (${SIZE_LIMIT_TYPES.join(', ')}); a larger one is skipped with the reason. Give only the types to change, e.g. \`text=200\``),
   CHUNK_TOKENS: int(32, 8000).optional().describe('Chunk size in tokens (default: what the embedder handles well)'),
   CHUNK_OVERLAP: int(0, 2000).optional().describe('Overlap between chunks in tokens (default: 15% of the chunk size)'),
   OCR_ENABLED: bool.default(true).describe('Read scanned PDF pages (pages without a text layer) with OCR (tesseract.js, English, offline)'),
@@ -83,6 +112,8 @@ export const envSchema = z.object({
   GOOGLE_OAUTH_REFRESH_TOKEN: z.string().optional().describe('OAuth refresh token'),
   DRIVE_FOLDER_IDS: list.default([]).describe('Comma-separated Drive folder ids to sync (recursively)'),
   DRIVE_SHARED_DRIVE_IDS: list.default([]).describe('Comma-separated shared drive ids to sync whole'),
+  GOOGLE_DIRECTORY_SUBJECT: z.string().email().optional().describe('Admin the service account impersonates (domain-wide delegation) to read Google group members; without it, documents shared only with a group are visible to nobody'),
+  GOOGLE_DIRECTORY_ROOT_URL: url.optional().describe('Directory API root URL (tests point it at a local server)'),
   DRIVE_ROOT_URL: url.optional().describe('Drive API root URL (tests point it at a local server)'),
   // ── Slack
   SLACK_BOT_TOKEN: z.string().startsWith('xoxb-').optional().describe('Bot token (xoxb-…). Unset: terminal chat'),
@@ -91,6 +122,16 @@ export const envSchema = z.object({
   SLACK_API_URL: url.optional().describe('Slack Web API base URL (tests point it at a local server)'),
   SLACK_OPS_CHANNEL: z.string().optional().describe('Channel id for job failures and health reports'),
   SLACK_ANSWER_VISIBILITY: z.enum(['thread', 'ephemeral']).default('thread').describe('/trajanus answers in a channel thread, or only to the asker'),
+  SLACK_API_TIMEOUT_MS: int(100).default(10000).describe('How long one Slack Web API call may take before it counts as failed (the answer then goes by the next route)'),
+  SLACK_START_ATTEMPTS: int(1, 100).default(6).describe('auth.test attempts at start while Slack cannot be reached (backoff from 1 s, doubling, at most 30 s); a refused token stops at once'),
+  SLACK_EDIT_WINDOW_HOURS: num(0, 720).default(24).describe('An edited question is answered again, in place, within this many hours of its answer (0: edits are ignored)'),
+  SLACK_USER_QUESTIONS_PER_MINUTE: int(0).default(20).describe('Questions one person may ask per minute before being asked to wait (0: no limit)'),
+  SLACK_WORKSPACE_QUESTIONS_PER_MINUTE: int(0).default(300).describe('Questions one workspace may ask per minute before people are asked to wait (0: no limit)'),
+  SLACK_ADMIN_USER_IDS: list.default([]).describe('Comma-separated Slack user ids allowed to grant a channel access (`/trajanus access grant`)'),
+  // ── access
+  WORKSPACE_DOMAINS: list.default([]).describe('Comma-separated email domains of the team: a Drive share with one of them is visible to the whole Slack workspace (public channels)'),
+  ACCESS_PRIVATE_CHANNEL_MAX_MEMBERS: int(1, 10000).default(100).describe('A private channel with more members than this is answered as a public channel (only workspace-wide documents)'),
+  ACCESS_IDENTITY_TTL_SECONDS: int(10).default(900).describe('How long Slack emails and channel members are cached (member joins and leaves refresh at once)'),
   PORT: int(0, 65535).default(3000).describe('HTTP port: Slack events (HTTP mode), /healthz, /metrics'),
   // ── jobs
   JOBS_TIMEZONE: timeZone.default('UTC').describe('Timezone of the job schedules'),
@@ -178,7 +219,12 @@ export function configMarkdownTable(): string {
     let def = '';
     try {
       const v = (s as z.ZodType).safeParse(undefined);
-      if (v.success && v.data !== undefined) def = Array.isArray(v.data) ? v.data.join(',') : String(v.data);
+      if (v.success && v.data !== undefined)
+        def = Array.isArray(v.data)
+          ? v.data.join(',')
+          : typeof v.data === 'object' && v.data !== null
+            ? Object.entries(v.data).map(([k, x]) => `${k}=${x}`).join(',')
+            : String(v.data);
     } catch {
       /* no default */
     }

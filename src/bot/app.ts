@@ -3,25 +3,33 @@
 // /healthz (database reachable) and /metrics (Prometheus). Listeners live one per file in listeners/.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, type CustomRoute, type HTTPReceiverOptions } from '@slack/bolt';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, HTTPModuleFunctions, HTTPReceiver, type CustomRoute, type HTTPReceiverOptions } from '@slack/bolt';
 import type { Config } from '../config.js';
 import type { Answerer } from '../core/answer/types.js';
 import type { Database } from '../core/db/types.js';
 import type { Logger } from '../core/log.js';
+import { SlackAccess } from './access.js';
 import { boltLogger } from './bolt-logger.js';
 import { InFlight, RecentSet, type BotContext } from './context.js';
 import { QuestionHandler } from './handler.js';
-import { createAssistant } from './listeners/assistant/index.js';
+import { assistantRouter, createAssistant } from './listeners/assistant/index.js';
+import { QuestionLimits } from './limits/rate-limit.js';
+import { StatusLines } from './status.js';
 import { registerFeedback } from './listeners/actions/feedback.js';
 import { COMMAND, registerTrajanusCommand } from './listeners/commands/trajanus.js';
 import { registerAppMention } from './listeners/events/app-mention.js';
 import { registerMessage } from './listeners/events/message.js';
+import { registerMembership } from './listeners/events/membership.js';
 import { registerAppHome } from './listeners/views/app-home.js';
 import { botMetrics as sharedBotMetrics, type BotMetrics, type MetricsRenderer } from './metrics.js';
+import { verifyBotToken, type BotIdentity } from './slack-auth.js';
 
 export type SlackConfig = Pick<
   Config,
-  'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL' | 'SLACK_ANSWER_VISIBILITY' | 'PORT'
+  | 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL' | 'SLACK_ANSWER_VISIBILITY' | 'PORT'
+  | 'SLACK_API_TIMEOUT_MS' | 'SLACK_START_ATTEMPTS' | 'SLACK_EDIT_WINDOW_HOURS' | 'SLACK_USER_QUESTIONS_PER_MINUTE' | 'SLACK_WORKSPACE_QUESTIONS_PER_MINUTE'
+  | 'WORKSPACE_DOMAINS' | 'SLACK_ADMIN_USER_IDS' | 'ACCESS_PRIVATE_CHANNEL_MAX_MEMBERS' | 'ACCESS_IDENTITY_TTL_SECONDS'
 >;
 
 export interface SlackAppOptions {
@@ -40,6 +48,10 @@ export interface SlackAppOptions {
   maxConcurrentAnswers?: number;
   /** Extra HTTPReceiver options (HTTP mode), e.g. `unhandledRequestTimeoutMillis`. Signature verification cannot be turned off. */
   receiverOptions?: Partial<HTTPReceiverOptions>;
+  /** The bot's ids from auth.test (startSlackApp checks the token first). Without them Bolt asks Slack on the first request. */
+  identity?: BotIdentity;
+  /** First backoff of the start-up auth.test retries (default 1 s). */
+  startBackoffMs?: number;
 }
 
 export interface TrajanusInternals {
@@ -111,7 +123,13 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
   const metrics = opts.metrics ?? bot;
   const log = boltLogger(logger);
   const customRoutes = healthRoutes(db, metrics, logger);
-  const clientOptions = { slackApiUrl: slackApiUrl(config.SLACK_API_URL), retryConfig: { retries: 2 } };
+  // A hung call fails after SLACK_API_TIMEOUT_MS instead of holding an answer forever; a 429's
+  // Retry-After is waited out by the client within these retries.
+  const clientOptions = { slackApiUrl: slackApiUrl(config.SLACK_API_URL), retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 }, timeout: config.SLACK_API_TIMEOUT_MS };
+  const identity = opts.identity
+    ? { botId: opts.identity.botId, botUserId: opts.identity.botUserId }
+    : // Without known ids, Bolt's own auth.test would run in its constructor with no one to catch a failure.
+      { tokenVerificationEnabled: false };
   const socket = !!config.SLACK_APP_TOKEN;
   let app: App;
   if (socket) {
@@ -124,6 +142,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
       customRoutes,
       logger: log,
       clientOptions,
+      ...identity,
     });
   } else {
     if (!config.SLACK_SIGNING_SECRET) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
@@ -134,10 +153,21 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
       customRoutes: [...customRoutes, ...(opts.receiverOptions?.customRoutes ?? [])],
       logger: log,
     });
-    app = new App({ token: config.SLACK_BOT_TOKEN, receiver, logger: log, clientOptions });
+    guardRequestBodies(receiver, logger);
+    app = new App({ token: config.SLACK_BOT_TOKEN, receiver, logger: log, clientOptions, ...identity });
   }
 
-  const handler = new QuestionHandler({ answerer, logger, invocation: COMMAND, observer: bot });
+  const access = new SlackAccess(app.client, db, {
+    policy: { workspaceDomains: config.WORKSPACE_DOMAINS },
+    ttlMs: config.ACCESS_IDENTITY_TTL_SECONDS * 1000,
+    maxMembers: config.ACCESS_PRIVATE_CHANNEL_MAX_MEMBERS,
+    self: opts.identity && { teamId: opts.identity.teamId, botUserId: opts.identity.botUserId },
+    logger,
+  });
+  const handler = new QuestionHandler({
+    answerer, logger, invocation: COMMAND, observer: bot,
+    resolveAccess: (q) => access.scope({ userId: q.userId, channel: q.channel, visibleTo: q.visibleTo }),
+  });
   const inflight = new InFlight(opts.maxConcurrentAnswers ?? (db.kind === 'embedded' ? 4 : 16));
   const ctx: BotContext = {
     handler,
@@ -148,18 +178,60 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     metrics: bot,
     inflight,
     answeredThreads: new RecentSet(),
+    access,
+    status: new StatusLines(db),
+    limits: new QuestionLimits(config.SLACK_USER_QUESTIONS_PER_MINUTE, config.SLACK_WORKSPACE_QUESTIONS_PER_MINUTE),
   };
-  // The assistant first: its middleware takes the assistant-thread messages before `message` sees them.
-  app.assistant(createAssistant(ctx));
+  // First of all middleware: a request arrived, so answers in progress hold back (context.ts).
+  app.use(async ({ next }) => {
+    inflight.noteArrival();
+    await next();
+  });
+  // The assistant first: its middleware takes the assistant-thread messages before `message` sees
+  // them — only those of threads the assistant panel opened (routing.ts).
+  app.use(assistantRouter(createAssistant(ctx), ctx));
   registerTrajanusCommand(app, ctx);
   registerAppMention(app, ctx);
   registerMessage(app, ctx);
   registerFeedback(app, ctx);
   registerAppHome(app, ctx);
+  registerMembership(app, ctx);
   app.error(async (err) => {
     logger.error({ err }, 'slack: unhandled listener error');
   });
   return Object.assign(app, { trajanus: { mode: socket ? ('socket' as const) : ('http' as const), handler, inflight: ctx.inflight, botMetrics: bot } });
+}
+
+/**
+ * Bolt's HTTPReceiver reads `body.ssl_check` from whatever the JSON parses to, so a signed body
+ * of `null` (or a number, or an array) rejects inside its request handler where nothing catches it. The body
+ * is read first here (Bolt reuses what was read) and anything but an object or array is refused
+ * with 400 before Bolt sees it.
+ */
+function guardRequestBodies(receiver: HTTPReceiver, logger: Logger): void {
+  const inner = receiver.requestListener;
+  receiver.requestListener = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://localhost').pathname !== '/slack/events') return inner(req, res);
+    HTTPModuleFunctions.bufferIncomingMessage(req, HTTPModuleFunctions.defaultBodyLimit)
+      .then((buffered) => {
+        let body: unknown = {};
+        try {
+          body = HTTPModuleFunctions.parseHTTPRequestBody(buffered);
+        } catch {
+          /* malformed: Bolt answers it (400) */
+        }
+        if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+          logger.warn({ path: req.url }, 'slack: refused a request whose body is not a JSON object');
+          return HTTPModuleFunctions.buildNoBodyResponse(res, 400);
+        }
+        return inner(buffered, res);
+      })
+      .catch((err: unknown) => {
+        const status = (err as { status?: number })?.status === 413 ? 413 : 400;
+        logger.warn({ err, path: req.url }, 'slack: could not read a request body');
+        if (!res.headersSent) HTTPModuleFunctions.buildNoBodyResponse(res, status);
+      });
+  };
 }
 
 export interface StartedSlackApp {
@@ -172,7 +244,18 @@ export interface StartedSlackApp {
 
 /** Creates and starts the app: HTTP on PORT (or `port`/`host`), or Socket Mode plus /healthz and /metrics on PORT. */
 export async function startSlackApp(opts: SlackAppOptions & { port?: number; host?: string }): Promise<StartedSlackApp> {
-  const app = createSlackApp(opts);
+  if (!opts.config.SLACK_BOT_TOKEN) throw new Error('SLACK_BOT_TOKEN is required for the Slack app (without it, use the terminal chat)');
+  const identity =
+    opts.identity ??
+    (await verifyBotToken({
+      token: opts.config.SLACK_BOT_TOKEN,
+      slackApiUrl: slackApiUrl(opts.config.SLACK_API_URL),
+      attempts: opts.config.SLACK_START_ATTEMPTS,
+      timeoutMs: opts.config.SLACK_API_TIMEOUT_MS,
+      backoffMs: opts.startBackoffMs,
+      logger: opts.logger,
+    }));
+  const app = createSlackApp({ ...opts, identity });
   const port = opts.port ?? opts.config.PORT;
   let bound = port;
   if (app.trajanus.mode === 'http') {

@@ -3,38 +3,75 @@
 import type { Config } from '../config.js';
 import type { Database } from '../core/db/types.js';
 import type { Logger } from '../core/log.js';
+import type { SlackAccess } from './access.js';
 import type { QuestionHandler } from './handler.js';
+import type { QuestionLimits } from './limits/rate-limit.js';
 import type { BotMetrics } from './metrics.js';
+import type { StatusLines } from './status.js';
 
 export interface BotContext {
   handler: QuestionHandler;
   /** `handler.handle()` through the answer limiter (`inflight.run`): what listeners call. */
   ask: QuestionHandler['handle'];
   db: Database;
-  config: Pick<Config, 'SLACK_ANSWER_VISIBILITY'>;
+  config: Pick<Config, 'SLACK_ANSWER_VISIBILITY' | 'SLACK_EDIT_WINDOW_HOURS'>;
   logger: Logger;
   /** Counts questions and feedback; the question latency is observed by the handler. */
   metrics: Pick<BotMetrics, 'question' | 'recordFeedback'>;
   inflight: InFlight;
   /** Sessions (`channel:thread_ts`) this process answered: follow-ups need no query to know them. */
   answeredThreads: RecentSet;
+  /** Who may read what here: Slack identities and channel audiences (cached). */
+  access: SlackAccess;
+  /** "Searching 1,240 documents…" and queue positions. */
+  status: StatusLines;
+  /** Per-user and per-workspace question limits. */
+  limits: QuestionLimits;
 }
 
 /**
- * Work that continues after ack(). At most `limit` answers run at once; the rest wait their turn,
- * and each starts on a later turn of the event loop (setImmediate), so acknowledging new requests
- * (Slack allows 3 s) is never queued behind a burst of answers: with the embedded database, search
- * runs on the main thread. `drain()` waits for everything (shutdown, benchmarks, tests).
+ * Work that continues after ack(). At most `limit` answers run at once; the rest wait their turn.
+ * An answer starts only once requests have stopped arriving for `quietMs` (or after `maxDeferMs`
+ * at the latest), so acknowledging a burst of requests (Slack allows 3 s) is never queued behind
+ * the answers of its first few: with the embedded database, search runs on the main thread.
+ * `drain()` waits for everything (shutdown, benchmarks, tests).
  */
 export class InFlight {
   private readonly pending = new Set<Promise<unknown>>();
   private running = 0;
   private readonly queue: Array<() => void> = [];
+  private lastArrival = 0;
 
-  constructor(readonly limit = 4) {}
+  constructor(readonly limit = 4, private readonly quietMs = 10, private readonly maxDeferMs = 1000) {}
 
   get size(): number {
     return this.pending.size;
+  }
+
+  /** How many answers would be ahead of one started now (0 when a slot is free). */
+  get ahead(): number {
+    return this.running < this.limit ? 0 : this.queue.length + 1;
+  }
+
+  /** A request came in (called before any listener runs): answers hold back while requests keep coming. */
+  noteArrival(): void {
+    this.lastArrival = performance.now();
+  }
+
+  /** Calls `start` once no request has arrived for `quietMs`, or after `maxDeferMs`. */
+  private whenQuiet(start: () => void): void {
+    const since = performance.now();
+    const tick = () => {
+      const now = performance.now();
+      if (now - this.lastArrival >= this.quietMs || now - since >= this.maxDeferMs) setImmediate(start);
+      else setTimeout(tick, this.quietMs);
+    };
+    tick();
+  }
+
+  /** Runs `fn` (everything a listener does after ack: posts, queries, the answer) once requests stop arriving; tracked for drain(). */
+  later<T>(fn: () => Promise<T>): Promise<T> {
+    return this.track(new Promise<void>((start) => this.whenQuiet(start)).then(fn));
   }
 
   /** Runs `fn` when a slot is free; resolves with its result. */
@@ -42,13 +79,13 @@ export class InFlight {
     const work = new Promise<void>((start) => {
       if (this.running < this.limit) {
         this.running++;
-        setImmediate(start);
+        this.whenQuiet(start);
       } else this.queue.push(start);
     })
       .then(fn)
       .finally(() => {
         const next = this.queue.shift();
-        if (next) setImmediate(next);
+        if (next) this.whenQuiet(next);
         else this.running--;
       });
     return this.track(work);

@@ -3,7 +3,8 @@
 // History is the answerer's business (it loads `queries` rows by sessionId), so this passes
 // the session id only.
 import { randomUUID } from 'node:crypto';
-import type { Answer, Answerer } from '../core/answer/types.js';
+import type { AccessScope } from '../core/access/scope.js';
+import type { Answer, Answerer, ChatTurn } from '../core/answer/types.js';
 import { MAX_QUESTION_CHARS, QuestionError } from '../core/answer/index.js';
 import { cleanUserText } from '../core/user-text.js';
 import type { SearchFilters } from '../core/search/types.js';
@@ -24,6 +25,10 @@ export interface QuestionInput {
   /** Conversation key; default `<channel>:<threadTs>` when both are known. */
   sessionId?: string;
   filters?: SearchFilters;
+  /** 'asker': only the asker will see the answer (ephemeral). Default: everyone in `channel` may read it. */
+  visibleTo?: 'asker' | 'channel';
+  /** The thread's earlier turns when they are not simply the session's (an edited question). */
+  history?: ChatTurn[];
 }
 
 export type QuestionOutcome = 'answered' | 'no_answer' | 'usage' | 'too_long' | 'error';
@@ -51,6 +56,11 @@ export interface QuestionHandlerOptions {
   /** How users invoke the bot, shown in the usage text, e.g. "/trajanus". */
   invocation?: string;
   observer?: QuestionObserver;
+  /**
+   * Who will read the answer to this question (asker, channel audience): decides which documents
+   * may be searched, quoted or listed. Required, so no surface can forget it.
+   */
+  resolveAccess: (input: QuestionInput) => Promise<AccessScope>;
 }
 
 export function sessionIdFor(channel: string | undefined, threadTs: string | undefined): string | undefined {
@@ -61,7 +71,7 @@ export function usageText(invocation = '/trajanus'): string {
   const cmd = escapeMrkdwn(invocation);
   return [
     '*Trajanus answers questions from the project documents, with cited sources.*',
-    `• \`${cmd} <your question>\` — e.g. \`${cmd} How long is a hot work permit valid?\``,
+    `• \`${cmd} &lt;your question&gt;\` — e.g. \`${cmd} How long is a hot work permit valid?\``,
     '• Mention me in a channel, or send me a direct message.',
     '• Reply in the thread of an answer to ask a follow-up; I keep the context of the thread.',
     '• 👍 / 👎 under an answer tells us whether it helped.',
@@ -99,7 +109,8 @@ export class QuestionHandler {
     }
     const sessionId = input.sessionId ?? sessionIdFor(input.channel, input.threadTs);
     try {
-      const answer = await this.opts.answerer.answer(question, { sessionId, userId: input.userId, filters: input.filters });
+      const access = await this.opts.resolveAccess(input);
+      const answer = await this.opts.answerer.answer(question, { access, sessionId, userId: input.userId, filters: input.filters, ...(input.history ? { history: input.history } : {}) });
       if (answer.timings.searchMs !== undefined) this.opts.observer?.retrieval?.(answer.timings.searchMs / 1000);
       return done({ kind: answer.noAnswer ? 'no_answer' : 'answered', answer, ...answerBlocks(answer) });
     } catch (err) {

@@ -78,6 +78,8 @@ export interface ServiceMetricSources {
   cache: () => { hits: number; misses: number };
   /** Job runs by job and status, read when /metrics is scraped. */
   jobRuns: () => Promise<{ job: string; status: string; runs: number }[]>;
+  /** Running totals of the answer engine (RagAnswerer.totals). */
+  answers?: () => { unverifiedFigures: number; answersWithUnverifiedFigures: number };
 }
 
 /**
@@ -97,6 +99,27 @@ export function registerServiceMetrics(registry: Registry, src: ServiceMetricSou
       this.set({ result: 'miss' }, t.misses);
     },
   });
+  const answers = src.answers;
+  if (answers) {
+    new Counter({
+      name: 'trajanus_answer_unverified_figures_total',
+      help: "Figures in model answers that the cited sources do not hold (each removed from the answer and flagged)",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(answers().unverifiedFigures);
+      },
+    });
+    new Counter({
+      name: 'trajanus_answers_with_unverified_figures_total',
+      help: 'Model answers that had at least one figure removed by the figure check',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(answers().answersWithUnverifiedFigures);
+      },
+    });
+  }
   new Gauge({
     name: 'trajanus_job_runs',
     help: 'Scheduled job runs recorded in job_runs, by job and status',

@@ -1,16 +1,19 @@
 // `trajanus ingest [folder] [--drive] [--full] [--dry-run] [--json]`: runs the ingest pipeline
-// once over the knowledge folder (default KNOWLEDGE_DIR) or Google Drive, with a progress bar on
-// stderr and a summary at the end. Failed files are reported, not fatal (exit 0); a run that
-// cannot proceed (missing folder, Drive listing error, database error) exits non-zero; exit 3
-// when another ingest of the same source is running (the bot's drive-reingest job, say).
+// once over the knowledge folder (default KNOWLEDGE_DIR) or Google Drive, with progress on stderr
+// (also with --json) and a summary at the end naming each skipped and failed file. Exit codes:
+// 0 done, 4 done but some files failed, 1 the run could not proceed (missing folder, Drive listing
+// error, database error), 2 bad usage or another folder indexed, 3 another ingest of the source is
+// running (the bot's drive-reingest job, say), 130/143 stopped by Ctrl-C/SIGTERM (what was indexed
+// is kept; the next run resumes).
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { createServices, ingestDeps } from '../core/services.js';
-import { ingest, IngestBusyError, type IngestProgress, type IngestSummary } from '../core/ingest/index.js';
+import { ingest, IngestBusyError, IngestInterruptedError, type IngestProgress, type IngestSummary } from '../core/ingest/index.js';
+import { ingestFolder } from '../core/ingest/folder.js';
 import { FolderSource } from '../core/sources/folder.js';
-import { assertFolderRoot, FolderMismatchError, recordFolderRoot } from '../core/sources/folder-root.js';
+import { FolderMismatchError } from '../core/sources/folder-root.js';
 import { loadDriveSource } from '../core/sources/drive-loader.js';
 import type { DocumentSource } from '../core/sources/types.js';
 
@@ -21,20 +24,26 @@ const USAGE = `trajanus ingest [folder] [--drive] [--full] [--dry-run] [--replac
   --full      ignore the stored change cursor: list everything and delete what is gone
   --dry-run   report what would be added, changed and deleted; write nothing
   --replace   ingest a different folder than the one indexed, replacing its documents
-  --json      print one JSON object with the summary on stdout (no progress bar)
+  --json      print one JSON object with the summary on stdout (progress lines stay on stderr)
 
-  Exits 3 when another ingest of the same source is running (e.g. the bot's drive-reingest job).`;
+  Exit codes: 0 done; 4 done, but some files failed (named in the summary); 1 the run could not
+  proceed; 2 bad usage, or another folder is indexed; 3 another ingest of the same source is
+  running (e.g. the bot's drive-reingest job); 130 / 143 stopped by Ctrl-C / SIGTERM (what was
+  indexed is kept, and the next run resumes).`;
+
+/** Exit code of a run that finished with failed files: distinct from 1, a run that could not proceed. */
+export const EXIT_FILES_FAILED = 4;
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 type Reporter = { update(p: IngestProgress): void; stop(): void };
 
-/** A cli-progress bar on a TTY, a line per 10% otherwise, nothing with --json. */
+/** A cli-progress bar on a TTY (not with --json, whose reader wants plain lines), else a line per 10% of the files and of a large file. */
 function reporter(json: boolean): Reporter {
-  if (json) return { update() {}, stop() {} };
-  if (process.stderr.isTTY) {
+  if (process.stderr.isTTY && !json) {
     const bar = new cliProgress.SingleBar(
       {
         stream: process.stderr,
-        format: '{phase} [{bar}] {value}/{total} files | {chunks} chunks | {hits} cache hits | {errors} errors | {eta_formatted}',
+        format: '{phase} [{bar}] {value}/{total} files | {chunks} chunks | {hits} cache hits | {errors} errors | {eta_formatted}{file}',
         hideCursor: true,
         clearOnComplete: false,
       },
@@ -43,7 +52,8 @@ function reporter(json: boolean): Reporter {
     let started = false;
     return {
       update(p) {
-        const payload = { phase: p.phase.padEnd(8), chunks: p.summary.chunks, hits: p.summary.cache_hits, errors: p.summary.failed };
+        const file = p.file ? ` | ${p.file.title}: ${Math.floor(p.file.fraction * 100)}%, ${p.file.chunks} chunks` : '';
+        const payload = { phase: p.phase.padEnd(8), chunks: p.summary.chunks, hits: p.summary.cache_hits, errors: p.summary.failed, file };
         if (!started) {
           bar.start(Math.max(p.total, 0), p.done, payload);
           started = true;
@@ -58,8 +68,16 @@ function reporter(json: boolean): Reporter {
     };
   }
   let lastDecile = -1;
+  const fileDeciles = new Map<string, number>();
   return {
     update(p) {
+      if (p.file) {
+        const d = Math.floor(p.file.fraction * 10);
+        if (fileDeciles.get(p.file.title) === d) return;
+        fileDeciles.set(p.file.title, d);
+        process.stderr.write(`ingest: ${p.file.title}: ${d * 10}% read, ${p.file.chunks} chunks embedded\n`);
+        return;
+      }
       if (p.phase !== 'files' || !p.total) return;
       const decile = Math.floor((p.done / p.total) * 10);
       if (decile === lastDecile) return;
@@ -81,13 +99,18 @@ export function formatSummary(s: IngestSummary): string {
     lines.push('  would:');
     for (const p of s.plan) lines.push(`    ${p.action.padEnd(6)} ${p.fileId}${p.title ? `  (${p.title})` : ''}`);
   }
+  if (s.resumed) lines.push(`  resumed ${s.resumed} chunks from an interrupted run`);
   if (s.errors.length) {
-    lines.push('  errors:');
+    lines.push('  failed:');
     for (const e of s.errors) lines.push(`    ${e.fileId}: ${e.error}`);
   }
   if (s.warnings?.length) {
     lines.push('  indexed in part:');
     for (const w of s.warnings) lines.push(`    ${w.fileId}: ${w.warning}`);
+  }
+  if (s.skips.length) {
+    lines.push('  skipped:');
+    for (const k of s.skips) lines.push(`    ${k.fileId}: ${k.reason}`);
   }
   return lines.join('\n');
 }
@@ -120,35 +143,47 @@ const command: Command = {
       : new FolderSource(positionals[0] ?? config.KNOWLEDGE_DIR, config.INGEST_IGNORE);
     const services = await createServices(config);
     const progress = reporter(values.json);
-    try {
-      if (source instanceof FolderSource) {
-        await source.assertExists();
-        await assertFolderRoot(services.db, source.root, values.replace);
-      }
-      const summary = await ingest(
-        ingestDeps(services),
-        source,
-        { dryRun: values['dry-run'], full: values.full, onProgress: (p) => progress.update(p) },
-      );
+    // The first Ctrl-C (or SIGTERM) stops between files or batches, records the run as
+    // interrupted and exits; a second one exits at once (what is committed stays either way).
+    const stop = new AbortController();
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (stop.signal.aborted) process.exit(SIGNAL_EXIT[sig] ?? 1);
       progress.stop();
-      if (source instanceof FolderSource && !values['dry-run']) await recordFolderRoot(services.db, source.root);
+      process.stderr.write(`trajanus ingest: ${sig}: stopping after the current batch (again to quit at once)\n`);
+      stop.abort(sig);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const opts = { dryRun: values['dry-run'], full: values.full, signal: stop.signal, onProgress: (p: IngestProgress) => progress.update(p) };
+      const summary =
+        source instanceof FolderSource
+          ? await ingestFolder(ingestDeps(services), source, { ...opts, replace: values.replace })
+          : await ingest(ingestDeps(services), source, opts);
+      progress.stop();
       if (values.json) {
-        const { source: src, mode, files, added, changed, unchanged, deleted, failed, skipped, chunks, embedded, cache_hits, errors, warnings, plan, durationMs } = summary;
+        const { source: src, mode, files, added, changed, unchanged, deleted, failed, skipped, chunks, embedded, cache_hits, resumed, errors, skips, warnings, plan, durationMs } = summary;
         process.stdout.write(
-          `${JSON.stringify({ source: src, mode, files, added, changed, unchanged, deleted, failed, skipped, chunks, embedded, cache_hits, errors, warnings, ...(plan ? { plan } : {}), durationMs })}\n`,
+          `${JSON.stringify({ source: src, mode, files, added, changed, unchanged, deleted, failed, skipped, chunks, embedded, cache_hits, resumed, errors, skips, warnings, ...(plan ? { plan } : {}), durationMs })}\n`,
         );
       } else console.log(formatSummary(summary));
-      return 0;
+      return summary.failed ? EXIT_FILES_FAILED : 0;
     } catch (e) {
+      progress.stop();
       if (e instanceof FolderMismatchError) {
         console.error(`trajanus ingest: ${e.message}`);
         return 2;
       }
+      if (e instanceof IngestInterruptedError) {
+        console.error(`trajanus ingest: ${e.message}\n${formatSummary(e.summary)}`);
+        return SIGNAL_EXIT[e.reason] ?? 1;
+      }
       if (!(e instanceof IngestBusyError)) throw e;
-      progress.stop();
       console.error(`trajanus ingest: ${e.message}`);
       return 3;
     } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       progress.stop();
       await services.close();
     }

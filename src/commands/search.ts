@@ -4,12 +4,14 @@
 import { parseArgs } from 'node:util';
 import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
+import { cliScope } from './as-scope.js';
 import { createServices } from '../core/services.js';
 import { cleanUserText } from '../core/user-text.js';
 import type { DocumentHit, SearchOptions } from '../core/search/types.js';
 
-const USAGE = `trajanus search "query" [--mode hybrid|dense|lexical] [--category c] [--type t] [-k N] [--json]
+const USAGE = `trajanus search "query" [--as email] [--mode hybrid|dense|lexical] [--category c] [--type t] [-k N] [--json]
 
+  --as email    only what that person may open (as in a direct message); default: everything (operator)
   --mode        hybrid (default), dense (vectors only) or lexical (BM25 only)
   --category c  only documents of this category (top folder); repeatable
   --type t      only documents of this doc_type (procedure, checklist …); repeatable
@@ -65,6 +67,7 @@ const command: Command = {
         type: { type: 'string', multiple: true },
         k: { type: 'string', short: 'k' },
         json: { type: 'boolean', default: false },
+        as: { type: 'string' },
       },
     });
     const query = cleanUserText(positionals.join(' '));
@@ -84,6 +87,7 @@ const command: Command = {
     const services = await createServices(loadConfig());
     try {
       const opts: SearchOptions = {
+        access: await cliScope(services.db, services.config, values.as),
         mode: values.mode as SearchOptions['mode'],
         matchCount: k,
         filters: { category: values.category, docType: values.type },

@@ -4,61 +4,76 @@
 import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { createServices, ingestDeps, type Services } from '../core/services.js';
-import { ingest, IngestBusyError } from '../core/ingest/index.js';
+import { existsSync } from 'node:fs';
+import { IngestBusyError, IngestInterruptedError, type IngestSummary } from '../core/ingest/index.js';
+import { ingestFolder } from '../core/ingest/folder.js';
 import { FolderSource } from '../core/sources/folder.js';
 import { driveConfigured } from '../core/sources/drive-config.js';
-import { assertFolderRoot, FolderMismatchError, recordFolderRoot } from '../core/sources/folder-root.js';
+import { OPERATOR_SCOPE } from '../core/access/scope.js';
+import { assertFolderRoot, FolderMismatchError, pendingFolderSwitch } from '../core/sources/folder-root.js';
 import { QuestionHandler } from '../bot/handler.js';
 import { runTerminalChat } from '../bot/terminal.js';
 import { opsNotifierFromConfig } from '../bot/ops-notifier.js';
 import { createScheduler } from '../jobs/index.js';
 import { loggerFromConfig } from '../core/log.js';
+import { answerModelWarning } from '../core/answer/index.js';
 
 const CHAT_LOG_FILE = './trajanus.log';
+import { logUnhandledRejections } from '../core/process-guard.js';
 
 /**
  * The local folder is the knowledge base when Drive is not configured: on the first start it is
- * indexed, later starts bring it up to date (a no-op when unchanged). A different folder ingested
- * by hand (`trajanus ingest <folder>`) is left alone.
+ * indexed, later starts bring it up to date (a no-op when unchanged) and resume an indexing that
+ * was interrupted. A different folder ingested by hand (`trajanus ingest <folder>`) is left alone;
+ * a switch to one (--replace) that was interrupted is finished first, so two folders are never
+ * left mixed (or, when the new folder is gone, rolled back to the previous one).
  */
-async function syncKnowledgeFolder(s: Services): Promise<void> {
+async function syncKnowledgeFolder(s: Services, signal: AbortSignal): Promise<void> {
   const { config, logger } = s;
   if (driveConfigured(config)) return;
-  try {
-    await assertFolderRoot(s.db, config.KNOWLEDGE_DIR);
-  } catch (e) {
-    if (!(e instanceof FolderMismatchError)) throw e;
-    logger.info({ knowledgeBase: e.current, KNOWLEDGE_DIR: config.KNOWLEDGE_DIR }, 'the knowledge base holds another folder; KNOWLEDGE_DIR is not synced at start');
-    return;
+  let root = config.KNOWLEDGE_DIR;
+  let replace = false;
+  const pending = await pendingFolderSwitch(s.db);
+  if (pending) {
+    replace = !existsSync(pending.to);
+    root = replace ? pending.from : pending.to;
+    logger.warn({ to: pending.to, from: pending.from }, replace
+      ? 'an interrupted folder switch cannot be finished (its folder is gone): rolling back to the previous folder'
+      : 'finishing an interrupted folder switch (ingest --replace)');
+  } else {
+    try {
+      await assertFolderRoot(s.db, root);
+    } catch (e) {
+      if (!(e instanceof FolderMismatchError)) throw e;
+      logger.info({ knowledgeBase: e.current, KNOWLEDGE_DIR: root }, 'the knowledge base holds another folder; KNOWLEDGE_DIR is not synced at start');
+      return;
+    }
   }
-  const source = new FolderSource(config.KNOWLEDGE_DIR, config.INGEST_IGNORE);
+  const source = new FolderSource(root, config.INGEST_IGNORE);
   let last = -1;
-  const summary = await ingestOrSkip(ingestDeps(s), source, {
-    onProgress: (p) => {
-      if (p.phase !== 'files' || !p.total) return;
-      const pct = Math.floor((p.done / p.total) * 10) * 10;
-      if (pct !== last && (p.summary.added || p.summary.changed)) {
-        last = pct;
-        process.stderr.write(`Indexing ${config.KNOWLEDGE_DIR}: ${p.done}/${p.total} files\n`);
-      }
-    },
-  });
-  if (!summary) return;
-  await recordFolderRoot(s.db, config.KNOWLEDGE_DIR);
-  if (summary.added || summary.changed || summary.deleted || summary.failed)
-    logger.info({ ...summary, errors: summary.errors.length }, 'knowledge folder synced');
-  for (const e of summary.errors) logger.warn({ file: e.fileId, error: e.error }, 'document not indexed');
-}
-
-/** Another replica sharing the database may be indexing the same folder right now: that is its job then. */
-async function ingestOrSkip(...args: Parameters<typeof ingest>) {
+  let summary: IngestSummary;
   try {
-    return await ingest(...args);
+    summary = await ingestFolder(ingestDeps(s), source, {
+      replace,
+      signal,
+      onProgress: (p) => {
+        if (p.phase !== 'files' || !p.total || p.file) return;
+        const pct = Math.floor((p.done / p.total) * 10) * 10;
+        if (pct !== last && (p.summary.added || p.summary.changed)) {
+          last = pct;
+          process.stderr.write(`Indexing ${root}: ${p.done}/${p.total} files\n`);
+        }
+      },
+    });
   } catch (e) {
-    if (!(e instanceof IngestBusyError)) throw e;
-    args[0].logger?.info('another process is indexing the knowledge folder; not syncing it here');
-    return undefined;
+    // Another replica sharing the database may be indexing the same folder right now: that is its job then.
+    if (e instanceof IngestBusyError) return void logger.info('another process is indexing the knowledge folder; not syncing it here');
+    if (e instanceof IngestInterruptedError) return void logger.info('indexing stopped; the next start resumes it');
+    throw e;
   }
+  if (summary.added || summary.changed || summary.deleted || summary.failed)
+    logger.info({ ...summary, errors: summary.errors.length, skips: summary.skips.length }, 'knowledge folder synced');
+  for (const e of summary.errors) logger.warn({ file: e.fileId, error: e.error }, 'document not indexed');
 }
 
 const command: Command = {
@@ -71,6 +86,14 @@ const command: Command = {
     const logFile = config.LOG_FILE ?? (chat ? CHAT_LOG_FILE : undefined);
     const services = await createServices(config, { logger: loggerFromConfig(config, logFile) });
     const { logger } = services;
+    const modelWarning = await answerModelWarning(config);
+    if (modelWarning) {
+      logger.warn({ CLAUDE_MODEL: config.CLAUDE_MODEL }, modelWarning);
+      // With the logs in a file, the person at the terminal would not see it otherwise.
+      if (logFile) process.stderr.write(`⚠ ${modelWarning}\n`);
+    }
+    // A stray rejection (a library's, one request's) is logged; it does not end the bot.
+    logUnhandledRejections(logger);
     const stops: (() => Promise<void>)[] = [];
     let closing = false;
     const shutdown = async (signal: string) => {
@@ -80,20 +103,27 @@ const command: Command = {
       for (const stop of stops.reverse()) await stop().catch((err) => logger.warn({ err }, 'shutdown step failed'));
       await services.close();
     };
-    // Installed before the (possibly long) first indexing, in every mode: a stop request closes
-    // the scheduler, Slack and the database cleanly (each document is one transaction, so an
-    // indexing run stopped midway leaves no half-written document).
+    // Installed before the (possibly long) first indexing, in every mode: a stop request first
+    // lets the indexing stop between documents (or a large one's batches) and record itself as
+    // interrupted, then closes the scheduler, Slack and the database cleanly. The next start
+    // resumes the indexing.
+    const stopIndexing = new AbortController();
+    let indexing: Promise<void> = Promise.resolve();
     const signalled = new Promise<string>((resolve) => {
       for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => resolve(sig));
     });
     void signalled.then(async (sig) => {
+      stopIndexing.abort(sig);
+      await indexing.catch(() => {});
       await shutdown(sig);
       process.exit(0);
     });
     try {
-      await syncKnowledgeFolder(services);
+      indexing = syncKnowledgeFolder(services, stopIndexing.signal);
+      await indexing;
+      if (stopIndexing.signal.aborted) return await new Promise<number>(() => {}); // the signal handler exits
       // Load the embedding model and the search path once, so the first person to ask does not pay for it.
-      await services.searcher.search('warm up', { log: false, matchCount: 1 });
+      await services.searcher.search('warm up', { access: OPERATOR_SCOPE, log: false, matchCount: 1 });
       const interactive = Boolean(process.stdin.isTTY);
       if (config.slackMode !== 'terminal' || interactive) {
         // A one-shot piped session runs no schedules; a bot or an open terminal session does.
@@ -102,7 +132,8 @@ const command: Command = {
         stops.push(async () => void (await scheduler.stop(config.JOB_SHUTDOWN_GRACE_MS)));
       }
       if (config.slackMode === 'terminal') {
-        const handler = new QuestionHandler({ answerer: services.answerer, logger, invocation: 'ask' });
+        // The terminal chat runs on the operator's machine with the database at hand: the operator scope.
+        const handler = new QuestionHandler({ answerer: services.answerer, logger, invocation: 'ask', resolveAccess: async () => OPERATOR_SCOPE });
         await runTerminalChat({ handler, logFile });
         await shutdown('end of input');
         return 0;
@@ -111,6 +142,7 @@ const command: Command = {
       const { botMetrics, registerServiceMetrics } = await import('../bot/metrics.js');
       registerServiceMetrics(botMetrics().registry, {
         cache: () => services.cachedEmbedder.totals,
+        answers: () => services.answerer.totals,
         jobRuns: async () =>
           (await services.db.query<{ job: string; status: string; runs: number }>('SELECT job, status, count(*)::int AS runs FROM job_runs GROUP BY 1, 2')).rows,
       });

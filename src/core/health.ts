@@ -5,6 +5,8 @@
  */
 import type { Queryable } from './db/types.js';
 import { latestBackup } from './backup.js';
+import { ABANDONED_ERROR, ingestRunning } from './ingest/runs.js';
+import { accessHealth, accessWarnings, type AccessHealth } from './access/report.js';
 
 export interface HealthOptions {
   backupDir: string;
@@ -42,6 +44,8 @@ export interface Health {
   lastBackup: { file: string; ageHours: number } | null;
   lastIngest: { source: string; status: string; startedAt: string; finishedAt: string | null; summary: unknown; error: string | null } | null;
   failedJobs24h: FailedJob[];
+  /** Documents nobody may see because their sharing or a group could not be read (counts only). */
+  access: AccessHealth;
   warnings: string[];
 }
 
@@ -109,6 +113,11 @@ export async function collectHealth(db: Queryable, opts: HealthOptions): Promise
     [since, now],
   );
 
+  // A 'running' row whose source's ingest lock nobody holds is a run whose process died: say so,
+  // rather than "running" for ever (the next run of that source closes the row as abandoned).
+  const lastRow = ing.rows[0];
+  if (lastRow?.status === 'running' && !(await ingestRunning(db, lastRow.source))) Object.assign(lastRow, { status: 'abandoned', error: ABANDONED_ERROR });
+
   const backup = latestBackup(opts.backupDir);
   const s = sizes.rows[0]!;
   const { hits, embedded } = hit.rows[0] ?? { hits: 0, embedded: 0 };
@@ -131,6 +140,7 @@ export async function collectHealth(db: Queryable, opts: HealthOptions): Promise
       ? { source: last.source, status: last.status, startedAt: iso(last.started_at), finishedAt: last.finished_at ? iso(last.finished_at) : null, summary: last.summary, error: last.error }
       : null,
     failedJobs24h: failed.rows.map((r) => ({ job: r.job, error: r.error, at: iso(r.started_at) })),
+    access: await accessHealth(db),
     warnings: [],
   };
   health.warnings = healthWarnings(health, opts);
@@ -145,11 +155,17 @@ export function healthWarnings(h: Health, opts: Pick<HealthOptions, 'p95WarnMs' 
     w.push(`No backup in ${opts.backupWarnHours} h (last one is ${Math.round(h.lastBackup.ageHours)} h old)`);
   if (h.lastIngest && (h.lastIngest.status === 'failed' || h.lastIngest.status === 'partial'))
     w.push(`Last ingest (${h.lastIngest.source}) ${h.lastIngest.status}${h.lastIngest.error ? `: ${h.lastIngest.error}` : ''}`);
+  if (h.lastIngest && (h.lastIngest.status === 'abandoned' || h.lastIngest.status === 'interrupted'))
+    w.push(
+      `Last ingest (${h.lastIngest.source}) was interrupted (${h.lastIngest.status === 'abandoned' ? h.lastIngest.error ?? 'its process ended' : 'stopped'}, ` +
+        `started ${h.lastIngest.startedAt.slice(0, 16).replace('T', ' ')} UTC); the next \`trajanus ingest\` or start resumes it`,
+    );
   if (h.p95Ms !== null && h.p95Ms > opts.p95WarnMs) w.push(`p95 latency ${Math.round(h.p95Ms)} ms is above ${opts.p95WarnMs} ms`);
   // Before the first embedding space there is nothing to index; after it, no index means seq scans.
   if (!h.vectorIndex.present && h.chunks > 0) w.push('Vector index idx_chunks_embedding_hnsw is missing');
   else if (h.vectorIndex.present && !h.vectorIndex.valid) w.push('Vector index idx_chunks_embedding_hnsw is invalid (rebuild it with REINDEX)');
   if (h.failedJobs24h.length) w.push(`${h.failedJobs24h.length} failed job run(s) in 24 h`);
+  if (h.access) w.push(...accessWarnings(h.access));
   return w;
 }
 
@@ -174,7 +190,7 @@ export const formatHours = (h: number): string => (h < 48 ? `${Math.round(h * 10
 export function healthFigures(h: Health): [string, string][] {
   const idx = !h.vectorIndex.present ? 'missing' : h.vectorIndex.valid ? 'valid' : 'INVALID';
   const ingest = h.lastIngest
-    ? `${h.lastIngest.status} (${h.lastIngest.source}${h.lastIngest.finishedAt ? `, ${h.lastIngest.finishedAt.slice(0, 16).replace('T', ' ')} UTC` : ', running'})`
+    ? `${h.lastIngest.status} (${h.lastIngest.source}${h.lastIngest.finishedAt ? `, ${h.lastIngest.finishedAt.slice(0, 16).replace('T', ' ')} UTC` : h.lastIngest.status === 'running' ? ', running' : `, started ${h.lastIngest.startedAt.slice(0, 16).replace('T', ' ')} UTC`})`
     : 'never';
   return [
     ['Documents', String(h.documents)],
@@ -189,6 +205,7 @@ export function healthFigures(h: Health): [string, string][] {
     ['Last backup', h.lastBackup ? `${formatHours(h.lastBackup.ageHours)} ago` : 'none'],
     ['Last ingest', ingest],
     ['Failed jobs (24 h)', String(h.failedJobs24h.length)],
+    ['Hidden by access', h.access ? `${h.access.unreadable.reduce((n, x) => n + x.documents, 0)} unreadable sharing, ${h.access.unresolvedGroups.length} unresolved group(s)` : '—'],
   ];
 }
 

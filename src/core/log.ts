@@ -4,7 +4,7 @@ import { pino, type Logger } from 'pino';
 export const REDACT_PATHS = [
   '*.token', '*.botToken', '*.appToken', '*.signingSecret', '*.apiKey', '*.api_key', '*.password',
   '*.authorization', '*.Authorization', 'headers.authorization', 'req.headers.authorization',
-  '*.DATABASE_URL', '*.OPENAI_API_KEY', '*.ANTHROPIC_API_KEY', '*.SLACK_BOT_TOKEN', '*.SLACK_APP_TOKEN',
+  '*.DATABASE_URL', '*.OPENAI_API_KEY', '*.ANTHROPIC_API_KEY', '*.RERANK_API_KEY', '*.SLACK_BOT_TOKEN', '*.SLACK_APP_TOKEN',
   '*.SLACK_SIGNING_SECRET', '*.GOOGLE_SERVICE_ACCOUNT_JSON', '*.GOOGLE_OAUTH_CLIENT_SECRET',
   '*.GOOGLE_OAUTH_REFRESH_TOKEN', '*.private_key', '*.connectionString',
 ];

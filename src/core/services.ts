@@ -10,6 +10,7 @@ import { createEmbedder } from './embed/index.js';
 import { ensureEmbeddingSpace } from './embed/space.js';
 import { CachedEmbedder } from './embed/cache.js';
 import { HybridSearcher, searchSettings } from './search/search.js';
+import { createReranker } from './search/rerank/index.js';
 import { createAnswerer } from './answer/index.js';
 import type { RagAnswerer } from './answer/rag.js';
 import type { IngestDeps } from './ingest/index.js';
@@ -35,10 +36,11 @@ export async function createServices(config: Config, opts: { logger?: Logger; mi
     const embedder = createEmbedder(config);
     await ensureEmbeddingSpace(db, embedder);
     const cachedEmbedder = new CachedEmbedder(db, embedder);
-    const searcher = new HybridSearcher(db, cachedEmbedder, searchSettings(config), logger);
+    const searcher = new HybridSearcher(db, cachedEmbedder, searchSettings(config), logger, createReranker(config));
     const answerer = createAnswerer({ config, db, searcher, logger });
     const close = async () => {
       await searcher.log.flush();
+      await embedder.close?.();
       await db.close();
     };
     return { config, logger, db, embedder, cachedEmbedder, searcher, answerer, close };
@@ -50,7 +52,10 @@ export async function createServices(config: Config, opts: { logger?: Logger; mi
 
 /** What the ingest pipeline needs from the services (chunk sizes from configuration). */
 export function ingestDeps(s: Pick<Services, 'config' | 'db' | 'cachedEmbedder' | 'logger'>): IngestDeps {
-  return { db: s.db, embedder: s.cachedEmbedder, logger: s.logger, chunkTokens: s.config.CHUNK_TOKENS, chunkOverlap: s.config.CHUNK_OVERLAP, ocr: ocrSettings(s.config) };
+  return {
+    db: s.db, embedder: s.cachedEmbedder, logger: s.logger, chunkTokens: s.config.CHUNK_TOKENS, chunkOverlap: s.config.CHUNK_OVERLAP,
+    maxFileMb: s.config.INGEST_MAX_FILE_MB, ocr: ocrSettings(s.config),
+  };
 }
 
 export function ocrSettings(c: Pick<Config, 'OCR_ENABLED' | 'OCR_IMAGES' | 'OCR_MAX_PAGES' | 'OCR_TIME_BUDGET_MS' | 'OCR_DPI'>): OcrSettings {

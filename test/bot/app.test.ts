@@ -4,8 +4,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSlackApp, slackApiUrl, startSlackApp, type StartedSlackApp } from '../../src/bot/app.js';
 import { createBotMetrics } from '../../src/bot/metrics.js';
-import { blockActionBody, eventBody, signedRequest, slashCommandBody, startFakeSlack, type FakeSlack, type SlackCall } from '../fakes/slack.js';
-import { slackConfig, startFixture, type Fixture } from './fixture.js';
+import { blockActionBody, eventBody, signedRequest, slashCommandBody, type FakeSlack, type SlackCall } from '../fakes/slack.js';
+import { slackConfig, type Fixture } from './fixture.js';
+import { startHttpBot, type HttpBot } from './http-bot.js';
 
 const SECRET = 'test-signing-secret';
 const FORM = 'application/x-www-form-urlencoded';
@@ -20,20 +21,13 @@ describe('Slack app over HTTP (Bolt + fake Web API)', () => {
   let started: StartedSlackApp;
   let url: string;
   let base: string;
+  let bot: HttpBot;
 
   beforeAll(async () => {
-    slack = await startFakeSlack();
-    fx = await startFixture();
-    const config = slackConfig({ SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url, PORT: '0' });
-    started = await startSlackApp({ config, db: fx.db, answerer: fx.answerer, logger: fx.logger, botMetrics: createBotMetrics(), host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${started.port}`;
-    url = `${base}/slack/events`;
+    bot = await startHttpBot({ SLACK_SIGNING_SECRET: SECRET });
+    ({ fx, slack, started, url, base } = bot);
   });
-  afterAll(async () => {
-    await started?.stop(5000);
-    await fx?.close();
-    await slack?.close();
-  });
+  afterAll(() => bot?.close());
   beforeEach(() => slack.reset());
 
   const command = (text: string, extra: Parameters<typeof slashCommandBody>[0] extends infer T ? Partial<T> : never = {}) =>
@@ -45,6 +39,9 @@ describe('Slack app over HTTP (Bolt + fake Web API)', () => {
   const isAnswer = (c: SlackCall) => blocksJson(c).includes('feedback_up');
   const answersIn = (channel: string, threadTs: string) =>
     [...slack.callsOf('chat.postMessage'), ...slack.callsOf('chat.update')].filter((c) => c.args.channel === channel && isAnswer(c) && (c.method === 'chat.update' || c.args.thread_ts === threadTs));
+  /** An answer posted (as a new message, so it notifies) in `channel`. */
+  const answerIn = (channel: string) => (c: SlackCall) => c.args.channel === channel && isAnswer(c);
+  const isPlaceholder = (c: SlackCall) => String(c.args.text).startsWith('Searching');
 
   it('serves /healthz (SELECT 1) and /metrics', async () => {
     const h = await fetch(`${base}/healthz`);
@@ -123,14 +120,16 @@ describe('Slack app over HTTP (Bolt + fake Web API)', () => {
     const ev = { type: 'app_mention', user: 'UMENTION1', text: '<@UBOT0001> Who answers RFIs and how fast?', ts, channel: 'CRETRY1', event_ts: ts };
     const [a, b] = await Promise.all([event(ev, { eventId: 'EvRETRY1' }), sleep(30).then(() => event(ev, { eventId: 'EvRETRY1', retryNum: 1 }))]);
     expect([a.status, b.status]).toEqual([200, 200]);
-    const [update] = await slack.waitFor('chat.update', { where: (c) => c.args.channel === 'CRETRY1' });
-    expect(blocksJson(update)).toContain('five working days');
+    const [answer] = await slack.waitFor('chat.postMessage', { where: answerIn('CRETRY1') });
+    expect(blocksJson(answer)).toContain('five working days');
     await sleep(500);
-    const placeholders = slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'CRETRY1');
+    const placeholders = slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'CRETRY1' && isPlaceholder(c));
     expect(placeholders).toHaveLength(1);
     expect(placeholders[0].args.thread_ts).toBe(ts);
-    expect(placeholders[0].args.text).toContain('Searching the knowledge base');
-    expect(slack.callsOf('chat.update').filter((c) => c.args.channel === 'CRETRY1')).toHaveLength(1);
+    expect(placeholders[0].args.text).toMatch(/^Searching \d+ documents…$/);
+    expect(slack.callsOf('chat.postMessage').filter(answerIn('CRETRY1'))).toHaveLength(1);
+    // The placeholder goes once the answer is posted.
+    expect(slack.callsOf('chat.delete').filter((c) => c.args.channel === 'CRETRY1')).toHaveLength(1);
     // The mention was stripped before answering.
     const q = (await fx.db.query<{ query_text: string }>('SELECT query_text FROM queries WHERE session_id = $1', [`CRETRY1:${ts}`])).rows;
     expect(q).toEqual([{ query_text: 'Who answers RFIs and how fast?' }]);
@@ -141,7 +140,7 @@ describe('Slack app over HTTP (Bolt + fake Web API)', () => {
     const mention = { type: 'app_mention', user: 'UPM1', text: '<@UBOT0001> How long is a hot work permit valid?', ts: root, channel: 'CTHREAD1', event_ts: root };
     const message = { type: 'message', channel_type: 'channel', user: 'UPM1', text: mention.text, ts: root, channel: 'CTHREAD1', event_ts: root };
     await Promise.all([event(mention), event(message)]);
-    await slack.waitFor('chat.update', { where: (c) => c.args.channel === 'CTHREAD1' });
+    await slack.waitFor('chat.postMessage', { where: answerIn('CTHREAD1') });
     await sleep(400);
     expect(answersIn('CTHREAD1', root)).toHaveLength(1);
 
@@ -150,12 +149,12 @@ describe('Slack app over HTTP (Bolt + fake Web API)', () => {
     const followUp = { type: 'message', channel_type: 'channel', user: 'UPM1', text: 'And who signs it?', ts: reply, thread_ts: root, channel: 'CTHREAD1', event_ts: reply };
     // …and the twin app_mention case inside a thread: a reply that mentions the bot arrives as both events.
     await event(followUp);
-    await slack.waitFor('chat.update', { count: 2, where: (c) => c.args.channel === 'CTHREAD1' });
-    const placeholders = slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'CTHREAD1');
+    await slack.waitFor('chat.postMessage', { count: 2, where: answerIn('CTHREAD1') });
+    const placeholders = slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'CTHREAD1' && isPlaceholder(c));
     expect(placeholders.map((c) => c.args.thread_ts)).toEqual([root, root]);
     const rows = (await fx.db.query<{ query_text: string }>('SELECT query_text FROM queries WHERE session_id = $1 ORDER BY created_at', [`CTHREAD1:${root}`])).rows;
     expect(rows.map((r) => r.query_text)).toEqual(['How long is a hot work permit valid?', 'And who signs it?']);
-    const last = slack.callsOf('chat.update').filter((c) => c.args.channel === 'CTHREAD1').at(-1)!;
+    const last = slack.callsOf('chat.postMessage').filter(answerIn('CTHREAD1')).at(-1)!;
     expect(blocksJson(last)).toContain('superintendent');
 
     const twinTs = newTs();
@@ -164,9 +163,9 @@ describe('Slack app over HTTP (Bolt + fake Web API)', () => {
       event({ type: 'message', channel_type: 'channel', user: 'UPM1', text: twinText, ts: twinTs, thread_ts: root, channel: 'CTHREAD1', event_ts: twinTs }),
       event({ type: 'app_mention', user: 'UPM1', text: twinText, ts: twinTs, thread_ts: root, channel: 'CTHREAD1', event_ts: twinTs }),
     ]);
-    await slack.waitFor('chat.update', { count: 3, where: (c) => c.args.channel === 'CTHREAD1' });
+    await slack.waitFor('chat.postMessage', { count: 3, where: answerIn('CTHREAD1') });
     await sleep(400);
-    expect(slack.callsOf('chat.update').filter((c) => c.args.channel === 'CTHREAD1')).toHaveLength(3);
+    expect(slack.callsOf('chat.postMessage').filter(answerIn('CTHREAD1'))).toHaveLength(3);
   });
 
   it('a reply in a thread known only from `queries` (e.g. after a restart) is a follow-up', async () => {
@@ -174,7 +173,7 @@ describe('Slack app over HTTP (Bolt + fake Web API)', () => {
     await fx.db.query(`INSERT INTO queries (query_text, kind, session_id, answer) VALUES ('How long is a hot work permit valid?', 'answer', $1, 'One shift.')`, [`CDB1:${root}`]);
     const ts = newTs();
     await event({ type: 'message', channel_type: 'group', user: 'UPM3', text: 'Who signs it?', ts, thread_ts: root, channel: 'CDB1', event_ts: ts });
-    const [u] = await slack.waitFor('chat.update', { where: (c) => c.args.channel === 'CDB1' });
+    const [u] = await slack.waitFor('chat.postMessage', { where: answerIn('CDB1') });
     expect(blocksJson(u)).toContain('superintendent');
     const rows = (await fx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM queries WHERE session_id = $1', [`CDB1:${root}`])).rows;
     expect(rows[0].n).toBe(2);
@@ -206,9 +205,9 @@ describe('Slack app over HTTP (Bolt + fake Web API)', () => {
   it('answers a direct message in its thread', async () => {
     const ts = newTs();
     await event({ type: 'message', channel_type: 'im', user: 'UDM1', text: 'How are urgent RFIs answered?', ts, channel: 'DDM1', event_ts: ts });
-    const [u] = await slack.waitFor('chat.update', { where: (c) => c.args.channel === 'DDM1' });
+    const [u] = await slack.waitFor('chat.postMessage', { where: answerIn('DDM1') });
     expect(blocksJson(u)).toContain('same day');
-    expect(slack.callsOf('chat.postMessage').find((c) => c.args.channel === 'DDM1')!.args.thread_ts).toBe(ts);
+    expect(u.args.thread_ts).toBe(ts);
   });
 
   it('assistant panel: greeting and suggested prompts, then status, title and the answer in the thread', async () => {
@@ -229,7 +228,7 @@ describe('Slack app over HTTP (Bolt + fake Web API)', () => {
     expect(answer.args.thread_ts).toBe(thread);
     expect(blocksJson(answer)).toContain('eight hours');
     const [status] = slack.callsOf('assistant.threads.setStatus');
-    expect(status.args).toMatchObject({ channel_id: 'DAS1', thread_ts: thread, status: 'Searching the knowledge base…' });
+    expect(status.args).toMatchObject({ channel_id: 'DAS1', thread_ts: thread, status: expect.stringMatching(/^Searching \d+ documents…$/) });
     expect(status.at).toBeLessThanOrEqual(answer.at);
     expect(slack.callsOf('assistant.threads.setTitle')[0].args.title).toBe('How long is a hot work permit valid?');
     const rows = (await fx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM queries WHERE session_id = $1', [`DAS1:${thread}`])).rows;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { answerBlocks, markdownToMrkdwn, splitMrkdwn } from '../../src/bot/blocks/answer.js';
 import { escapeMrkdwn, link } from '../../src/bot/blocks/escape.js';
 import { homeView } from '../../src/bot/blocks/home.js';
-import { blocksToText } from '../../src/bot/blocks/text.js';
+import { blocksToMrkdwn, blocksToText, slackInputToPlain } from '../../src/bot/blocks/text.js';
 import type { Answer } from '../../src/core/answer/types.js';
 
 const answer = (over: Partial<Answer> = {}): Answer => ({
@@ -101,5 +101,53 @@ describe('blocksToText', () => {
     expect(text).toContain('Last ingest\n2025-01-02 03:04 UTC');
     expect(text).toContain('Last backup\nnever');
     expect(text).toContain('75% 👍 (3 👍 · 1 👎)');
+  });
+});
+
+describe('issue 15: links, entities and Markdown a model produces', () => {
+  it('defect 5: a link whose label reads as an address shows the real URL, never the label', () => {
+    expect(markdownToMrkdwn('[https://bank.example/login](https://evil.example/x)')).toBe('<https://evil.example/x>');
+    expect(markdownToMrkdwn('Pay at [bank.example](https://evil.example/pay).')).toBe('Pay at <https://evil.example/pay>.');
+    expect(markdownToMrkdwn('[www.bank.example](https://evil.example)')).toBe('<https://evil.example>');
+    expect(markdownToMrkdwn('See [the plan](https://x.test/p).')).toBe('See <https://x.test/p|the plan>.');
+    // The same rule for a document whose title is an address.
+    expect(link('https://drive.example/d/1', 'https://other.example')).toBe('<https://drive.example/d/1>');
+  });
+
+  it('defect 7: the notification text is plain words, escaped once', () => {
+    const { text } = answerBlocks(answer({ answer: '**Permits** last *one shift* — see [the plan](https://x.test/p) & `form <A>`.' }));
+    expect(text).not.toMatch(/\*\*|`|\[the plan\]/);
+    expect(text).toContain('Permits last one shift');
+    expect(text).toContain('&amp;');
+    expect(text).not.toContain('&amp;amp;');
+    expect(text).toContain('&lt;A&gt;');
+  });
+
+  it('defect 11: bold around a link, ***x***, quotes and tables are converted', () => {
+    expect(markdownToMrkdwn('**[the plan](https://x.test/p)** now')).toBe('*<https://x.test/p|the plan>* now');
+    expect(markdownToMrkdwn('***very*** important')).toBe('*_very_* important');
+    expect(markdownToMrkdwn('> The permit lasts one shift.\n> Signed by the super.')).toBe('>The permit lasts one shift.\n>Signed by the super.');
+    expect(markdownToMrkdwn('a > b')).toBe('a &gt; b');
+    const table = '| Item | Owner |\n|---|:--|\n| Hot work | **Super** |\n| RFIs & ASIs | [Architect](https://x.test/a) |';
+    expect(markdownToMrkdwn(`Who:\n\n${table}\n\nDone.`)).toBe(
+      'Who:\n\n```\nItem         Owner\n-----------  ----------------------------\nHot work     Super\nRFIs &amp; ASIs  Architect (https://x.test/a)\n```\n\nDone.',
+    );
+  });
+
+  it('defect 10: usage texts keep <placeholders> visible (escaped)', () => {
+    expect(JSON.stringify(homeView({ documents: 0, chunks: 0, lastIngestAt: null, lastBackupAt: null, questionsThisWeek: 0, thumbsUp: 0, thumbsDown: 0, upRatio: null }).blocks)).toContain('&lt;question&gt;');
+  });
+
+  it('defect 6: text typed in Slack is read once: entities decoded, mentions and links made readable', () => {
+    expect(slackInputToPlain('O&amp;M &lt;draft&gt; for <@U123|pat> in <#C1|site> see <https://x.test/a?b=1&amp;c=2|spec>')).toBe('O&M <draft> for @pat in #site see spec (https://x.test/a?b=1&c=2)');
+    expect(escapeMrkdwn(slackInputToPlain('O&amp;M'))).toBe('O&amp;M');
+  });
+
+  it('invalid_blocks fallback: a message as one mrkdwn text keeps its content and links', () => {
+    const { blocks } = answerBlocks(answer());
+    const text = blocksToMrkdwn(blocks);
+    expect(text).toContain('A permit lasts *one shift* [1].');
+    expect(text).toContain('[1] <https://drive.example/doc?a=1&amp;b=2|Hot work permits>');
+    expect(text).not.toContain('feedback');
   });
 });

@@ -306,13 +306,13 @@ describe('Slack app in Socket Mode (Bolt + fake WebSocket + fake Web API)', () =
     ws.send({ envelope_id: 'ev-2', type: 'events_api', accepts_response_payload: false, retry_attempt: 1, retry_reason: 'timeout', payload });
     expect((await ackOf('ev-1')).data).toEqual({ envelope_id: 'ev-1', payload: {} });
     expect((await ackOf('ev-2')).data).toEqual({ envelope_id: 'ev-2', payload: {} });
-    const [update] = await slack.waitFor('chat.update', { where: (c) => c.args.channel === 'CSOCKRETRY' });
-    expect(blocksJson(update)).toContain('five working days');
+    // The placeholder, then the answer as a new message in the thread (so it notifies).
+    const [, answer] = await slack.waitFor('chat.postMessage', { count: 2, where: (c) => c.args.channel === 'CSOCKRETRY' });
+    expect(blocksJson(answer)).toContain('five working days');
     await sleep(500);
-    const placeholders = slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'CSOCKRETRY');
-    expect(placeholders).toHaveLength(1);
-    expect(placeholders[0].args.thread_ts).toBe(ts);
-    expect(slack.callsOf('chat.update').filter((c) => c.args.channel === 'CSOCKRETRY')).toHaveLength(1);
+    const posts = slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'CSOCKRETRY');
+    expect(posts).toHaveLength(2);
+    expect(posts.map((p) => p.args.thread_ts)).toEqual([ts, ts]);
     const q = (await fx.db.query<{ query_text: string }>('SELECT query_text FROM queries WHERE session_id = $1', [`CSOCKRETRY:${ts}`])).rows;
     expect(q).toEqual([{ query_text: 'Who answers RFIs and how fast?' }]);
   });

@@ -82,4 +82,32 @@ describe('trajanus ingest (CLI)', () => {
     // and now `other` is the folder a plain ingest keeps in sync
     expect(JSON.parse((await cli('ingest', other, '--json')).stdout)).toMatchObject({ unchanged: 1 });
   });
+
+  it('exits 4 when files failed, naming each failed and skipped file with its reason, with progress on stderr under --json', async () => {
+    const mixed = join(dir, 'mixed');
+    mkdirSync(mixed);
+    writeFileSync(join(mixed, 'good.md'), '# Hoarding\n\nThe site hoarding is inspected every Monday.\n');
+    writeFileSync(join(mixed, 'broken.pdf'), '%PDF-1.7\nthis is not really a pdf');
+    writeFileSync(join(mixed, 'photo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    const env: NodeJS.ProcessEnv = { ...process.env, TRAJANUS_DATA_DIR: join(dir, 'data-mixed'), LOG_LEVEL: 'silent', EMBEDDING_PROVIDER: 'local' };
+    delete env.DATABASE_URL;
+    delete env.OPENAI_API_KEY;
+    const failed = (args: string[]) =>
+      run(process.execPath, [BIN, 'ingest', mixed, ...args], { env, cwd: dir, timeout: 120_000 }).then(
+        () => ({ code: 0, stdout: '', stderr: '' }),
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+    const asJson = await failed(['--json']);
+    expect(asJson.code).toBe(4);
+    const summary = JSON.parse(asJson.stdout);
+    expect(summary).toMatchObject({ added: 1, failed: 1, skipped: 1 });
+    expect(summary.errors).toEqual([expect.objectContaining({ fileId: 'folder:broken.pdf', error: expect.stringMatching(/PDF/i) })]);
+    expect(summary.skips).toEqual([expect.objectContaining({ fileId: 'folder:photo.png', reason: expect.stringMatching(/unsupported file type/) })]);
+    expect(asJson.stderr).toMatch(/ingest: 3\/3 files \(100%\)/);
+
+    const human = await failed([]);
+    expect(human.code).toBe(4);
+    expect(human.stdout).toMatch(/failed:\n\s+folder:broken\.pdf: .*PDF/i);
+    expect(human.stdout).toMatch(/skipped:\n\s+folder:photo\.png: unsupported file type/);
+  }, 300_000);
 });

@@ -14,6 +14,7 @@ import type { Embedder } from '../../src/core/embed/types.js';
 import { ingest } from '../../src/core/ingest/index.js';
 import { planReembed, reembed, type ReembedProgress } from '../../src/core/reembed.js';
 import { HybridSearcher } from '../../src/core/search/search.js';
+import { OPERATOR_SCOPE } from '../../src/core/access/scope.js';
 import { FolderSource } from '../../src/core/sources/folder.js';
 import { migratedMemoryDb } from '../helpers/db.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai.js';
@@ -90,13 +91,13 @@ describe('reembed()', () => {
     const cached = new CachedEmbedder(db, b);
     const searcher = new HybridSearcher(db, cached);
     for (const mode of ['dense', 'hybrid', 'lexical'] as const) {
-      const r = await searcher.search('crane lift plan signaller', { mode, log: false });
+      const r = await searcher.search('crane lift plan signaller', { access: OPERATOR_SCOPE, mode, log: false });
       expect(r.documents.length, mode).toBeGreaterThan(0);
       if (mode !== 'dense') expect(r.documents[0].fileId).toBe('folder:safety/crane-lift-plan.md');
     }
     // Dense search with a chunk's own text finds that chunk first (the vectors are fake-b's).
     const one = (await db.query<{ id: string; context: string; content: string }>('SELECT id, context, content FROM chunks ORDER BY id LIMIT 1')).rows[0];
-    const r = await searcher.search(`${one.context}\n\n${one.content}`, { mode: 'dense', log: false });
+    const r = await searcher.search(`${one.context}\n\n${one.content}`, { access: OPERATOR_SCOPE, mode: 'dense', log: false });
     expect(r.chunks[0].chunkId).toBe(one.id);
     expect(r.chunks[0].denseScore).toBeCloseTo(1, 5);
 
@@ -161,7 +162,7 @@ describe('trajanus reembed / search (CLI): local → OpenAI-compatible', () => {
     expect(result.documents[0].chunks[0]).toHaveProperty('lexicalRank', 1);
 
     const text = await cli(remote(), 'search', 'crane lift plan', '--mode', 'lexical');
-    expect(text.stdout).toMatch(/1\. Crane lifts\s+score 1\.000\s+dense #–\s+lexical #1/);
+    expect(text.stdout).toMatch(/1\. Crane lifts\s+matches 100% of the query\s+lexical #1 \(BM25 \d+\.\d\d\)\s+dense –/);
     expect((await cli(remote(), 'reembed')).stdout).toMatch(/Nothing to do/);
   }, 300_000); // seven CLI processes, each booting PGlite
 });

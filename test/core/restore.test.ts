@@ -2,7 +2,6 @@
 // Postgres, Supabase: the vector extension belongs to another role), and of a backup the backup job
 // made (which holds that job's own run as 'running').
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';

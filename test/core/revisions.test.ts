@@ -41,7 +41,7 @@ describe('revision marks', () => {
 });
 
 describe('revision standing', () => {
-  const hit = (id: string): DocumentHit => ({ documentId: id, fileId: id, title: id, url: null, path: null, category: null, docType: null, score: 1, chunks: [] });
+  const hit = (id: string): DocumentHit => ({ documentId: id, fileId: id, title: id, url: null, path: null, category: null, docType: null, score: 1, relevance: 1, chunks: [] });
 
   it('drops a superseded revision found beside a latest that matches as well, keeps one found alone or matching far better', () => {
     const standings = new Map([

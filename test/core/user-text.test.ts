@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuestionHandler } from '../../src/bot/handler.js';
 import { cleanUserText } from '../../src/core/user-text.js';
 import { type Fixture, startFixture } from '../bot/fixture.js';
+import { OPERATOR_SCOPE } from '../../src/core/access/scope.js';
 
 describe('cleanUserText', () => {
   it('replaces NUL and other control characters with a space and keeps the rest', () => {
@@ -22,7 +23,7 @@ describe('a question with control characters, through the real answer engine', (
   afterAll(() => f?.close());
 
   it('is answered from the documents, not reported as an outage', async () => {
-    const h = new QuestionHandler({ answerer: f.answerer, logger: f.logger });
+    const h = new QuestionHandler({ answerer: f.answerer, logger: f.logger, resolveAccess: async () => OPERATOR_SCOPE });
     const r = await h.handle({ text: 'How long is a hot\u0000work permit\u001b valid?\u0000', userId: 'U1', channel: 'C1' });
     expect(r.kind).toBe('answered');
     expect(r.answer?.answer).toMatch(/one shift/);

@@ -11,6 +11,8 @@ export interface FakeAnthropic extends FakeServer {
   /** The next `n` requests get a 200 whose body is not a Message. */
   malformedNext(n: number): void;
   messages(): RecordedRequest[];
+  /** Lifecycle stage GET /v1/models/:id reports for a model ('active' unless set; unknown ids when set to undefined get 404). */
+  lifecycle: Record<string, 'active' | 'deprecated' | 'retired'>;
 }
 
 export async function startFakeAnthropic(): Promise<FakeAnthropic> {
@@ -19,6 +21,15 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   let malformed = 0;
   const fake = {} as FakeAnthropic;
   const server = await startFakeServer(async (req, res) => {
+    const model = req.method === 'GET' && /^\/v1\/models\/([^/]+)$/.exec(req.path)?.[1];
+    if (model) {
+      const lifecycle = fake.lifecycle[decodeURIComponent(model)];
+      if (!lifecycle) return sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: `model: ${model}` } });
+      return sendJson(res, 200, {
+        type: 'model', id: model, display_name: model, created_at: '2025-09-29T00:00:00Z', capabilities: null, line: 'sonnet', max_input_tokens: null, max_tokens: null,
+        lifecycle, deprecated_at: lifecycle === 'active' ? null : '2026-06-01T00:00:00Z', retires_at: lifecycle === 'active' ? null : '2026-11-30T00:00:00Z',
+      });
+    }
     if (req.method !== 'POST' || req.path !== '/v1/messages') return sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: req.path } });
     // This SDK generation sends the key as a bearer token; older ones used x-api-key.
     if (!req.headers['x-api-key'] && !req.headers.authorization) return sendJson(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'an API key is required' } });
@@ -50,6 +61,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   });
   return Object.assign(fake, server, {
     reply: () => 'fake reply',
+    lifecycle: {},
     failNext(n: number, status = 429) {
       fail = { left: n, status };
     },

@@ -26,7 +26,18 @@ export interface FakeFile {
   exports?: Record<string, string | Buffer>;
   shortcutDetails?: { targetId: string; targetMimeType?: string };
   owners?: { emailAddress: string }[];
-  permissions?: { type: string; role: string; emailAddress?: string; domain?: string }[];
+  permissions?: FakePermission[];
+  /** The caller may not share this file: the listing carries no `permissions` (permissions.list still answers). */
+  permissionsHidden?: boolean;
+  /** permissions.list answers 403 for this file. */
+  permissionsUnreadable?: boolean;
+}
+
+export interface FakePermission {
+  type: 'user' | 'group' | 'domain' | 'anyone';
+  role: string;
+  emailAddress?: string;
+  domain?: string;
 }
 
 export type NewFile = Partial<FakeFile> & Pick<FakeFile, 'id' | 'name' | 'mimeType'>;
@@ -63,6 +74,14 @@ export interface FakeDrive extends FakeServer {
   exportTooLarge: Set<string>;
   /** Requests to a path (e.g. '/drive/v3/files'). */
   requestsTo(path: string): RecordedRequest[];
+  /** A sharing change: logged in the change log with the same version and modifiedTime, as Drive does. */
+  share(id: string, permissions: FakePermission[]): void;
+  /** A shared drive's own members (permissions.list on the drive id). */
+  drivePermissions: Map<string, FakePermission[]>;
+  /** Directory API groups: group email → member emails; a group absent here answers 403. */
+  groups: Map<string, string[]>;
+  /** rootUrl for the Directory API (google.admin({ rootUrl })). */
+  directoryRootUrl: string;
 }
 
 export function googleError(res: ServerResponse, status: number, reason: string, message: string, domain: 'usageLimits' | 'global' = 'global') {
@@ -82,6 +101,10 @@ export async function startFakeDrive(): Promise<FakeDrive> {
 
   const logChange = (f: FakeFile, removed = false) => log.push({ fileId: f.id, removed, driveId: f.driveId });
 
+  const drivePermissions = new Map<string, FakePermission[]>();
+  const groups = new Map<string, string[]>();
+  const permsOf = (f: FakeFile): FakePermission[] => f.permissions ?? [{ type: 'user', role: 'owner', emailAddress: 'owner@example.com' }];
+
   const view = (f: FakeFile) => ({
     kind: 'drive#file',
     id: f.id,
@@ -96,7 +119,8 @@ export async function startFakeDrive(): Promise<FakeDrive> {
     size: f.content ? String(f.content.length) : undefined,
     webViewLink: `https://drive.google.com/file/d/${f.id}/view`,
     owners: f.owners ?? [{ emailAddress: 'owner@example.com' }],
-    permissions: f.permissions ?? [{ type: 'user', role: 'owner', emailAddress: 'owner@example.com' }],
+    // Drive returns `permissions` only to a caller who may share the file, and never for shared-drive items.
+    ...(f.driveId || f.permissionsHidden ? {} : { permissions: permsOf(f) }),
     shortcutDetails: f.shortcutDetails,
   });
 
@@ -151,7 +175,35 @@ export async function startFakeDrive(): Promise<FakeDrive> {
     if (p === '/drive/v3/files') return listFiles(req, res);
     if (p === '/drive/v3/changes/startPageToken') return sendJson(res, 200, { kind: 'drive#startPageToken', startPageToken: String(log.length) });
     if (p === '/drive/v3/changes') return listChanges(req, res);
-    let m = /^\/drive\/v3\/drives\/([^/]+)$/.exec(p);
+    let m = /^\/admin\/directory\/v1\/groups\/([^/]+)\/members$/.exec(p);
+    if (m) {
+      const members = groups.get(decodeURIComponent(m[1]));
+      if (!members) return googleError(res, 403, 'forbidden', 'Not Authorized to access this resource/api');
+      const size = Number(req.query.get('maxResults') ?? 200);
+      const start = Number(req.query.get('pageToken') ?? 0);
+      return sendJson(res, 200, {
+        kind: 'admin#directory#members',
+        members: members.slice(start, start + size).map((email) => ({ kind: 'admin#directory#member', email, type: 'USER', role: 'MEMBER' })),
+        ...(start + size < members.length ? { nextPageToken: String(start + size) } : {}),
+      });
+    }
+    m = /^\/drive\/v3\/files\/([^/]+)\/permissions$/.exec(p);
+    if (m) {
+      const id = decodeURIComponent(m[1]);
+      const onDrive = drivePermissions.get(id);
+      const f = files.get(id);
+      if (!onDrive && !f) return notFound(res, id);
+      if (f?.permissionsUnreadable) return googleError(res, 403, 'insufficientFilePermissions', 'The user does not have sufficient permissions for this file.');
+      const all = onDrive ?? permsOf(f!);
+      const size = Number(req.query.get('pageSize') ?? 100);
+      const start = Number(req.query.get('pageToken') ?? 0);
+      return sendJson(res, 200, {
+        kind: 'drive#permissionList',
+        permissions: all.slice(start, start + size).map((x, i) => ({ kind: 'drive#permission', id: `p${start + i}`, ...x })),
+        ...(start + size < all.length ? { nextPageToken: String(start + size) } : {}),
+      });
+    }
+    m = /^\/drive\/v3\/drives\/([^/]+)$/.exec(p);
     if (m) {
       const name = drives.get(decodeURIComponent(m[1]));
       return name ? sendJson(res, 200, { kind: 'drive#drive', id: m[1], name }) : googleError(res, 404, 'notFound', `Shared drive not found: ${m[1]}`);
@@ -184,6 +236,15 @@ export async function startFakeDrive(): Promise<FakeDrive> {
   const fake: FakeDrive = {
     ...server,
     rootUrl: `${server.url}/`,
+    directoryRootUrl: `${server.url}/`,
+    drivePermissions,
+    groups,
+    share(id, permissions) {
+      const f = files.get(id);
+      if (!f) throw new Error(`fake drive: no file ${id}`);
+      files.set(id, { ...f, permissions });
+      logChange(f);
+    },
     files,
     drives,
     exportTooLarge,

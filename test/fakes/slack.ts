@@ -10,6 +10,25 @@ export interface SlackCall {
   method: string;
   args: Record<string, any>;
   at: number;
+  /** Set when the call was answered with a scripted fault instead of success. */
+  fault?: SlackFault;
+  /** For `response_url` posts: the id in the URL (`responseUrl(id)`). */
+  responseId?: string;
+}
+
+/**
+ * How a scripted call fails, the ways Slack does: `{error}` is HTTP 200 with {ok:false, error};
+ * `{status}` an HTTP error (429 carries Retry-After, in seconds); `{hang}` never answers (until the
+ * server closes); `{reset}` drops the connection without a response.
+ */
+export type SlackFault = { error: string } | { status: number; retryAfter?: number } | { hang: true } | { reset: true };
+
+export interface FaultRule {
+  fault: SlackFault;
+  /** How many matching calls get the fault (default: every one). */
+  times?: number;
+  /** Only calls for which this returns true (default: all calls of the method). */
+  where?: (c: SlackCall) => boolean;
 }
 
 export interface FakeSlack extends FakeServer {
@@ -23,6 +42,10 @@ export interface FakeSlack extends FakeServer {
   waitFor(method: string, opts?: { count?: number; where?: (c: SlackCall) => boolean; timeoutMs?: number }): Promise<SlackCall[]>;
   /** Answer the next `times` calls of `method` with {ok:false, error}. */
   fail(method: string, error: string, times?: number): void;
+  /** Script `method` (or '*' for every method) to fail as `rule` says; rules are tried in the order added. */
+  fault(method: string, rule: FaultRule): void;
+  /** Successful calls only (what reached Slack). */
+  delivered(method: string): SlackCall[];
   /** Delay (ms) before answering `method` (simulates a slow Slack). */
   delay: Record<string, number>;
   /**
@@ -31,7 +54,31 @@ export interface FakeSlack extends FakeServer {
    */
   socketModeUrl?: string;
   reset(): void;
+  /**
+   * users.info answers: a registered user as given (merged over {id, team_id}); an unregistered one
+   * as a member of the fake team with the email `<id>@fake.test`, as Slack would for any real user.
+   */
+  users: Map<string, FakeSlackUser>;
+  /** conversations.info / conversations.members; unregistered ids: D… is a DM, anything else a public channel. */
+  channels: Map<string, FakeSlackChannel>;
   readonly ids: { userId: string; botId: string; teamId: string; botUserName: string };
+}
+
+export interface FakeSlackUser {
+  email?: string;
+  is_bot?: boolean;
+  is_restricted?: boolean;
+  is_ultra_restricted?: boolean;
+  team_id?: string;
+  deleted?: boolean;
+}
+
+export interface FakeSlackChannel {
+  name: string;
+  is_private?: boolean;
+  is_im?: boolean;
+  is_ext_shared?: boolean;
+  members?: string[];
 }
 
 function decodeArgs(form: URLSearchParams | undefined, json: any): Record<string, any> {
@@ -54,9 +101,12 @@ function decodeArgs(form: URLSearchParams | undefined, json: any): Record<string
 export async function startFakeSlack(ids: Partial<FakeSlack['ids']> = {}): Promise<FakeSlack> {
   const who = { userId: 'UBOT0001', botId: 'BBOT0001', teamId: 'T0000001', botUserName: 'trajanus', ...ids };
   const calls: SlackCall[] = [];
-  const failures = new Map<string, { error: string; left: number }>();
+  const rules: { method: string; rule: FaultRule; left: number }[] = [];
+  const hanging = new Set<import('node:http').ServerResponse>();
   const delay: Record<string, number> = {};
   const waiters = new Set<() => void>();
+  const users = new Map<string, FakeSlackUser>();
+  const channels = new Map<string, FakeSlackChannel>();
   let seq = 0;
   const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
 
@@ -67,12 +117,25 @@ export async function startFakeSlack(ids: Partial<FakeSlack['ids']> = {}): Promi
     else if (req.path.startsWith('/api/')) method = req.path.slice('/api/'.length);
     else return sendJson(res, 404, { ok: false, error: 'unknown_path' });
     if (delay[method]) await new Promise((r) => setTimeout(r, delay[method]));
-    calls.push({ method, args, at: Date.now() });
+    const call: SlackCall = { method, args, at: Date.now(), ...(method === 'response_url' ? { responseId: req.path.slice('/response/'.length) } : {}) };
+    const hit = rules.find((r) => (r.method === method || r.method === '*') && r.left > 0 && (r.rule.where?.(call) ?? true));
+    if (hit) {
+      hit.left--;
+      call.fault = hit.rule.fault;
+    }
+    calls.push(call);
     for (const w of [...waiters]) w();
-    const f = failures.get(method);
-    if (f && f.left > 0) {
-      f.left--;
-      return sendJson(res, 200, { ok: false, error: f.error });
+    const f = call.fault;
+    if (f) {
+      if ('error' in f) return sendJson(res, 200, { ok: false, error: f.error });
+      if ('status' in f) return sendJson(res, f.status, { ok: false, error: `http_${f.status}` }, f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {});
+      if ('hang' in f) {
+        hanging.add(res);
+        res.on('close', () => hanging.delete(res));
+        return;
+      }
+      res.socket?.destroy();
+      return;
     }
     const channel = args.channel ?? args.channel_id ?? 'C0000000';
     switch (method) {
@@ -95,6 +158,24 @@ export async function startFakeSlack(ids: Partial<FakeSlack['ids']> = {}): Promi
         return sendJson(res, 200, { ok: true, channel, ts: args.ts, text: args.text });
       case 'chat.postEphemeral':
         return sendJson(res, 200, { ok: true, message_ts: nextTs() });
+      case 'users.info': {
+        const id = String(args.user);
+        const u = users.get(id) ?? { email: `${id.toLowerCase()}@fake.test` };
+        const { email, ...flags } = u;
+        return sendJson(res, 200, { ok: true, user: { id, team_id: who.teamId, name: id.toLowerCase(), ...flags, profile: email ? { email } : {} } });
+      }
+      case 'conversations.info': {
+        const id = String(args.channel);
+        const c = channels.get(id) ?? (id.startsWith('D') ? { name: id, is_im: true } : { name: `channel-${id.toLowerCase()}` });
+        return sendJson(res, 200, { ok: true, channel: { id, name: c.name, is_channel: !c.is_im && !c.is_private, is_group: !!c.is_private, is_im: !!c.is_im, is_private: !!c.is_private || !!c.is_im, is_ext_shared: !!c.is_ext_shared } });
+      }
+      case 'conversations.members': {
+        const all = channels.get(String(args.channel))?.members ?? [];
+        const limit = Number(args.limit ?? 100);
+        const start = Number(args.cursor || 0);
+        const next = start + limit < all.length ? String(start + limit) : '';
+        return sendJson(res, 200, { ok: true, members: all.slice(start, start + limit), response_metadata: { next_cursor: next } });
+      }
       case 'views.publish':
         return sendJson(res, 200, { ok: true, view: { id: `V${seq++}`, ...args.view } });
       default:
@@ -108,6 +189,8 @@ export async function startFakeSlack(ids: Partial<FakeSlack['ids']> = {}): Promi
     apiUrl: `${server.url}/api/`,
     responseUrl: (id = 'r1') => `${server.url}/response/${id}`,
     calls,
+    users,
+    channels,
     callsOf: (method) => calls.filter((c) => c.method === method),
     waitFor(method, { count = 1, where = () => true, timeoutMs = 10_000 } = {}) {
       const matching = () => calls.filter((c) => c.method === method && where(c));
@@ -129,12 +212,19 @@ export async function startFakeSlack(ids: Partial<FakeSlack['ids']> = {}): Promi
       });
     },
     fail(method, error, times = 1) {
-      failures.set(method, { error, left: times });
+      rules.push({ method, rule: { fault: { error } }, left: times });
     },
+    fault(method, rule) {
+      rules.push({ method, rule, left: rule.times ?? Number.POSITIVE_INFINITY });
+    },
+    delivered: (method) => calls.filter((c) => c.method === method && !c.fault),
     delay,
     reset() {
       calls.length = 0;
-      failures.clear();
+      rules.length = 0;
+      for (const k of Object.keys(delay)) delete delay[k];
+      for (const res of hanging) res.destroy();
+      hanging.clear();
     },
     ids: who,
   };

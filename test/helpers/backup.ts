@@ -38,7 +38,7 @@ export async function counts(db: Database) {
   );
   // The same top search results, too: the BM25 postings and statistics must come back with the rows.
   const top = await db.query<{ content: string }>(
-    `SELECT c.content FROM lexical_search('chunk 2 of doc 1', 100) s JOIN chunks c ON c.id = s.chunk_id ORDER BY s.score DESC, c.content LIMIT 5`,
+    `SELECT c.content FROM lexical_search('chunk 2 of doc 1', 100, NULL, NULL, NULL, NULL, '{{*}}') s JOIN chunks c ON c.id = s.chunk_id ORDER BY s.score DESC, c.content LIMIT 5`,
   );
   return { ...r.rows[0]!, top: top.rows.map((x) => x.content) };
 }

@@ -5,7 +5,7 @@ import type { Database } from '../../src/core/db/types.js';
 import { ensureEmbeddingSpace } from '../../src/core/embed/space.js';
 import type { Embedder } from '../../src/core/embed/types.js';
 import { migratedMemoryDb } from './db.js';
-import type { DocumentSource, FetchedFile, SourceFile } from '../../src/core/sources/types.js';
+import type { DocumentSource, FetchedFile, SourceAccess, SourceFile } from '../../src/core/sources/types.js';
 
 export interface FixtureDoc {
   path: string;
@@ -13,6 +13,8 @@ export interface FixtureDoc {
   category?: string;
   docType?: string;
   modifiedAt?: Date;
+  /** Who may open it (absent: the source reports nothing, so nobody but the operator sees it). */
+  access?: SourceAccess;
 }
 
 export class ArraySource implements DocumentSource {
@@ -24,7 +26,7 @@ export class ArraySource implements DocumentSource {
       yield {
         fileId: `fixture:${d.path}`, title: d.path.replace(/\.\w+$/, ''), mimeType: d.path.endsWith('.md') ? 'text/markdown' : d.path.endsWith('.pdf') ? 'application/pdf' : 'text/plain',
         path: d.path, url: `https://example.test/${d.path}`, category: d.category, docType: d.docType, modifiedAt: d.modifiedAt,
-        version: String(d.text.length) + d.text.slice(0, 20), metadata: {},
+        version: String(d.text.length) + d.text.slice(0, 20), metadata: {}, access: d.access,
       };
   }
 

@@ -22,6 +22,7 @@ import { ArraySource, TopicEmbedder } from '../helpers/corpus.js';
 import { pgDumpPath, pgRestorePath, tempDir } from '../helpers/backup.js';
 import { startOwnPgServer, type OwnPgServer } from '../helpers/pg-server.js';
 import { posts, startFakeSlack } from './helpers.js';
+import { OPERATOR_SCOPE } from '../../src/core/access/scope.js';
 
 const logger = createLogger('silent');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,7 +60,7 @@ describe('a PostgreSQL restart under the running bot (a server of its own)', () 
     await ingest({ db, embedder }, new ArraySource(DOCS));
     const config = parseConfig({ DATABASE_URL: server.url, BACKUP_DIR: tempDir('trajanus-restart-backups-'), PG_RESTORE_PATH: pgRestorePath, EMBEDDING_PROVIDER: 'local', ANSWER_PROVIDER: 'composer' });
     const searcher = new HybridSearcher(db, new CachedEmbedder(db, embedder), searchSettings(config), logger);
-    const handler = new QuestionHandler({ answerer: createAnswerer({ config, db, searcher, logger }), logger });
+    const handler = new QuestionHandler({ answerer: createAnswerer({ config, db, searcher, logger }), logger, resolveAccess: async () => OPERATOR_SCOPE });
     const ask = () => handler.handle({ text: 'What does the crane operator check before a lift?' });
     expect((await ask()).kind).toBe('answered');
 

@@ -2,7 +2,8 @@
 // the numbered sources, the note, and 👍/👎 buttons carrying the query id.
 // Every piece of text from documents or the model is escaped (escape.ts); links are built after.
 import type { Answer, AnswerSource } from '../../core/answer/types.js';
-import { escapeMrkdwn, isLinkable, link } from './escape.js';
+import { escapeMrkdwn, isLinkable, link, looksLikeAddress } from './escape.js';
+import { mrkdwnToPlain, stripEmphasis } from './text.js';
 import { LIMITS, type Block } from './types.js';
 
 export const FEEDBACK_UP = 'feedback_up';
@@ -10,22 +11,33 @@ export const FEEDBACK_DOWN = 'feedback_down';
 export const FEEDBACK_BLOCK_ID = 'feedback';
 
 const MD_LINK = /\[([^\]\n]+)\]\((\S+?)\)/g;
+/** Private-use characters standing for a finished link while the text around it is styled. */
+const LINK_OPEN = '\uE000';
+const LINK_CLOSE = '\uE001';
 
-/** Inline markdown (already split from code) → mrkdwn, escaping everything that is not our link. */
+/**
+ * Inline markdown (already split from code) → mrkdwn, escaping everything that is not our link.
+ * Links are swapped for placeholders first, so bold or italics around a link (`**[a](u)**`) are
+ * converted like any other span.
+ */
 function inline(text: string): string {
+  const links: string[] = [];
   let out = '';
   let last = 0;
   for (const m of text.matchAll(MD_LINK)) {
-    out += inlineStyles(escapeMrkdwn(text.slice(last, m.index)));
-    out += link(m[2], m[1]);
+    out += escapeMrkdwn(text.slice(last, m.index));
+    links.push(link(m[2], m[1]));
+    out += `${LINK_OPEN}${links.length - 1}${LINK_CLOSE}`;
     last = m.index! + m[0].length;
   }
-  return out + inlineStyles(escapeMrkdwn(text.slice(last)));
+  out += escapeMrkdwn(text.slice(last));
+  return inlineStyles(out).replace(new RegExp(`${LINK_OPEN}(\\d+)${LINK_CLOSE}`, 'g'), (_m, i: string) => links[Number(i)]);
 }
 
 function inlineStyles(s: string): string {
   const BOLD = '\u0001';
   return s
+    .replace(/\*\*\*(?=\S)(.+?)(?<=\S)\*\*\*/g, `${BOLD}_$1_${BOLD}`)
     .replace(/\*\*(?=\S)(.+?)(?<=\S)\*\*/g, `${BOLD}$1${BOLD}`)
     .replace(/__(?=\S)(.+?)(?<=\S)__/g, `${BOLD}$1${BOLD}`)
     .replace(/(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])/g, '_$1_')
@@ -33,12 +45,42 @@ function inlineStyles(s: string): string {
     .replaceAll(BOLD, '*');
 }
 
-/** Converts the answerer's markdown to Slack mrkdwn: bold, italics, headings, bullets, links, code. */
+/** Inline code spans keep their content, escaped, without style conversion inside. */
+function inlineLine(line: string): string {
+  return line.split(/(`[^`\n]+`)/).map((part) => (part.startsWith('`') && part.endsWith('`') && part.length > 1 ? escapeMrkdwn(part) : inline(part))).join('');
+}
+
+const TABLE_ROW = /^\s*\|.*\|\s*$/;
+const TABLE_RULE = /^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$/;
+
+/** A cell's text without markdown: links as "label (url)", emphasis and code marks dropped. */
+function plainCell(cell: string): string {
+  return cell
+    .replace(MD_LINK, (_m, label: string, url: string) => (looksLikeAddress(label) ? url : `${label} (${url})`))
+    .replace(/(\*\*\*|\*\*|__|~~|`)/g, '')
+    .trim();
+}
+
+/** A Markdown table → an aligned code block (Slack has no tables), escaped. */
+function tableBlock(rows: string[]): string[] {
+  const cells = rows
+    .filter((r) => !TABLE_RULE.test(r))
+    .map((r) => r.trim().replace(/^\|/, '').replace(/\|$/, '').split(/(?<!\\)\|/).map((c) => plainCell(c.replace(/\\\|/g, '|'))));
+  const cols = Math.max(...cells.map((r) => r.length));
+  const widths = Array.from({ length: cols }, (_, i) => Math.max(...cells.map((r) => [...(r[i] ?? '')].length)));
+  const line = (r: string[]) => widths.map((w, i) => (r[i] ?? '').padEnd(w)).join('  ').trimEnd();
+  const out = cells.map(line);
+  if (out.length > 1) out.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  return ['```', ...out.map((l) => escapeMrkdwn(l)), '```'];
+}
+
+/** Converts the answerer's markdown to Slack mrkdwn: bold, italics, headings, bullets, quotes, tables, links, code. */
 export function markdownToMrkdwn(md: string): string {
   const lines = md.replace(/\r\n?/g, '\n').split('\n');
   const out: string[] = [];
   let inFence = false;
-  for (const line of lines) {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
     if (/^\s*```/.test(line)) {
       inFence = !inFence;
       out.push('```');
@@ -48,26 +90,43 @@ export function markdownToMrkdwn(md: string): string {
       out.push(escapeMrkdwn(line));
       continue;
     }
+    if (TABLE_ROW.test(line) && i + 1 < lines.length && TABLE_RULE.test(lines[i + 1])) {
+      const rows: string[] = [];
+      while (i < lines.length && (TABLE_ROW.test(lines[i]) || TABLE_RULE.test(lines[i]))) rows.push(lines[i++]);
+      i--;
+      out.push(...tableBlock(rows));
+      continue;
+    }
     const heading = /^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
     if (heading) {
       const inner = inline(heading[1]).replace(/^\*(.*)\*$/, '$1').replace(/\*/g, '');
       out.push(inner ? `*${inner}*` : '');
       continue;
     }
+    // A quote keeps Slack's own `>` (the only `>` left unescaped).
+    const quote = /^\s{0,3}>\s?(.*)$/.exec(line);
+    if (quote) {
+      out.push(`>${inlineLine(quote[1])}`);
+      continue;
+    }
     const bullet = /^(\s*)[-*+]\s+(.*)$/.exec(line);
     if (bullet) {
-      out.push(`${' '.repeat(Math.min(bullet[1].length, 8))}• ${inline(bullet[2])}`);
+      out.push(`${' '.repeat(Math.min(bullet[1].length, 8))}• ${inlineLine(bullet[2])}`);
       continue;
     }
     if (/^\s*([-*_])(\s*\1){2,}\s*$/.test(line)) {
       out.push('');
       continue;
     }
-    // Inline code spans keep their content, escaped, without style conversion inside.
-    out.push(line.split(/(`[^`\n]+`)/).map((part) => (part.startsWith('`') && part.endsWith('`') && part.length > 1 ? escapeMrkdwn(part) : inline(part))).join(''));
+    out.push(inlineLine(line));
   }
   if (inFence) out.push('```');
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+}
+
+/** Markdown → plain text (notifications, `text` fallbacks): no style marks, links as "label (url)". */
+export function markdownToPlain(md: string): string {
+  return stripEmphasis(mrkdwnToPlain(markdownToMrkdwn(md))).replace(/```\n?/g, '').replace(/`/g, '').replace(/^>/gm, '');
 }
 
 /**
@@ -198,7 +257,8 @@ export function answerBlocks(answer: Answer, opts: { question?: string; feedback
     const lastText = ((body[room - 1] as { text: { text: string } }).text.text).slice(0, LIMITS.sectionText - 40);
     body[room - 1] = section(`${lastText}\n_…(answer shortened to fit Slack)_`);
   }
-  const plain = (answer.noAnswer ? 'Not found in the documents. ' : '') + (answer.answer ?? '');
+  // The notification shows this text as it is: plain words, escaped once, no Markdown marks.
+  const plain = (answer.noAnswer ? 'Not found in the documents. ' : '') + markdownToPlain(answer.answer ?? '');
   return { blocks: [...body, ...tail], text: escapeMrkdwn(snippet(plain, 300)) || 'Answer' };
 }
 

@@ -18,7 +18,21 @@ export function escapeMrkdwn(text: string): string {
 export function link(url: string | null | undefined, label: string): string {
   const safeLabel = escapeMrkdwn(label).replace(/\|/g, '¦');
   if (!isLinkable(url)) return safeLabel;
+  // A label that reads as an address could name another site than the one the link opens
+  // ("[https://bank.example](https://evil.example)"): show the real address instead.
+  if (looksLikeAddress(label)) return `<${url.replace(/&/g, '&amp;')}>`;
   return `<${url.replace(/&/g, '&amp;')}|${safeLabel}>`;
+}
+
+/** "https://…", "www.…", "mailto:…", or a bare host such as "bank.example/login". */
+export function looksLikeAddress(label: string): boolean {
+  const s = label.trim();
+  return /^(?:[a-z][a-z0-9+.-]*:\/\/|www\.|mailto:)/i.test(s) || /^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?::\d+)?(?:[/?#]\S*)?$/i.test(s);
+}
+
+/** Slack's three entities back to characters: text typed in Slack arrives escaped once. */
+export function unescapeMrkdwn(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
 /** True when `link()` would produce a clickable link for this URL. */

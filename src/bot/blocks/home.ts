@@ -27,7 +27,7 @@ export function homeView(stats: HomeStats, opts: { invocation?: string } = {}): 
       { type: 'header', text: { type: 'plain_text', text: 'Trajanus — project knowledge base', emoji: true } },
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: `Ask with \`${cmd} <question>\`, mention me in a channel, or write to me in *Messages*. Answers cite the documents they come from.` },
+        text: { type: 'mrkdwn', text: `Ask with \`${cmd} &lt;question&gt;\`, mention me in a channel, or write to me in *Messages*. Answers cite the documents they come from.` },
       },
       { type: 'divider' },
       {

@@ -8,15 +8,21 @@ interface TextObject {
 
 /** mrkdwn → plain: `<url|label>` → `label (url)`, mentions spelled out, entities decoded. */
 export function mrkdwnToPlain(s: string): string {
+  return slackInputToPlain(s.replace(/:information_source:/g, 'ℹ').replace(/:mag:/g, '🔍'));
+}
+
+/**
+ * A question as typed in Slack → plain text: Slack sends `&`, `<`, `>` escaped and mentions,
+ * channels and links as `<…>` sequences; each becomes readable text exactly once.
+ */
+export function slackInputToPlain(s: string): string {
   return s
     .replace(/<((?:https?|mailto|file):[^|>]+)\|([^>]+)>/g, (_m, url: string, label: string) => `${label} (${url.replace(/&amp;/g, '&')})`)
     .replace(/<((?:https?|mailto|file):[^>]+)>/g, (_m, url: string) => url.replace(/&amp;/g, '&'))
     .replace(/<@([A-Z0-9]+)(?:\|([^>]+))?>/g, (_m, id: string, name?: string) => `@${name ?? id}`)
-    .replace(/<#([A-Z0-9]+)(?:\|([^>]+))?>/g, (_m, id: string, name?: string) => `#${name ?? id}`)
+    .replace(/<#([A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, name?: string) => `#${name || id}`)
     .replace(/<!date\^[^|>]*\|([^>]+)>/g, '$1')
-    .replace(/<!(\w+)(?:\|([^>]+))?>/g, (_m, what: string, label?: string) => `@${label ?? what}`)
-    .replace(/:information_source:/g, 'ℹ')
-    .replace(/:mag:/g, '🔍')
+    .replace(/<!(\w+)(?:\^[^|>]*)?(?:\|([^>]+))?>/g, (_m, what: string, label?: string) => `@${label ?? what}`)
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
@@ -30,6 +36,19 @@ export function stripEmphasis(s: string): string {
       i % 2 === 1 ? part : part.replace(/(^|[\s(\[>•])([*_~])(?=\S)([^*_~\n]*?\S)\2(?=$|[\s).,:;!?\]])/gm, '$1$3'),
     )
     .join('');
+}
+
+/** The mrkdwn of a message's sections and context elements, in order, without buttons: its content as one text. */
+export function blocksToMrkdwn(blocks: readonly Block[] | readonly unknown[]): string {
+  const out: string[] = [];
+  type RawBlock = { type?: string; text?: { text?: string }; fields?: TextObject[]; elements?: { text?: string; alt_text?: string }[] };
+  for (const raw of blocks as RawBlock[]) {
+    if (raw.type === 'section') out.push([raw.text?.text, ...((raw.fields ?? []) as TextObject[]).map((f) => f.text)].filter(Boolean).join('\n'));
+    else if (raw.type === 'header') out.push(`*${raw.text?.text ?? ''}*`);
+    else if (raw.type === 'context') out.push((raw.elements ?? []).map((e) => e.text ?? e.alt_text ?? '').filter(Boolean).join('  '));
+    else if (raw.type === 'rich_text') out.push(richText(raw.elements));
+  }
+  return out.filter(Boolean).join('\n\n');
 }
 
 function textOf(t: TextObject | undefined): string {

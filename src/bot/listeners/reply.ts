@@ -1,11 +1,20 @@
-// Shared by the mention and message listeners: put "Searching…" in the thread, answer, and
-// replace the placeholder with the answer.
+// Shared by the mention, message and edit listeners: a status placeholder in the thread, the
+// answer, then delivery by the first route that works (delivery/deliver.ts), recorded so that an
+// edit or deletion of the question can find the answer again.
 import type { webApi } from '@slack/bolt';
 import { messageBlocks } from '../blocks/answer.js';
+import { escapeMrkdwn } from '../blocks/escape.js';
+import { slackInputToPlain } from '../blocks/text.js';
+import type { Block } from '../blocks/types.js';
 import type { BotContext } from '../context.js';
+import { deliver, type Delivered, type DeliveryTarget } from '../delivery/deliver.js';
+import type { QuestionInput, QuestionResult } from '../handler.js';
 import { sessionIdFor } from '../handler.js';
+import { recordAnswer } from '../lifecycle/records.js';
+import { limitMessage } from '../limits/rate-limit.js';
 
 export const SEARCHING = 'Searching the knowledge base…';
+export const ATTACHMENTS_NOTE = 'Attachments are not read yet: I answered from the text of your message.';
 
 /** Removes `<@BOT>` (with or without a `|name` label) from a message text. */
 export function stripMention(text: string, botUserId: string | undefined): string {
@@ -13,24 +22,70 @@ export function stripMention(text: string, botUserId: string | undefined): strin
   return text.replace(new RegExp(`<@${botUserId}(?:\\|[^>]*)?>`, 'g'), ' ').replace(/\s+/g, ' ').trim();
 }
 
+/** A question as Slack sends it → what the answer engine reads: the bot's mention removed, Slack's escaping undone once. */
+export function questionText(raw: string | undefined, botUserId: string | undefined): string {
+  return slackInputToPlain(stripMention(raw ?? '', botUserId)).trim();
+}
+
 export interface ThreadQuestion {
   text: string;
   userId?: string;
+  teamId?: string;
   channel: string;
   threadTs: string;
-  surface: 'mention' | 'message';
+  /** The asker's message (edits and deletions are matched on it). */
+  messageTs: string;
+  surface: 'mention' | 'message' | 'assistant';
+  /** The message had files attached (not read yet). */
+  hasFiles?: boolean;
 }
 
-export async function answerInThread(ctx: BotContext, client: webApi.WebClient, q: ThreadQuestion): Promise<void> {
+/** Adds a context line under the rendered answer (within Slack's 50 blocks). */
+export function withNote(r: Pick<QuestionResult, 'text' | 'blocks'>, note: string, where: 'top' | 'bottom' = 'bottom'): { text: string; blocks: Block[] } {
+  const line: Block = { type: 'context', elements: [{ type: 'mrkdwn', text: note }] };
+  const blocks = r.blocks.slice(0, 49);
+  return { text: r.text, blocks: where === 'top' ? [line, ...blocks] : [...blocks, line] };
+}
+
+/** A question's whole path after ack: limits, status, answer, delivery, record. */
+export async function answerInThread(ctx: BotContext, client: webApi.WebClient, q: ThreadQuestion, opts: { setStatus?: (s: string) => Promise<unknown> } = {}): Promise<Delivered> {
   ctx.metrics.question(q.surface);
-  const sessionId = sessionIdFor(q.channel, q.threadTs)!;
-  const searching = messageBlocks(`:hourglass_flowing_sand: ${SEARCHING}`, SEARCHING);
-  const placeholder = await client.chat.postMessage({ channel: q.channel, thread_ts: q.threadTs, text: searching.text, blocks: searching.blocks });
-  const result = await ctx.ask({ text: q.text, userId: q.userId, channel: q.channel, threadTs: q.threadTs, sessionId });
-  if (result.answer) ctx.answeredThreads.add(sessionId);
-  if (placeholder.ts) {
-    await client.chat.update({ channel: placeholder.channel ?? q.channel, ts: placeholder.ts, text: result.text, blocks: result.blocks });
-  } else {
-    await client.chat.postMessage({ channel: q.channel, thread_ts: q.threadTs, text: result.text, blocks: result.blocks });
+  const target: DeliveryTarget = { channel: q.channel, threadTs: q.threadTs, userId: q.userId };
+  const verdict = ctx.limits.check(q.userId, q.teamId);
+  if (!verdict.ok) {
+    const m = messageBlocks(limitMessage(verdict));
+    return deliver(client, { ...target, ephemeral: true }, m, { logger: ctx.logger, what: 'rate limit' });
   }
+  if (q.hasFiles && !q.text) {
+    const m = messageBlocks(`:paperclip: I can't read attachments yet. Please type your question in the message itself, and I'll answer it from the documents.`);
+    return deliver(client, target, m, { logger: ctx.logger, what: q.surface });
+  }
+  const sessionId = sessionIdFor(q.channel, q.threadTs)!;
+  const status = ctx.inflight.ahead > 0 ? ctx.status.waiting(ctx.inflight.ahead) : await ctx.status.searching();
+  if (opts.setStatus) {
+    await opts.setStatus(status).catch((err: unknown) => ctx.logger.warn({ err, channel: q.channel }, 'could not set the assistant status'));
+  } else {
+    // The placeholder is a courtesy: if Slack refuses it, the answer is still worked on and delivered.
+    const searching = messageBlocks(`:hourglass_flowing_sand: ${escapeMrkdwn(status)}`, status);
+    try {
+      const p = await client.chat.postMessage({ channel: q.channel, thread_ts: q.threadTs, text: searching.text, blocks: searching.blocks });
+      target.placeholderTs = p.ts;
+    } catch (err) {
+      ctx.logger.warn({ err, channel: q.channel }, 'could not post the "Searching…" placeholder; answering anyway');
+    }
+  }
+  const input: QuestionInput = { text: q.text, userId: q.userId, channel: q.channel, threadTs: q.threadTs, sessionId };
+  const result = await ctx.ask(input);
+  if (result.answer) ctx.answeredThreads.add(sessionId);
+  const msg = q.hasFiles ? withNote(result, `:paperclip: ${escapeMrkdwn(ATTACHMENTS_NOTE)}`) : result;
+  const delivered = await deliver(client, target, msg, { logger: ctx.logger, what: q.surface });
+  await remember(ctx, result, { channel: q.channel, questionTs: q.messageTs, answerTs: delivered.ts, threadTs: q.threadTs, userId: q.userId });
+  return delivered;
+}
+
+/** Records where an answer went; a failed write costs only edit/delete tracking of that answer. */
+export async function remember(ctx: BotContext, result: QuestionResult, where: { channel: string; questionTs: string; answerTs?: string; threadTs?: string; userId?: string }): Promise<void> {
+  const queryId = result.answer?.queryId;
+  if (!queryId) return;
+  await recordAnswer(ctx.db, { queryId, ...where }).catch((err: unknown) => ctx.logger.warn({ err, queryId }, 'could not record where the answer was posted'));
 }

@@ -1,159 +1,262 @@
 // The offline answer composer: no model, no network. It answers with the retrieved documents'
-// own sentences — the ones that best match the question, ranked by the same English stemming
-// and BM25 term weights as the lexical search — kept in document order and each one cited.
-// It never writes a sentence the documents do not contain.
+// own statements and never writes one they do not contain. An answer is the fewest statements
+// that answer the question — often one — then at most one line of context, and, when an older
+// dated source said something else, one line saying so as older. Each part of a two-part
+// question is answered on its own. Statements are scored by how much of the question's concepts
+// they cover (same stemming and IDF as the search; a concept counts once whichever spelling a
+// statement uses); when sources disagree the most recent dated one leads and the answer says
+// what date it is as of.
 import type { Queryable } from '../db/types.js';
-import type { DocumentHit } from '../search/types.js';
+import type { ChunkHit, DocumentHit } from '../search/types.js';
+import { figuresIn } from '../wording/figures.js';
+import { questionPart, type Expects } from '../wording/question.js';
+import { splitStatements, type Statement } from './sentences.js';
 import type { AnswerSource } from './types.js';
 import type { RevisionStanding } from '../revisions/family.js';
 import { sourcePlace } from './place.js';
+import { coverage, covered, lexemesOf, weighConcepts, type WeightedConcept } from './weights.js';
 
 export interface ComposeOptions {
-  maxSentences?: number;
-  maxChars?: number;
+  /** Statements that answer one part (near-ties, as in a list of open items). */
+  maxPerPart?: number;
   /** Documents to quote from. */
   maxDocuments?: number;
   /** Each document's standing among its revisions (revisions/family.ts), for the source lines. */
   standings?: Map<string, RevisionStanding>;
 }
 
+export interface ComposePart {
+  text: string;
+  concepts: WeightedConcept[];
+  docs: DocumentHit[];
+  expects?: Expects;
+  wantsCurrent?: boolean;
+}
+
 export interface Composed {
   text: string;
   sources: AnswerSource[];
+  /** Per part, the share of its concepts the best statement covers (0–1). */
+  coverage: number[];
 }
 
 interface Candidate {
-  doc: number;
-  /** Index of the chunk in its document's hit, so the source can say where the sentence is. */
-  chunk: number;
+  doc: DocumentHit;
+  context: string;
+  rank: number;
+  /** The chunk the statement comes from, so the source can say where it is. */
+  chunk: ChunkHit;
   order: number;
+  statement: Statement;
   text: string;
+  lexemes: Set<string>;
+  cov: number;
+  score: number;
 }
 
-const cells = (row: string) => row.replace(/^\s*\|/, '').replace(/\|\s*$/, '').split('|').map((c) => c.replace(/\*\*/g, '').trim());
-const ABBREVIATION = /\b(No|Nos|e\.g|i\.e|approx|min|max|Mr|Ms|Dr|St|vs|etc|Fig|Sec|Art|[A-Z])\.$/;
+const NEAR_TIE = 0.95;
+/** How far below the best a more recent source may be and still lead: wide for "is it still open?", ties only otherwise. */
+const RECENT_WINDOW = { current: 0.55, other: 0.98 };
+/** Longer "statements" are tables or text run together by an extractor: unreadable as an answer. */
+const MAX_CHARS = 600;
+const DURATION_UNITS = new Set(['min', 'h', 'day', 'wk', 'mo', 'yr']);
+const LENGTH_UNITS = new Set(['ft', 'in', 'yd', 'mi']);
+
+/** Does the statement hold the kind of figure the question asks for? */
+function holdsExpected(text: string, expects: Expects): boolean {
+  if (!expects) return false;
+  const figs = figuresIn(text);
+  switch (expects) {
+    case 'rate':
+      return figs.some((f) => f.kind === 'percent') || /\b(per|each|every)\b/i.test(text);
+    case 'duration':
+      return figs.some((f) => f.unit && DURATION_UNITS.has(f.unit));
+    case 'date':
+      return figs.some((f) => f.kind === 'date') || /\b\d{1,2}(?::\d{2})?\s?(?:AM|PM|a\.m\.|p\.m\.)/i.test(text);
+    case 'amount':
+      return figs.some((f) => f.kind === 'money' || f.kind === 'percent');
+    case 'length':
+      return figs.some((f) => f.unit && LENGTH_UNITS.has(f.unit));
+    case 'speed':
+      return figs.some((f) => f.unit === 'mph');
+    case 'weight':
+      return figs.some((f) => f.unit === 'lb' || f.unit === 'psf' || f.unit === 'psi');
+    case 'count':
+      return figs.some((f) => f.kind === 'number');
+  }
+}
+const REVISED = /\b(revised|current|latest|updated|amended|now)\b/i;
+
+/** Words of a field row that carry its meaning: a header only counts when its value says more than a number or a date. */
+function matchText(s: Statement): string {
+  if (!s.fields) return s.text;
+  return s.fields.map(([h, v]) => (/^[\d\s,./:$%-]*$/.test(v) || /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : `${h.replace(/_/g, ' ')} ${v}`)).join(' ; ');
+}
+
+const human = (h: string) => h.replace(/_/g, ' ').trim();
 
 /**
- * Sentences and list items of a chunk, without Markdown furniture. Table rows carry their
- * header ("RFI type: Standard RFI; Architect response time: 7 working days"), and lines that
- * a PDF wrapped mid-sentence are joined again.
+ * A table or CSV row as one readable line: what it is (its first cells), then only the cells the
+ * question asks about — not a wall of "column: value;".
  */
-export function splitSentences(content: string): string[] {
-  const lines: string[] = [];
-  let header: string[] | undefined;
-  for (const raw of content.split('\n')) {
-    const line = raw.trim();
-    if (!line) {
-      header = undefined;
-      continue;
-    }
-    if (/^\|?\s*:?-{3,}/.test(line)) continue;
-    if (line.startsWith('|')) {
-      const row = cells(line);
-      if (!header) header = row;
-      else lines.push(row.map((c, i) => (header![i] ? `${header![i]}: ${c}` : c)).join('; '));
-      continue;
-    }
-    header = undefined;
-    // A wrapped line continues the previous one when it starts in lower case.
-    if (lines.length && /^[a-z(]/.test(line) && !/[.!?:]$/.test(lines[lines.length - 1])) lines[lines.length - 1] += ` ${line}`;
-    else lines.push(line);
+function readableRow(fields: [string, string][], wanted: (text: string) => boolean): string {
+  if (fields.length <= 3) {
+    const [[, first], ...rest] = fields;
+    return rest.length ? `${first} — ${rest.map(([h, v]) => (h ? `${human(h)}: ${v}` : v)).join('; ')}` : first;
   }
-  const out: string[] = [];
-  for (let line of lines) {
-    if (/^#{1,6}\s/.test(line)) continue;
-    line = line
-      .replace(/^[-*•]\s+(\[[ xX]\]\s+)?/, '')
-      .replace(/^\d+[.)]\s+/, '')
-      .replace(/\*\*([^*]+)\*\*/g, '$1')
-      .trim();
-    let current = '';
-    for (const part of line.split(/(?<=[.!?])\s+(?=[A-Z0-9"“(])/)) {
-      current = current ? `${current} ${part}` : part;
-      if (!ABBREVIATION.test(current)) {
-        if (current.length >= 12) out.push(clip(current));
-        current = '';
-      }
-    }
-    if (current.length >= 12) out.push(clip(current));
-  }
-  return out;
+  const [[, id], [h2, second]] = fields;
+  const texty = !/^[\d\s,./:$%-]*$/.test(second) && second.length > 3;
+  const head = texty ? `${id} — ${second}` : `${id}`;
+  const picked = fields.slice(texty ? 2 : 1).filter(([h, v]) => wanted(`${human(h)} ${v}`)).slice(0, 4);
+  if (!texty) picked.unshift([h2, second]);
+  return picked.length ? `${head} (${picked.map(([h, v]) => `${human(h)}: ${v}`).join('; ')})` : head;
 }
 
-function clip(s: string, max = 320): string {
-  if (s.length <= max) return s;
-  const cut = s.lastIndexOf(' ', max);
-  return `${s.slice(0, cut > max / 2 ? cut : max)} …`;
-}
-
-const NUMERIC_QUESTION = /\b(how (many|much|long|often|far|high|tall|deep|wide|soon)|when|what (date|time|day)|deadline|minimum|maximum|percent|%)\b/i;
-
-export async function composeAnswer(db: Queryable, question: string, docs: DocumentHit[], opts: ComposeOptions = {}): Promise<Composed> {
-  const maxSentences = opts.maxSentences ?? 5;
-  const maxChars = opts.maxChars ?? 1100;
-  const used = docs.slice(0, opts.maxDocuments ?? 4);
-  const candidates: Candidate[] = [];
-  used.forEach((d, doc) => {
+function candidatesOf(docs: DocumentHit[]): Omit<Candidate, 'lexemes' | 'cov' | 'score' | 'text'>[] {
+  const out: Omit<Candidate, 'lexemes' | 'cov' | 'score' | 'text'>[] = [];
+  docs.forEach((doc, rank) => {
     const seen = new Set<string>();
-    d.chunks.slice(0, doc === 0 ? 6 : 2).forEach((c, ci) =>
-      splitSentences(c.content).forEach((text, si) => {
-        const key = text.toLowerCase();
-        if (!seen.has(key)) {
-          seen.add(key);
-          candidates.push({ doc, chunk: ci, order: ci * 1000 + si, text });
-        }
+    const title = doc.title.trim().toLowerCase();
+    doc.chunks.slice(0, rank === 0 ? 6 : 3).forEach((c) =>
+      splitStatements(c.content).forEach((statement, si) => {
+        const key = statement.text.toLowerCase();
+        if (seen.has(key) || key === title || statement.text.length > MAX_CHARS) return;
+        seen.add(key);
+        out.push({ doc, rank, chunk: c, order: c.chunkIndex * 1000 + si, statement, context: c.context });
       }),
     );
   });
-  if (!candidates.length) return { text: '', sources: [] };
+  return out;
+}
 
-  // Stemming and IDF come from Postgres, so the composer weighs words exactly as the search did.
-  const r = await db.query<{ i: number; matched: number; total: number }>(
-    `WITH q AS (SELECT DISTINCT l.lexeme FROM unnest(to_tsvector('english', $1)) AS l),
-     s AS (SELECT x.t, x.i::int AS i FROM unnest($2::text[]) WITH ORDINALITY AS x(t, i)),
-     w AS (SELECT q.lexeme, ln(1 + (greatest(ls.chunks, 1) - coalesce(ts.df, 0) + 0.5) / (coalesce(ts.df, 0) + 0.5)) AS idf
-           FROM q LEFT JOIN term_stats ts ON ts.term = q.lexeme CROSS JOIN lexical_stats ls)
-     SELECT s.i, coalesce(sum(w.idf) FILTER (WHERE w.lexeme = ANY (tsvector_to_array(to_tsvector('english', s.t)))), 0)::float8 AS matched,
-            (SELECT coalesce(sum(idf), 0) FROM w)::float8 AS total
-     FROM s CROSS JOIN w GROUP BY s.i ORDER BY s.i`,
-    [question, candidates.map((c) => c.text)],
-  );
-  const numeric = NUMERIC_QUESTION.test(question);
-  const scored = candidates.map((c, i) => {
-    const row = r.rows.find((x) => x.i === i + 1);
-    const overlap = row && row.total > 0 ? row.matched / row.total : 0;
-    const bonus = 0.15 / (c.doc + 1) + (numeric && /\d/.test(c.text) ? 0.1 : 0) - (c.text.length > 300 ? 0.05 : 0);
-    return { ...c, overlap, score: overlap + bonus };
+interface PartAnswer {
+  lead: Candidate[];
+  context?: Candidate;
+  older?: Candidate;
+  coverage: number;
+}
+
+async function answerPart(db: Queryable, part: ComposePart, dates: Map<string, string>, opts: Required<Omit<ComposeOptions, 'standings'>>): Promise<PartAnswer | undefined> {
+  const raw = candidatesOf(part.docs.slice(0, opts.maxDocuments));
+  if (!raw.length) return undefined;
+  const contexts = [...new Set(raw.map((c) => c.context))];
+  const [lex, ctxLex] = [await lexemesOf(db, raw.map((c) => matchText(c.statement))), await lexemesOf(db, contexts)];
+  const ctxOf = new Map(contexts.map((c, i) => [c, ctxLex[i]]));
+  const scored: Candidate[] = raw.map((c, i) => {
+    const lexemes = new Set(lex[i]);
+    const own = coverage(part.concepts, lexemes);
+    // The heading a statement sits under says part of what it is about ("Daily report", "Hot work permits").
+    const cov = own + 0.3 * (coverage(part.concepts, new Set([...lexemes, ...(ctxOf.get(c.context) ?? [])])) - own);
+    const len = c.statement.fields ? 0 : c.statement.text.length;
+    const score =
+      cov + 0.1 / (c.rank + 1) + (holdsExpected(c.statement.text, part.expects) ? 0.15 : 0) - (len > 300 ? 0.1 : 0) +
+      (part.wantsCurrent && REVISED.test(c.statement.text) ? 0.1 : 0);
+    return { ...c, text: c.statement.text, lexemes, cov, score };
   });
-  const anyOverlap = scored.some((s) => s.overlap > 0);
-  // With no word in common (a paraphrase found by the dense leg only), the best chunk's opening is the honest quote.
-  const bestOverlap = Math.max(...scored.map((s) => s.overlap));
-  // Sentences far weaker than the best one are noise around the answer, not part of it.
-  const ranked = anyOverlap
-    ? scored.filter((s) => s.overlap > 0 && s.overlap >= 0.5 * bestOverlap).sort((a, b) => b.score - a.score)
-    : scored.filter((s) => s.doc === 0);
-  const picked: typeof scored = [];
-  let chars = 0;
-  for (const s of ranked) {
-    if (picked.length >= maxSentences || (picked.length && chars + s.text.length > maxChars)) continue;
-    if (picked.filter((p) => p.doc === s.doc).length >= 3) continue;
-    picked.push(s);
-    chars += s.text.length;
+  const best = scored.reduce((a, b) => (b.score > a.score ? b : a));
+  if (best.cov === 0) {
+    // No word in common (a paraphrase the dense leg found): the best document's opening is the honest quote.
+    const first = scored.find((s) => s.rank === 0) ?? best;
+    return { lead: [first], coverage: 0 };
   }
-  picked.sort((a, b) => a.doc - b.doc || a.order - b.order);
+  // When several sources answer about equally, the most recent dated one leads.
+  const window = part.wantsCurrent ? RECENT_WINDOW.current : RECENT_WINDOW.other;
+  // A statement without the kind of figure asked for ("the revised GMP was issued") does not lead over one with it.
+  const answering = part.expects && scored.some((s) => s.cov > 0 && holdsExpected(s.text, part.expects)) ? scored.filter((s) => holdsExpected(s.text, part.expects)) : scored;
+  const top = answering.reduce((a, b) => (b.score > a.score ? b : a));
+  const contenders = answering.filter((s) => s.score >= window * top.score && s.cov > 0);
+  if (!contenders.length) contenders.push(best);
+  const newest = (s: Candidate) => dates.get(s.doc.documentId) ?? '';
+  const lead0 = contenders.reduce((a, b) => (newest(b) > newest(a) || (newest(b) === newest(a) && b.score > a.score) ? b : a));
+  const leadDate = newest(lead0);
+  // Near-ties from the lead's document (or a source at least as recent) answer together: the open items of a log.
+  const lead = [lead0, ...scored.filter((s) => s !== lead0 && s.score >= NEAR_TIE * lead0.score && s.cov >= lead0.cov - 1e-9 && s.doc === lead0.doc)]
+    .sort((a, b) => b.score - a.score)
+    .slice(0, opts.maxPerPart);
+  const got = new Set(lead.flatMap((l) => [...l.lexemes]));
+  const coveredByLead = covered(part.concepts, got);
+  const total = part.concepts.reduce((s, c) => s + c.weight, 0) || 1;
+  // One line of context, only if it covers a concept the answer does not.
+  let context: Candidate | undefined;
+  let gain = 0;
+  for (const s of scored) {
+    if (lead.includes(s) || s.score < 0.5 * best.score || s.cov < 0.5) continue;
+    if (leadDate && newest(s) && newest(s) < leadDate) continue;
+    const adds = covered(part.concepts, s.lexemes).reduce((g, c, i) => g + (c && !coveredByLead[i] ? part.concepts[i].weight : 0), 0) / total;
+    if (adds >= 0.25 && adds > gain) [context, gain] = [s, adds];
+  }
+  // What an older dated source said, shown as older.
+  let older: Candidate | undefined;
+  if (leadDate && part.wantsCurrent)
+    for (const s of scored)
+      if (s.doc !== lead0.doc && newest(s) && newest(s) < leadDate && s.score >= 0.8 * lead0.score && (!older || s.score > older.score)) older = s;
+  const cov = coverage(part.concepts, new Set([...got, ...(context ? context.lexemes : [])]));
+  return { lead, context, older, coverage: cov };
+}
 
-  const numberOf = new Map<number, number>();
-  for (const p of picked) if (!numberOf.has(p.doc)) numberOf.set(p.doc, numberOf.size + 1);
-  const lines = picked.map((p) => `• ${p.text.replace(/\s+/g, ' ')} [${numberOf.get(p.doc)}]`);
-  const sources: AnswerSource[] = [...numberOf].map(([doc, n]) => {
-    const d = used[doc];
-    const quoted = [...new Set(picked.filter((p) => p.doc === doc).map((p) => p.chunk))].map((ci) => d.chunks[ci]);
-    return {
-      n, documentId: d.documentId, title: d.title, path: d.path, score: d.score,
-      snippet: picked.filter((p) => p.doc === doc).map((p) => p.text).join(' … ').slice(0, 300),
-      ...sourcePlace(d, quoted, opts.standings?.get(d.documentId)),
-    };
+/** Answers each part from its documents and merges them with one source numbering. */
+export async function composeParts(db: Queryable, parts: ComposePart[], dates: Map<string, string>, options: ComposeOptions = {}): Promise<Composed> {
+  const opts: Required<Omit<ComposeOptions, 'standings'>> = { maxPerPart: options.maxPerPart ?? 4, maxDocuments: options.maxDocuments ?? 4 };
+  const answers: (PartAnswer | undefined)[] = [];
+  for (const p of parts) answers.push(await answerPart(db, p, dates, opts));
+  const given = answers.filter((a): a is PartAnswer => !!a);
+  if (!given.length) return { text: '', sources: [], coverage: parts.map(() => 0) };
+
+  const numberOf = new Map<string, number>();
+  const sourceDocs: DocumentHit[] = [];
+  const quoted = new Map<string, string[]>();
+  const quotedChunks = new Map<string, ChunkHit[]>();
+  const cite = (c: Candidate) => {
+    if (!numberOf.has(c.doc.documentId)) {
+      numberOf.set(c.doc.documentId, numberOf.size + 1);
+      sourceDocs.push(c.doc);
+    }
+    return numberOf.get(c.doc.documentId)!;
+  };
+  const wantedFor = (p: ComposePart) => (text: string) => {
+    const words = text.toLowerCase();
+    // A row's status always tells; for "is it still open?" so do its answer and close-out cells.
+    if (/^\s*(status|state)\b/.test(words) || (p.wantsCurrent && /^\s*[\w ]*(answer|respon|closed|complet|resolution|decision)/.test(words))) return true;
+    return p.concepts.some((c) => c.alternatives.some((a) => a.every((l) => words.includes(l.slice(0, Math.max(3, l.length - 1))))));
+  };
+  const shown = new Set<string>();
+  const lines: string[] = [];
+  const say = (c: Candidate, p: ComposePart, prefix = '') => {
+    const text = c.statement.fields ? readableRow(c.statement.fields, wantedFor(p)) : c.text;
+    if (shown.has(text)) return;
+    shown.add(text);
+    lines.push(`• ${prefix}${text} [${cite(c)}]`);
+    quoted.set(c.doc.documentId, [...(quoted.get(c.doc.documentId) ?? []), text]);
+    quotedChunks.set(c.doc.documentId, [...(quotedChunks.get(c.doc.documentId) ?? []), c.chunk]);
+  };
+  const olderLines: [Candidate, ComposePart][] = [];
+  answers.forEach((a, i) => {
+    if (!a) return;
+    // Within a part, statements keep document order: a list reads as it does in the source.
+    for (const c of [...a.lead].sort((x, y) => x.rank - y.rank || x.order - y.order)) say(c, parts[i]);
+    if (a.context) say(a.context, parts[i]);
+    if (a.older) olderLines.push([a.older, parts[i]]);
   });
-  const intro = sources.length === 1 ? `From **${sources[0].title}**:` : 'From the documents:';
-  return { text: `${intro}\n${lines.join('\n')}`, sources };
+  for (const [c, p] of olderLines) {
+    const d = dates.get(c.doc.documentId);
+    say(c, p, `Older (${d}, ${c.doc.title}): `);
+  }
+
+  const leadDoc = given[0].lead[0].doc;
+  const leadDate = dates.get(leadDoc.documentId);
+  const asOf = leadDate && (given.length === 1 || given.every((a) => a.lead[0].doc === leadDoc)) ? ` (as of ${leadDate})` : '';
+  const single = sourceDocs.length === 1;
+  const intro = single ? `From **${sourceDocs[0].title}**${asOf}:` : leadDate && asOf ? `As of ${leadDate}, per **${leadDoc.title}**:` : 'From the documents:';
+  const sources: AnswerSource[] = sourceDocs.map((d) => ({
+    n: numberOf.get(d.documentId)!, documentId: d.documentId, title: d.title, path: d.path, score: d.score,
+    snippet: (quoted.get(d.documentId) ?? []).join(' … ').slice(0, 300),
+    ...sourcePlace(d, [...new Set(quotedChunks.get(d.documentId))], options.standings?.get(d.documentId), dates.get(d.documentId)),
+  }));
+  return { text: `${intro}\n${lines.join('\n')}`, sources, coverage: answers.map((a) => a?.coverage ?? 0) };
+}
+
+/** One question, one set of documents (no vocabulary or dates beyond what the question spells). */
+export async function composeAnswer(db: Queryable, question: string, docs: DocumentHit[], opts: ComposeOptions = {}): Promise<Composed> {
+  const part = questionPart(question);
+  return composeParts(db, [{ ...part, concepts: await weighConcepts(db, part.concepts), docs }], new Map(), opts);
 }

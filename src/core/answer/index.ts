@@ -24,6 +24,11 @@ export function createAnswerModel(config: Config): AnswerModel | undefined {
   }
 }
 
+/** Said once at start: a warning when the configured answer model is deprecated or retired. */
+export async function answerModelWarning(config: Config): Promise<string | undefined> {
+  return createAnswerModel(config)?.lifecycleWarning?.();
+}
+
 export function createAnswerer(deps: { config: Config; db: Database; searcher: Searcher; logger?: Logger; model?: AnswerModel }): RagAnswerer {
   const { config } = deps;
   return new RagAnswerer({

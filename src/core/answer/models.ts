@@ -3,6 +3,7 @@
 // their SDK retry 429/5xx a bounded number of times.
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { DEFAULT_CLAUDE_MODEL } from '../../config.js';
 import type { AnswerModel, ChatTurn } from './types.js';
 
 export class ModelResponseError extends Error {
@@ -47,6 +48,18 @@ export class ClaudeModel implements AnswerModel {
       : undefined;
     if (!text?.trim()) throw new ModelResponseError(this.id, 'no text content');
     return text;
+  }
+
+  /**
+   * The SDK only console.warn()s about a deprecated model on each request, from a table it does not
+   * export; the Models API says it with authority (lifecycle, retires_at), so start asks it once.
+   * Not knowing (no network, an older compatible server) is not a reason to warn or to fail.
+   */
+  async lifecycleWarning(): Promise<string | undefined> {
+    const info = await this.client.models.retrieve(this.o.model, undefined, { timeout: 5000, maxRetries: 0 }).catch(() => undefined);
+    if (!info || info.lifecycle === 'active') return undefined;
+    const when = info.retires_at ? ` (${info.lifecycle === 'retired' ? 'retired' : 'retires'} ${info.retires_at.slice(0, 10)})` : '';
+    return `CLAUDE_MODEL ${this.o.model} is ${info.lifecycle}${when}: set CLAUDE_MODEL to a current model (the default is ${DEFAULT_CLAUDE_MODEL}).`;
   }
 }
 

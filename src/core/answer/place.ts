@@ -13,9 +13,10 @@ export function chunkLocations(chunks: Pick<ChunkHit, 'location' | 'headingPath'
   return [...new Set(chunks.map((c) => formatLocation(c.location, c.headingPath)).filter((l): l is string => !!l))];
 }
 
-export function sourcePlace(d: DocumentHit, quoted: ChunkHit[], standing?: RevisionStanding): SourcePlace {
+/** `date`: the date the document's text states (answer/dates.ts), which outranks its recorded dates. */
+export function sourcePlace(d: DocumentHit, quoted: ChunkHit[], standing?: RevisionStanding, date?: string): SourcePlace {
   const locations = chunkLocations(quoted);
-  const asOf = asOfDate(d);
+  const asOf = date ?? asOfDate(d);
   const note = describeStanding(d.revision, asOf, standing);
   return {
     url: linkToLocation(d.url, quoted.find((c) => c.location?.page !== undefined)?.location, d.mimeType),

@@ -6,14 +6,18 @@ import type { Logger } from '../log.js';
 import { insertQueryLog } from '../search/query-log.js';
 import type { DocumentHit, Searcher, SearchResult } from '../search/types.js';
 import { finalizeCitations } from './citations.js';
-import { composeAnswer } from './composer.js';
+import { analyseQuestion, questionPart, type QuestionPart } from '../wording/question.js';
+import { composeParts, type ComposePart } from './composer.js';
 import { condenseQuestion } from './condense.js';
-import { retrievalConfidence } from './confidence.js';
+import { HEDGE_BELOW, HEDGE_LINE, retrievalConfidence } from './confidence.js';
+import { documentDates } from './dates.js';
+import { checkFigures, unverifiedLine } from './figure-check.js';
 import { ANSWER_SYSTEM, NOT_FOUND, answerMessages, type PromptSource } from './prompt.js';
 import { formatLocation } from '../location.js';
 import { preferLatest, revisionStandings, type RevisionStanding } from '../revisions/family.js';
 import { sourcePlace, supersededNotice } from './place.js';
 import type { Answer, AnswerModel, AnswerOptions, AnswerSource, Answerer, ChatTurn } from './types.js';
+import { coverage, lexemesOf, weighConcepts, type WeightedConcept } from './weights.js';
 
 export interface RagSettings {
   minConfidence: number;
@@ -36,10 +40,22 @@ export const MAX_QUESTION_CHARS = 4000;
 
 export class QuestionError extends Error {}
 
+/** One part of the question with what was found for it. */
+interface Retrieved extends ComposePart {
+  result: SearchResult;
+  confidence: number;
+}
+
+/** The one line an answer carries when the asker's identity could not be read (access fails closed). */
+export const IDENTITY_UNKNOWN_NOTE = 'I could not read who you are in Slack, so this answer uses only documents shared with everyone in the workspace.';
+
 export class RagAnswerer implements Answerer {
+  /** Running totals since start, read by /metrics (core knows nothing of Prometheus). */
+  readonly totals = { unverifiedFigures: 0, answersWithUnverifiedFigures: 0 };
+
   constructor(private readonly deps: RagDeps) {}
 
-  async answer(question: string, opts: AnswerOptions = {}): Promise<Answer> {
+  async answer(question: string, opts: AnswerOptions): Promise<Answer> {
     const q = question.trim();
     if (!q) throw new QuestionError('The question is empty: ask something about the project documents.');
     if (q.length > MAX_QUESTION_CHARS) throw new QuestionError(`The question is ${q.length} characters long; keep it under ${MAX_QUESTION_CHARS}.`);
@@ -54,24 +70,50 @@ export class RagAnswerer implements Answerer {
     lap('condenseMs', t);
 
     t = performance.now();
-    const result = await searcher.search(condensed.query, { filters: opts.filters, matchCount: settings.matchCount, log: false });
+    // A follow-up is searched as the condensed query, one part; a standalone question is split into its parts.
+    const analysed = analyseQuestion(q);
+    const parts: QuestionPart[] = condensed.query === q ? analysed.parts : [questionPart(condensed.query)];
+    const retrieved: Retrieved[] = [];
+    // In a follow-up ("and who signs it?") the new words say what is asked; the carried ones only what about.
+    const asked = condensed.query === q ? undefined : new Set(questionPart(q).concepts.flatMap((c) => c.alternatives.map((x) => x.toLowerCase())));
+    if (!analysed.code)
+      for (const p of parts) {
+        const concepts = await weighConcepts(db, p.concepts, (c) => (asked && c.alternatives.some((x) => asked.has(x.toLowerCase())) ? 3 : 1));
+        // Nothing to look for ("a b", "the of and"): no search can find it by more than accident.
+        if (!concepts.length) continue;
+        const result = await searcher.search(p.searchText, { access: opts.access, filters: opts.filters, matchCount: settings.matchCount, log: false });
+        retrieved.push({ text: p.text, expects: p.expects, wantsCurrent: p.wantsCurrent, concepts, docs: result.documents, result, confidence: await this.confidence(result, concepts) });
+      }
     lap('searchMs', t);
-    const confidence = retrievalConfidence(result);
+    const confidence = retrieved.length === parts.length && retrieved.length ? Math.min(...retrieved.map((r) => r.confidence)) : 0;
     // Revisions of one document: the latest found speaks for them, and each source says where it stands.
-    const standings = await revisionStandings(db, result.documents);
-    const latest = { ...result, documents: preferLatest(result.documents, standings) };
+    const standings = await revisionStandings(db, mergeDocuments(retrieved.map((r) => r.docs)));
+    for (const r of retrieved) r.docs = preferLatest(r.docs, standings);
+    const documents = mergeDocuments(retrieved.map((r) => r.docs));
+    const degraded = retrieved.find((r) => r.result.degraded)?.result.degraded;
+    const result: SearchResult = retrieved.length === 1 ? retrieved[0].result : { ...emptyResult(), documents, degraded, queryEmbedding: retrieved[0]?.result.queryEmbedding ?? [] };
 
     t = performance.now();
     let answer: Omit<Answer, 'timings' | 'standaloneQuery' | 'confidence'>;
-    if (!latest.documents.length || confidence < settings.minConfidence) answer = notFound(latest.documents, standings);
-    else if (!model) answer = await this.composed(q, latest.documents, standings);
-    else answer = await this.fromModel(q, condensed.query, latest, thread.history, standings);
+    if (analysed.code) answer = notFound(documents, standings, 'That looks like code or a database query, not a question about the documents. Ask it in words, e.g. "Which RFIs are still open?"');
+    else if (!documents.length || confidence < settings.minConfidence) answer = notFound(documents, standings);
+    else {
+      const dates = await documentDates(db, documents.map((d) => d.documentId));
+      answer = !model
+        ? await this.composed(retrieved, documents, dates, standings, confidence)
+        : await this.fromModel(q, condensed.query, retrieved, documents, dates, standings, thread.history, confidence);
+    }
     const notice = answer.noAnswer ? undefined : supersededNotice(answer.sources);
     if (notice) answer = { ...answer, answer: `${answer.answer}\n\n${notice}` };
     lap('answerMs', t);
+    if (result.degraded?.lexicalOnly) {
+      const why = 'The embeddings service did not answer, so these sources come from keyword search only.';
+      answer = { ...answer, note: answer.note ? `${why} ${answer.note}` : why };
+    }
     timings.totalMs = Math.round(performance.now() - t0);
 
     const full: Answer = { ...answer, confidence, standaloneQuery: condensed.query, timings };
+    if (opts.access.kind === 'readers' && opts.access.identityUnknown) full.note = [IDENTITY_UNKNOWN_NOTE, full.note].filter(Boolean).join(' ');
     full.queryId = await insertQueryLog(db, {
       kind: 'answer', queryText: q, embedding: result.queryEmbedding.length ? toVector(result.queryEmbedding) : null,
       resultsCount: full.sources.length, executionMs: timings.totalMs, userId: opts.userId, sessionId: opts.sessionId,
@@ -85,53 +127,102 @@ export class RagAnswerer implements Answerer {
     return full;
   }
 
-  private async composed(question: string, docs: DocumentHit[], standings: Map<string, RevisionStanding>, note?: string) {
-    const c = await composeAnswer(this.deps.db, question, docs, { standings });
-    if (!c.sources.length) return notFound(docs, standings);
-    return { answer: c.text, sources: c.sources, noAnswer: false, model: 'composer', note };
+  /** Confidence of one part: the retrieval confidence, with coverage counted by concept rather than by spelling. */
+  private async confidence(result: SearchResult, concepts: WeightedConcept[]): Promise<number> {
+    const top = result.chunks.slice(0, 5);
+    const lex = await lexemesOf(this.deps.db, top.map((c) => `${c.context}\n${c.content}`));
+    const cov = new Map(top.map((c, i) => [c.chunkId, coverage(concepts, new Set(lex[i]))]));
+    return retrievalConfidence({ chunks: top }, (c) => cov.get(c.chunkId) ?? 0);
   }
 
-  private async fromModel(question: string, standalone: string, result: SearchResult, history: ChatTurn[], standings: Map<string, RevisionStanding>) {
+  /** `docs`: every part's documents, merged (mergeDocuments). */
+  private async composed(parts: Retrieved[], docs: DocumentHit[], dates: Map<string, string>, standings: Map<string, RevisionStanding>, confidence: number, note?: string) {
+    const c = await composeParts(this.deps.db, parts, dates, { standings });
+    if (!c.sources.length) return notFound(docs, standings);
+    // A middling match says so in one line instead of reading like a sure answer.
+    const hedged = confidence < HEDGE_BELOW || Math.min(...c.coverage) < 0.5;
+    return { answer: hedged ? `${HEDGE_LINE}\n${c.text}` : c.text, sources: c.sources, noAnswer: false, model: 'composer', note, hedged };
+  }
+
+  private async fromModel(
+    question: string, standalone: string, parts: Retrieved[], docs: DocumentHit[], dates: Map<string, string>, standings: Map<string, RevisionStanding>, history: ChatTurn[], confidence: number,
+  ) {
     const { model, settings, logger } = this.deps;
-    const docs = result.documents;
     const answerSources: AnswerSource[] = docs.map((d, i) => ({
       n: i + 1, documentId: d.documentId, title: d.title, path: d.path, score: d.score,
       snippet: (d.chunks[0]?.content ?? '').replace(/\s+/g, ' ').slice(0, 300),
-      ...sourcePlace(d, d.chunks.slice(0, 3), standings.get(d.documentId)),
+      ...sourcePlace(d, d.chunks.slice(0, 3), standings.get(d.documentId), dates.get(d.documentId)),
     }));
     const promptSources: PromptSource[] = docs.map((d, i) => ({
-      n: i + 1, title: d.title, passages: d.chunks.slice(0, 3).map((c) => c.content),
+      // Only a date the document states: a file's modification time says nothing of which source is newer.
+      n: i + 1, title: d.title, date: dates.get(d.documentId) ?? d.statedDate ?? undefined, passages: d.chunks.slice(0, 3).map((c) => c.content),
       locations: d.chunks.slice(0, 3).map((c) => formatLocation(c.location, c.headingPath)),
-      asOf: answerSources[i].asOf, revision: answerSources[i].revision, revisionNote: answerSources[i].revisionNote,
+      revision: answerSources[i].revision, revisionNote: answerSources[i].revisionNote,
     }));
     const asked = standalone === question ? question : `${question}\n(Search query used: ${standalone})`;
     let text: string;
     try {
-      text = await model!.complete({ system: ANSWER_SYSTEM, messages: answerMessages(asked, promptSources, history), signal: AbortSignal.timeout(settings.timeoutMs) });
+      text = await model!.complete({
+        system: ANSWER_SYSTEM, messages: answerMessages(asked, promptSources, history, parts.length > 1 ? parts.map((p) => p.text) : []), signal: AbortSignal.timeout(settings.timeoutMs),
+      });
     } catch (e) {
       logger?.warn({ err: e, model: model!.id }, 'answer model failed; composing from the passages');
-      return this.composed(question, docs, standings, `${model!.id} did not answer (${describeFailure(e)}), so this answer quotes the documents directly.`);
+      return this.composed(parts, docs, dates, standings, confidence, `${model!.id} did not answer (${describeFailure(e)}), so this answer quotes the documents directly.`);
     }
     if (text.includes(NOT_FOUND)) return { ...notFound(docs, standings), model: model!.id };
+    const original = text;
+    const check = checkFigures(text, new Map(promptSources.map((s) => [s.n, s.passages.join('\n')])));
+    if (check.unverified.length) {
+      this.totals.unverifiedFigures += check.unverified.length;
+      this.totals.answersWithUnverifiedFigures++;
+      logger?.warn({ model: model!.id, figures: check.unverified }, 'model answer held figures its cited sources do not; those statements were removed');
+      text = check.text;
+    }
+    const flagged = check.unverified.length ? unverifiedLine(check.unverified, (n) => promptSources[n - 1]?.title ?? `source ${n}`) : undefined;
     const cited = finalizeCitations(text, answerSources);
     if (!cited.cited) {
       logger?.warn({ model: model!.id, invalid: cited.invalid }, 'model answer cited no retrieved source; composing instead');
-      return this.composed(question, docs, standings, `${model!.id} gave an answer without valid citations, so this answer quotes the documents directly.`);
+      // Only when the model did cite real sources is a removed figure the reason nothing is left.
+      const why = flagged && finalizeCitations(original, answerSources).cited ? `${model!.id}'s answer held figures its sources do not (${flagged})` : `${model!.id} gave an answer without valid citations`;
+      return { ...(await this.composed(parts, docs, dates, standings, confidence, `${why}, so this answer quotes the documents directly.`)), unverifiedFigures: check.unverified.map((u) => u.figure) };
     }
+    const hedged = confidence < HEDGE_BELOW;
+    const body = flagged ? `${cited.text}\n\n${flagged}` : cited.text;
     return {
-      answer: cited.text, sources: cited.sources, noAnswer: false, model: model!.id,
+      answer: hedged ? `${HEDGE_LINE}\n${body}` : body, sources: cited.sources, noAnswer: false, model: model!.id, hedged,
+      unverifiedFigures: check.unverified.length ? check.unverified.map((u) => u.figure) : undefined,
       note: cited.invalid ? `${cited.invalid} citation(s) that pointed at no source were removed.` : undefined,
     };
   }
 }
 
-function notFound(closest: DocumentHit[], standings: Map<string, RevisionStanding>) {
+/** Documents of every part, in part order, each once. */
+function mergeDocuments(lists: DocumentHit[][]): DocumentHit[] {
+  const seen = new Set<string>();
+  const out: DocumentHit[] = [];
+  // Interleave so a second part's best document is not pushed out by the first part's tail.
+  for (let i = 0; lists.some((l) => i < l.length); i++)
+    for (const l of lists)
+      if (l[i] && !seen.has(l[i].documentId)) {
+        seen.add(l[i].documentId);
+        out.push(l[i]);
+      }
+  return out;
+}
+
+function emptyResult(): SearchResult {
+  return { documents: [], chunks: [], queryEmbedding: [], timings: { embedMs: 0, searchMs: 0, groupMs: 0, totalMs: 0 } };
+}
+
+function notFound(closest: DocumentHit[], standings: Map<string, RevisionStanding>, why?: string) {
   const sources: AnswerSource[] = closest.slice(0, 3).map((d, i) => ({
     n: i + 1, documentId: d.documentId, title: d.title, path: d.path, score: d.score,
     snippet: (d.chunks[0]?.content ?? '').replace(/\s+/g, ' ').slice(0, 200),
     ...sourcePlace(d, d.chunks.slice(0, 1), standings.get(d.documentId)),
   }));
-  const answer = sources.length
+  const answer = why
+    ? why
+    : sources.length
     ? "I couldn't find this in the documents. The closest documents are listed below; they may not answer it."
     : "I couldn't find this in the documents: the knowledge base has nothing close to it.";
   return { answer, sources, noAnswer: true, model: 'none' };

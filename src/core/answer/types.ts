@@ -1,3 +1,4 @@
+import type { AccessScope } from '../access/scope.js';
 import type { SearchFilters } from '../search/types.js';
 
 export interface ChatTurn {
@@ -10,6 +11,8 @@ export interface AnswerModel {
   /** e.g. "claude:claude-sonnet-4-5", "openai:gpt-4o-mini". */
   readonly id: string;
   complete(req: { system: string; messages: ChatTurn[]; maxTokens?: number; temperature?: number; signal?: AbortSignal }): Promise<string>;
+  /** A warning when the provider says the configured model is deprecated or retired; undefined when it is current or cannot tell. */
+  lifecycleWarning?(): Promise<string | undefined>;
 }
 
 export interface AnswerSource {
@@ -35,6 +38,8 @@ export interface AnswerSource {
 }
 
 export interface AnswerOptions {
+  /** Who will read the answer: only documents every reader may open are searched, quoted or listed. */
+  access: AccessScope;
   /** Earlier turns of this thread, oldest first; when omitted, loaded from `queries` by sessionId. */
   history?: ChatTurn[];
   filters?: SearchFilters;
@@ -57,10 +62,14 @@ export interface Answer {
   standaloneQuery: string;
   /** Which model wrote it, e.g. "composer" or "claude:…". */
   model: string;
+  /** True when the answer says it may not fully answer the question (middling confidence). */
+  hedged?: boolean;
+  /** Figures of a model's answer that its cited sources do not hold (their statements were removed). */
+  unverifiedFigures?: string[];
   /** Short note, e.g. "The language model timed out; this answer was composed from the passages." */
   note?: string;
 }
 
 export interface Answerer {
-  answer(question: string, opts?: AnswerOptions): Promise<Answer>;
+  answer(question: string, opts: AnswerOptions): Promise<Answer>;
 }

@@ -13,7 +13,7 @@ const EMBEDDING_MAX_RETRIES = 4;
 export function createEmbedder(config: Config): Embedder {
   switch (config.embeddingProvider) {
     case 'local':
-      return new LocalEmbedder();
+      return new LocalEmbedder({ threads: config.EMBEDDING_THREADS });
     case 'openai':
       return new OpenAIEmbedder({
         // A keyless compatible server (Ollama, vLLM) still needs some bearer value for the SDK.

@@ -7,4 +7,6 @@ export interface Embedder {
   readonly maxInputTokens: number;
   /** One vector per text, same order. No caching here. */
   embed(texts: string[]): Promise<number[][]>;
+  /** Releases what the embedder holds (the local one's worker threads), so a finished command exits. */
+  close?(): Promise<void>;
 }

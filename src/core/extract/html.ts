@@ -1,4 +1,5 @@
 import { convert } from 'html-to-text';
+import { decodeText } from './text.js';
 import type { Extracted } from './types.js';
 
 const heading = (level: number) => ({ format: 'heading' as const, options: { uppercase: false, leadingLineBreaks: 2, trailingLineBreaks: 1, prefix: `${'#'.repeat(level)} ` } });
@@ -29,7 +30,7 @@ export function htmlToMarkdownish(html: string): string {
 }
 
 export function extractHtml(data: Buffer): Extracted {
-  const html = data.toString('utf8');
+  const html = decodeText(data);
   const title = /<title[^>]*>([^<]*)<\/title>/i.exec(html)?.[1]?.trim();
   return { text: htmlToMarkdownish(html), title: title || undefined };
 }

@@ -64,6 +64,18 @@ export function isSupported(mimeType: string, fileName?: string, opts: ExtractOp
   return mime in byMime || !!imageExtractor(mime, opts);
 }
 
+const formats: Record<string, string> = {
+  'text/plain': 'text', 'text/markdown': 'text', 'text/x-markdown': 'text', 'text/csv': 'text',
+  'text/html': 'html',
+  'application/pdf': 'pdf',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+};
+
+/** The type whose size limit applies (INGEST_MAX_FILE_MB): text, html, pdf, docx, or other. */
+export function formatOf(mimeType: string, fileName?: string): string {
+  return formats[resolveMime(mimeType, fileName)] ?? 'other';
+}
+
 export async function extractText(data: Buffer, mimeType: string, fileName?: string, opts: ExtractOptions = {}): Promise<Extracted> {
   const mime = resolveMime(mimeType, fileName);
   const extractor = byMime[mime] ?? imageExtractor(mime, opts);

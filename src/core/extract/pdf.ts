@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { extractText, getDocumentProxy, getResolvedPDFJS, renderPageAsImage } from 'unpdf';
 import { DEFAULT_OCR, OcrBudgetError, OcrSession, pageList } from '../ocr/index.js';
 import type { Location } from '../location.js';
@@ -8,7 +9,31 @@ type PdfProxy = Awaited<ReturnType<typeof getDocumentProxy>>;
 /** Fewer visible characters than this and the page is taken to have no text layer (a scan with a stamped page number still counts). */
 const MIN_TEXT_LAYER_CHARS = 20;
 
+// pdf.js reports what it repairs ("Indexing all PDF objects" for a damaged cross-reference table)
+// with console.warn/console.log. Those lines belong in the log with the file's name, not on the
+// user's terminal; the async context tells a PDF being read (and which one) from everything else
+// that writes to the console, even with several files extracted at once.
+const pdfConsole = new AsyncLocalStorage<(message: string) => void>();
+let routed = false;
+function routePdfConsole() {
+  if (routed) return;
+  routed = true;
+  for (const level of ['log', 'warn', 'info'] as const) {
+    const original = console[level].bind(console);
+    console[level] = (...args: unknown[]) => {
+      const sink = pdfConsole.getStore();
+      if (sink && typeof args[0] === 'string' && /^(Warning|Info): /.test(args[0])) sink(args.map(String).join(' '));
+      else original(...args);
+    };
+  }
+}
+
 export async function extractPdf(data: Buffer, opts: ExtractOptions = {}): Promise<Extracted> {
+  routePdfConsole();
+  return pdfConsole.run(opts.log ?? (() => {}), () => readPdf(data, opts));
+}
+
+async function readPdf(data: Buffer, opts: ExtractOptions): Promise<Extracted> {
   let pdf: PdfProxy;
   try {
     pdf = await getDocumentProxy(new Uint8Array(data));

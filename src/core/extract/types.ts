@@ -28,10 +28,12 @@ export interface Extracted {
 export interface ExtractOptions {
   /** OCR of pages without a text layer (and of images when enabled); default DEFAULT_OCR. */
   ocr?: OcrSettings;
+  /** Where a library's own notices go (pdf.js repair warnings): the log, never the terminal. */
+  log?: (message: string) => void;
 }
 
 export class ExtractError extends Error {
-  constructor(message: string, public readonly reason: 'unsupported' | 'corrupt' | 'encrypted' | 'empty') {
+  constructor(message: string, public readonly reason: 'unsupported' | 'corrupt' | 'encrypted' | 'empty' | 'encoding') {
     super(message);
     this.name = 'ExtractError';
   }

@@ -5,18 +5,25 @@ import type { Logger } from '../log.js';
 import type { Database } from '../db/types.js';
 import type { Embedder } from '../embed/types.js';
 import { CachedEmbedder } from '../embed/cache.js';
-import { chunkDocument, defaultChunkOptions, embeddingText, type ChunkOptions } from '../chunk.js';
-import { ExtractError, extractText, isSupported } from '../extract/index.js';
+import type { Queryable } from '../db/types.js';
+import { chunkDocumentStream, defaultChunkOptions, embeddingText, type ChunkAt, type ChunkInput, type ChunkOptions } from '../chunk.js';
+import { ExtractError, extractText, formatOf, isSupported } from '../extract/index.js';
 import { isIncremental, SourceFileError, type DocumentSource, type SourceChange, type SourceFile } from '../sources/types.js';
-import { deleteDocuments, existingDocuments, findDocument, updateDocumentMetadata, writeDocument, type StoredDocument } from './store.js';
+import {
+  deleteDocuments, existingDocuments, findDocument, stageChunks, stagedChunks, switchStagedDocument, updateDocumentMetadata, writeDocument,
+  type StoredDocument,
+} from './store.js';
 import { getSyncState, setSyncState } from '../sync-state.js';
 import { readRevision } from '../revisions/mark.js';
 import type { OcrSettings } from '../ocr/settings.js';
 import { isConnectionLost } from '../db/connection.js';
-import { emptySummary, IngestBusyError, type IngestProgress, type IngestSummary } from './types.js';
+import { syncDocumentAccess } from '../access/store.js';
+import { closeAbandonedRuns, finishRun, ingestLockName, startRun } from './runs.js';
+import { emptySummary, IngestBusyError, IngestInterruptedError, type IngestProgress, type IngestSummary } from './types.js';
+import { isGroupDirectory, refreshGroups } from '../access/groups.js';
 
 export type { IngestSummary, IngestProgress } from './types.js';
-export { IngestBusyError } from './types.js';
+export { IngestBusyError, IngestInterruptedError } from './types.js';
 
 export interface IngestDeps {
   db: Database;
@@ -26,6 +33,8 @@ export interface IngestDeps {
   chunkOverlap?: number;
   /** OCR of scanned pages and images (default DEFAULT_OCR). */
   ocr?: OcrSettings;
+  /** Largest file read, in MB, per type (text, html, pdf, docx, other): INGEST_MAX_FILE_MB. */
+  maxFileMb?: Partial<Record<string, number>>;
 }
 
 export interface IngestOptions {
@@ -35,12 +44,19 @@ export interface IngestOptions {
   onProgress?: (p: IngestProgress) => void;
   /** Files fetched and extracted at once. */
   concurrency?: number;
+  /** Stops the run between files and between a large file's batches; it then throws IngestInterruptedError. */
+  signal?: AbortSignal;
+  /** Holding the lock, before anything is written (not in a dry run): claim what the run is for (the folder). */
+  begin?: (db: Queryable) => Promise<void>;
+  /** Holding the lock, after the run completed (listing and deletions done; not in a dry run). */
+  complete?: (db: Queryable, summary: IngestSummary) => Promise<void>;
 }
+
+/** Chunks embedded and committed together; a document of more than one batch is staged (see store.ts). */
+export const BATCH_CHUNKS = 64;
 
 const CURSOR_KEY = 'changes_cursor';
 const LAST_FULL_SYNC_KEY = 'last_full_sync';
-
-class SkipFile extends Error {}
 
 /**
  * One ingest of a source at a time, across processes (the CLI while the bot's job runs, two
@@ -48,7 +64,7 @@ class SkipFile extends Error {}
  * A second run is refused at once with IngestBusyError rather than queued behind the first.
  */
 export async function ingest(deps: IngestDeps, source: DocumentSource, opts: IngestOptions = {}): Promise<IngestSummary> {
-  const locked = await deps.db.withAdvisoryLock(`ingest:${source.name}`, (session) => ingestUnlocked(deps, source, opts, session.signal), { wait: false });
+  const locked = await deps.db.withAdvisoryLock(ingestLockName(source.name), (session) => ingestUnlocked(deps, source, opts, session.signal), { wait: false });
   if (!locked.acquired) throw new IngestBusyError(source.name);
   return locked.result;
 }
@@ -59,12 +75,18 @@ async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: In
   const cached = CachedEmbedder.wrap(deps.db, deps.embedder);
   const chunkOpts = defaultChunkOptions(cached.embedder.maxInputTokens, { tokens: deps.chunkTokens, overlap: deps.chunkOverlap });
   const summary = emptySummary(source.name, opts.dryRun ? 'dry-run' : 'full');
-  const run = opts.dryRun
-    ? undefined
-    : (await deps.db.query<{ id: string }>(`INSERT INTO ingest_runs (source, status) VALUES ($1, 'running') RETURNING id`, [source.name])).rows[0].id;
-  const progress: Progress = (phase, done, total, current) => opts.onProgress?.({ phase, done, total, current, summary });
+  let run: string | undefined;
+  if (!opts.dryRun) {
+    const abandoned = await closeAbandonedRuns(deps.db, source.name);
+    if (abandoned) deps.logger?.warn({ source: source.name, runs: abandoned }, 'an earlier ingest was abandoned (its process ended during the run): resuming');
+    await opts.begin?.(deps.db);
+    run = await startRun(deps.db, source.name);
+  }
+  const progress: Progress = (phase, done, total, current, file) => opts.onProgress?.({ phase, done, total, current, file, summary });
 
-  const ctx: FileContext = { deps, cached, chunkOpts, summary, dryRun: !!opts.dryRun, source, lockLost };
+  const ctx: FileContext = {
+    deps, cached, chunkOpts, summary, dryRun: !!opts.dryRun, source, lockLost, signal: opts.signal, progress, files: { done: 0, total: 0 },
+  };
   try {
     let incremental = false;
     if (isIncremental(source) && !opts.full) {
@@ -84,24 +106,29 @@ async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: In
       if (cursor && !opts.dryRun) await setCursor(deps.db, source.name, cursor);
       if (!opts.dryRun) await setSyncState(deps.db, source.name, LAST_FULL_SYNC_KEY, new Date().toISOString());
     }
+    // Channel grants name folders and categories: documents that moved in or out follow them.
+    if (!opts.dryRun) await deps.db.query('SELECT refresh_access_grants()');
+    if (!opts.dryRun) await opts.complete?.(deps.db, summary);
+    // Group members: all of them on a full sync (the daily refresh), new groups on an incremental one.
+    if (!opts.dryRun && isGroupDirectory(source)) summary.groups = await refreshGroups(deps.db, source, { all: !incremental, logger: deps.logger });
     summary.durationMs = Date.now() - started;
     progress('done', summary.files, summary.files);
-    if (run)
-      await deps.db.query(`UPDATE ingest_runs SET finished_at = now(), status = $2, summary = $3::jsonb WHERE id = $1`, [
-        run, summary.failed ? 'partial' : 'ok', JSON.stringify(summary),
-      ]);
+    if (run) await finishRun(deps.db, run, summary.failed ? 'partial' : 'ok', summary);
     return summary;
   } catch (e) {
     summary.durationMs = Date.now() - started;
-    if (run)
-      await deps.db
-        .query(`UPDATE ingest_runs SET finished_at = now(), status = 'failed', summary = $2::jsonb, error = $3 WHERE id = $1`, [run, JSON.stringify(summary), (e as Error).message])
-        .catch(() => {});
+    const interrupted = e instanceof IngestInterruptedError;
+    if (run) await finishRun(deps.db, run, interrupted ? 'interrupted' : 'failed', summary, (e as Error).message).catch(() => {});
     throw e;
   }
 }
 
-type Progress = (phase: IngestProgress['phase'], done: number, total: number, current?: string) => void;
+type Progress = (phase: IngestProgress['phase'], done: number, total: number, current?: string, file?: IngestProgress['file']) => void;
+
+function checkStop(ctx: Pick<FileContext, 'signal' | 'summary'>) {
+  const s = ctx.signal;
+  if (s?.aborted) throw new IngestInterruptedError(typeof s.reason === 'string' ? s.reason : 'stop requested', ctx.summary);
+}
 
 interface FileContext {
   deps: IngestDeps;
@@ -111,6 +138,10 @@ interface FileContext {
   dryRun: boolean;
   source: DocumentSource;
   lockLost: AbortSignal;
+  signal?: AbortSignal;
+  progress: Progress;
+  /** Files done and to do, for progress reported from inside a file. */
+  files: { done: number; total: number };
 }
 
 async function fullSync(ctx: FileContext, opts: IngestOptions, progress: Progress) {
@@ -120,11 +151,13 @@ async function fullSync(ctx: FileContext, opts: IngestOptions, progress: Progres
   const files: SourceFile[] = [];
   for await (const f of ctx.source.list()) files.push(f);
   summary.files = files.length;
-  let done = 0;
+  ctx.files = { done: 0, total: files.length };
   await pool(files, opts.concurrency ?? 4, async (file) => {
+    checkStop(ctx);
     await processFile(ctx, file, existing.get(file.fileId));
-    progress('files', ++done, files.length, file.title);
+    progress('files', ++ctx.files.done, files.length, file.title);
   });
+  const done = ctx.files.done;
   // Only a listing that completed may delete: a failed list threw above and deletes nothing.
   const listed = new Set(files.map((f) => f.fileId));
   const gone = [...existing.values()].filter((d) => !listed.has(d.file_id));
@@ -139,10 +172,11 @@ async function applyChanges(ctx: FileContext, changes: SourceChange[], opts: Ing
   const deletes = changes.filter((c): c is Extract<SourceChange, { kind: 'delete' }> => c.kind === 'delete').map((c) => c.fileId);
   const upserts = changes.filter((c): c is Extract<SourceChange, { kind: 'upsert' }> => c.kind === 'upsert').map((c) => c.file);
   ctx.summary.files = upserts.length;
-  let done = 0;
+  ctx.files = { done: 0, total: upserts.length };
   await pool(upserts, opts.concurrency ?? 4, async (file) => {
+    checkStop(ctx);
     await processFile(ctx, file, await findDocument(ctx.deps.db, file.fileId));
-    progress('files', ++done, upserts.length, file.title);
+    progress('files', ++ctx.files.done, upserts.length, file.title);
   });
   if (ctx.dryRun) {
     const present = (await Promise.all(deletes.map((id) => findDocument(ctx.deps.db, id)))).filter(Boolean) as StoredDocument[];
@@ -151,20 +185,41 @@ async function applyChanges(ctx: FileContext, changes: SourceChange[], opts: Ing
   } else ctx.summary.deleted = await deleteDocuments(ctx.deps.db, deletes);
 }
 
+class SkipFile extends Error {}
+
+const MB = 1024 * 1024;
+
+/** Throws SkipFile when `bytes` is over the limit for the file's type. */
+function checkSize(ctx: FileContext, file: SourceFile, mimeType: string, bytes: number | undefined) {
+  if (bytes === undefined) return;
+  const format = formatOf(mimeType, file.path ?? file.title);
+  const limit = ctx.deps.maxFileMb?.[format] ?? ctx.deps.maxFileMb?.other;
+  if (limit !== undefined && bytes > limit * MB)
+    throw new SkipFile(`too large: ${(bytes / MB).toFixed(1)} MB, over the ${limit} MB limit for ${format} files (INGEST_MAX_FILE_MB)`);
+}
+
 async function processFile(ctx: FileContext, file: SourceFile, existing: StoredDocument | undefined): Promise<void> {
   const { deps, summary } = ctx;
   if (ctx.dryRun) summary.plan ??= [];
   ctx.lockLost.throwIfAborted();
   try {
-    if (!isSupported(file.mimeType, file.path ?? file.title, { ocr: deps.ocr })) throw new SkipFile();
+    if (!isSupported(file.mimeType, file.path ?? file.title, { ocr: deps.ocr })) throw new SkipFile(`unsupported file type ${file.mimeType || '(none)'}`);
     if (existing && file.version && existing.source_version === file.version) {
       summary.unchanged++;
       // Same version, new place (a parent folder renamed or moved within a root): only the listing knows.
       if (!ctx.dryRun && placeChanged(existing, file)) await updateDocumentMetadata(deps.db, file);
+      // A sharing change keeps the version: compare the permissions themselves, no fetch, no embedding.
+      if (!ctx.dryRun && (await syncDocumentAccess(deps.db, existing.id, file.access))) summary.access_changed++;
       return;
     }
+    const listedSize = typeof file.metadata?.size === 'number' ? file.metadata.size : undefined;
+    checkSize(ctx, file, file.mimeType, listedSize);
     const fetched = await ctx.source.fetch(file);
-    const extracted = await extractText(fetched.data, fetched.mimeType, file.path ?? file.title, { ocr: deps.ocr });
+    checkSize(ctx, file, fetched.mimeType, fetched.data.length);
+    const extracted = await extractText(fetched.data, fetched.mimeType, file.path ?? file.title, {
+      ocr: deps.ocr,
+      log: (message) => deps.logger?.debug({ fileId: file.fileId }, message),
+    });
     const contentHash = createHash('sha256').update(extracted.text).digest('hex');
     const title = extracted.title ?? file.title;
     // Same text and title (a move, a rename that does not show in the title, a sharing change):
@@ -172,7 +227,10 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
     // because every chunk's context line (and so its embedding text) carries the title.
     if (existing && existing.content_hash === contentHash && existing.title === title) {
       summary.unchanged++;
-      if (!ctx.dryRun) await updateDocumentMetadata(deps.db, file);
+      if (!ctx.dryRun) {
+        await updateDocumentMetadata(deps.db, file);
+        if (await syncDocumentAccess(deps.db, existing.id, file.access)) summary.access_changed++;
+      }
       return;
     }
     if (ctx.dryRun) {
@@ -180,22 +238,19 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
       summary.plan!.push({ action: existing ? 'change' : 'add', fileId: file.fileId, title });
       return;
     }
-    const chunks = chunkDocument(extracted, title, ctx.chunkOpts);
-    const embedded = await ctx.cached.embedMany(chunks.map(embeddingText));
     const revision = readRevision(title, extracted.sections?.[0]?.text ?? extracted.text);
     const extraction = extracted.notes?.length ? { notes: extracted.notes } : undefined;
     for (const note of extracted.notes ?? []) {
       summary.warnings.push({ fileId: file.fileId, title, warning: note });
       deps.logger?.warn({ fileId: file.fileId, note }, 'document indexed in part');
     }
-    await writeDocument(deps.db, { source: ctx.source.name, file, title, text: extracted.text, contentHash, chunks, vectors: embedded.vectors, model: ctx.cached.id, revision, extraction });
+    await writeChunks(ctx, file, extracted, { source: ctx.source.name, file, title, text: extracted.text, contentHash, revision, extraction });
     summary[existing ? 'changed' : 'added']++;
-    summary.chunks += chunks.length;
-    summary.embedded += embedded.misses;
-    summary.cache_hits += embedded.hits;
   } catch (e) {
+    if (e instanceof IngestInterruptedError) throw e;
     if (e instanceof SkipFile || (e instanceof ExtractError && e.reason === 'unsupported') || (e instanceof SourceFileError && e.reason === 'unsupported')) {
       summary.skipped++;
+      summary.skips.push({ fileId: file.fileId, title: file.title, reason: e.message });
       return;
     }
     // A lost database is not this document's fault: the run stops (and the next one resumes) rather
@@ -208,12 +263,81 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
   }
 }
 
+/** The first `n` items of a generator (fewer at its end). */
+function take<T>(it: Iterator<T>, n: number): T[] {
+  const out: T[] = [];
+  while (out.length < n) {
+    const r = it.next();
+    if (r.done) break;
+    out.push(r.value);
+  }
+  return out;
+}
+
+/**
+ * Chunks, embeds and stores a document batch by batch, so memory holds one batch whatever the
+ * document's size. One batch: written in one transaction. More: each batch is committed to
+ * staged_chunks as it is embedded, and the document switches to them in one transaction at the
+ * end; a run interrupted half-way resumes after the last committed batch.
+ */
+async function writeChunks(ctx: FileContext, file: SourceFile, doc: ChunkInput, header: Parameters<typeof switchStagedDocument>[1]) {
+  const { deps, summary, cached } = ctx;
+  const stream = chunkDocumentStream(doc, header.title, ctx.chunkOpts);
+  const first = take(stream, BATCH_CHUNKS + 1);
+  const embed = async (batch: ChunkAt[]) => {
+    const embedded = await cached.embedMany(batch.map((c) => embeddingText(c.chunk)));
+    summary.embedded += embedded.misses;
+    summary.cache_hits += embedded.hits;
+    return embedded.vectors;
+  };
+  if (first.length <= BATCH_CHUNKS) {
+    const vectors = await embed(first);
+    await writeDocument(deps.db, { ...header, chunks: first.map((c) => c.chunk), vectors, model: cached.id });
+    summary.chunks += first.length;
+    return;
+  }
+  const versionKey = createHash('sha256')
+    .update(JSON.stringify([header.contentHash, header.title, ctx.chunkOpts.maxTokens, ctx.chunkOpts.overlapTokens, cached.id]))
+    .digest('hex');
+  const already = await stagedChunks(deps.db, file.fileId, versionKey);
+  if (already) deps.logger?.info({ fileId: file.fileId, chunks: already }, 'resuming a large document after its committed batches');
+  // The chunk peeked at beyond the first batch opens the second one.
+  let batch = first.slice(0, BATCH_CHUNKS);
+  let carry = first.slice(BATCH_CHUNKS);
+  let chunks = 0;
+  while (batch.length) {
+    checkStop(ctx);
+    const fresh = batch.filter((c) => c.chunk.index >= already);
+    summary.resumed += batch.length - fresh.length;
+    if (fresh.length) await stageChunks(deps.db, file.fileId, versionKey, cached.id, fresh.map((c) => c.chunk), await embed(fresh));
+    chunks += batch.length;
+    const offset = batch[batch.length - 1].offset;
+    ctx.progress('files', ctx.files.done, ctx.files.total, header.title, { title: header.title, fraction: offset / Math.max(1, header.text.length), chunks });
+    batch = [...carry, ...take(stream, BATCH_CHUNKS - carry.length)];
+    carry = [];
+  }
+  checkStop(ctx);
+  summary.chunks += await switchStagedDocument(deps.db, header, versionKey);
+}
+
 async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
+    while (next < items.length && !failed) await fn(items[next++]);
   };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+  // Every worker settles before the run ends (an interrupted run must not record itself while
+  // another file is still being written); the first error is rethrown.
+  const results = await Promise.allSettled(
+    Array.from({ length: Math.min(size, items.length) }, () =>
+      worker().catch((e) => {
+        failed = true; // the other workers stop taking files
+        throw e;
+      }),
+    ),
+  );
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
 }
 
 /** The listing's place of a file differs from the stored row (cheap columns only: no fetch needed). */

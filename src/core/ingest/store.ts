@@ -1,9 +1,11 @@
 // Writes one document and all its chunks in one transaction: a crash mid-write leaves the
-// previous version whole, and a re-run picks up from there.
+// previous version whole, and a re-run picks up from there. A document of many batches is staged
+// batch by batch beside the live version (staged_chunks) and switched in one transaction.
 import type { Database, Queryable } from '../db/types.js';
 import { toVector } from '../db/vector.js';
 import type { Chunk } from '../chunk.js';
 import type { SourceFile } from '../sources/types.js';
+import { syncDocumentAccess } from '../access/store.js';
 import type { RevisionInfo } from '../revisions/mark.js';
 
 export interface StoredDocument {
@@ -30,55 +32,112 @@ export async function findDocument(db: Queryable, fileId: string): Promise<Store
   return r.rows[0];
 }
 
-export interface DocumentWrite {
+/** A document's own row: everything but its chunks. */
+export interface DocumentHeader {
   source: string;
   file: SourceFile;
   title: string;
   text: string;
   contentHash: string;
-  chunks: Chunk[];
-  vectors: number[][];
-  model: string;
   /** The revision mark, family base and stated date the document gives of itself. */
   revision?: RevisionInfo;
   /** What extraction recorded (notes such as pages left unread over the OCR budget). */
   extraction?: Record<string, unknown>;
 }
 
+export interface DocumentWrite extends DocumentHeader {
+  chunks: Chunk[];
+  vectors: number[][];
+  model: string;
+}
+
+/** Words without building an array of them (a 30 MB text has millions). */
+function wordCount(text: string): number {
+  let n = 0;
+  const word = /\S+/g;
+  while (word.exec(text)) n++;
+  return n;
+}
+
+async function upsertDocument(tx: Queryable, w: DocumentHeader): Promise<string> {
+  const doc = await tx.query<{ id: string }>(
+    `INSERT INTO documents (title, content, metadata, doc_type, category, source, file_path, file_id, url, mime_type, word_count, content_hash, source_version, modified_at,
+                            revision, revision_base, stated_date, extraction)
+     VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::date, $18::jsonb)
+     ON CONFLICT (file_id) DO UPDATE SET
+       title = EXCLUDED.title, content = EXCLUDED.content, metadata = EXCLUDED.metadata, doc_type = EXCLUDED.doc_type,
+       category = EXCLUDED.category, source = EXCLUDED.source, file_path = EXCLUDED.file_path, url = EXCLUDED.url,
+       mime_type = EXCLUDED.mime_type, word_count = EXCLUDED.word_count, content_hash = EXCLUDED.content_hash,
+       source_version = EXCLUDED.source_version, modified_at = EXCLUDED.modified_at, revision = EXCLUDED.revision,
+       revision_base = EXCLUDED.revision_base, stated_date = EXCLUDED.stated_date, extraction = EXCLUDED.extraction, updated_at = now(), ingested_at = now()
+     RETURNING id`,
+    [
+      w.title, w.text, JSON.stringify(w.file.metadata ?? {}), w.file.docType ?? null, w.file.category ?? null, w.source,
+      w.file.path ?? null, w.file.fileId, w.file.url ?? null, w.file.mimeType, wordCount(w.text),
+      w.contentHash, w.file.version ?? null, w.file.modifiedAt ?? null,
+      w.revision?.mark ?? null, w.revision?.base ?? null, w.revision?.statedDate ?? null, JSON.stringify(w.extraction ?? {}),
+    ],
+  );
+  const id = doc.rows[0].id;
+  await syncDocumentAccess(tx, id, w.file.access);
+  return id;
+}
+
+const chunkColumns = (chunks: Chunk[], vectors: number[][]) => [
+  chunks.map((c) => c.index), chunks.map((c) => c.content), chunks.map((c) => c.context),
+  vectors.map(toVector), chunks.map((c) => c.tokenCount), chunks.map((c) => JSON.stringify({ headingPath: c.headingPath })),
+  chunks.map((c) => (c.location ? JSON.stringify(c.location) : null)),
+];
+
+/** A document that fits in one batch: its row and all its chunks in one transaction. */
 export async function writeDocument(db: Database, w: DocumentWrite): Promise<void> {
   await db.transaction(async (tx) => {
-    const doc = await tx.query<{ id: string }>(
-      `INSERT INTO documents (title, content, metadata, doc_type, category, source, file_path, file_id, url, mime_type, word_count, content_hash, source_version, modified_at,
-                              revision, revision_base, stated_date, extraction)
-       VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::date, $18::jsonb)
-       ON CONFLICT (file_id) DO UPDATE SET
-         title = EXCLUDED.title, content = EXCLUDED.content, metadata = EXCLUDED.metadata, doc_type = EXCLUDED.doc_type,
-         category = EXCLUDED.category, source = EXCLUDED.source, file_path = EXCLUDED.file_path, url = EXCLUDED.url,
-         mime_type = EXCLUDED.mime_type, word_count = EXCLUDED.word_count, content_hash = EXCLUDED.content_hash,
-         source_version = EXCLUDED.source_version, modified_at = EXCLUDED.modified_at, revision = EXCLUDED.revision,
-         revision_base = EXCLUDED.revision_base, stated_date = EXCLUDED.stated_date, extraction = EXCLUDED.extraction, updated_at = now(), ingested_at = now()
-       RETURNING id`,
-      [
-        w.title, w.text, JSON.stringify(w.file.metadata ?? {}), w.file.docType ?? null, w.file.category ?? null, w.source,
-        w.file.path ?? null, w.file.fileId, w.file.url ?? null, w.file.mimeType, w.text.split(/\s+/).filter(Boolean).length,
-        w.contentHash, w.file.version ?? null, w.file.modifiedAt ?? null,
-        w.revision?.mark ?? null, w.revision?.base ?? null, w.revision?.statedDate ?? null, JSON.stringify(w.extraction ?? {}),
-      ],
-    );
-    const id = doc.rows[0].id;
+    const id = await upsertDocument(tx, w);
     await tx.query('DELETE FROM chunks WHERE document_id = $1', [id]);
     if (w.chunks.length)
       await tx.query(
         `INSERT INTO chunks (document_id, chunk_index, content, context, embedding, embedding_model, token_count, metadata, location)
          SELECT $1::uuid, i, c, ctx, e::vector, $2, t, m::jsonb, loc::jsonb
          FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[]) AS u(i, c, ctx, e, t, m, loc)`,
-        [
-          id, w.model,
-          w.chunks.map((c) => c.index), w.chunks.map((c) => c.content), w.chunks.map((c) => c.context),
-          w.vectors.map(toVector), w.chunks.map((c) => c.tokenCount), w.chunks.map((c) => JSON.stringify({ headingPath: c.headingPath })),
-          w.chunks.map((c) => (c.location ? JSON.stringify(c.location) : null)),
-        ],
+        [id, w.model, ...chunkColumns(w.chunks, w.vectors)],
       );
+    await tx.query('DELETE FROM staged_chunks WHERE file_id = $1', [w.file.fileId]);
+  });
+}
+
+// ── a large document: batches staged beside the live version, then switched in one transaction
+
+/** How many chunks of this version an earlier, interrupted run already staged (other versions' batches are dropped). */
+export async function stagedChunks(db: Queryable, fileId: string, versionKey: string): Promise<number> {
+  await db.query('DELETE FROM staged_chunks WHERE file_id = $1 AND version_key <> $2', [fileId, versionKey]);
+  const r = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM staged_chunks WHERE file_id = $1 AND version_key = $2', [fileId, versionKey]);
+  return r.rows[0].n;
+}
+
+/** One batch, committed on its own: an interruption keeps it for the next run. */
+export async function stageChunks(db: Queryable, fileId: string, versionKey: string, model: string, chunks: Chunk[], vectors: number[][]): Promise<void> {
+  await db.query(
+    `INSERT INTO staged_chunks (file_id, version_key, embedding_model, chunk_index, content, context, embedding, token_count, metadata, location)
+     SELECT $1, $2, $3, i, c, ctx, e::vector, t, m::jsonb, loc::jsonb
+     FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[]) AS u(i, c, ctx, e, t, m, loc)
+     ON CONFLICT (file_id, version_key, chunk_index) DO NOTHING`,
+    [fileId, versionKey, model, ...chunkColumns(chunks, vectors)],
+  );
+}
+
+/** Every batch is staged: replace the document's row and chunks with them in one transaction (readers see the old version or the new, whole). */
+export async function switchStagedDocument(db: Database, w: DocumentHeader, versionKey: string): Promise<number> {
+  return db.transaction(async (tx) => {
+    const id = await upsertDocument(tx, w);
+    await tx.query('DELETE FROM chunks WHERE document_id = $1', [id]);
+    const r = await tx.query(
+      `INSERT INTO chunks (document_id, chunk_index, content, context, embedding, embedding_model, token_count, metadata, location)
+       SELECT $1::uuid, chunk_index, content, context, embedding, embedding_model, token_count, metadata, location
+         FROM staged_chunks WHERE file_id = $2 AND version_key = $3 ORDER BY chunk_index`,
+      [id, w.file.fileId, versionKey],
+    );
+    await tx.query('DELETE FROM staged_chunks WHERE file_id = $1', [w.file.fileId]);
+    return r.rowCount;
   });
 }
 
@@ -101,5 +160,6 @@ export async function updateDocumentMetadata(db: Queryable, file: SourceFile): P
 export async function deleteDocuments(db: Queryable, fileIds: string[]): Promise<number> {
   if (!fileIds.length) return 0;
   const r = await db.query('DELETE FROM documents WHERE file_id = ANY($1::text[])', [fileIds]);
+  await db.query('DELETE FROM staged_chunks WHERE file_id = ANY($1::text[])', [fileIds]);
   return r.rowCount;
 }

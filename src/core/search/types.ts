@@ -1,4 +1,6 @@
 /** Retrieval contract shared by the answer step, the CLI and the eval harness. */
+import type { AccessScope } from '../access/scope.js';
+
 export interface SearchFilters {
   category?: string | string[];
   docType?: string | string[];
@@ -28,6 +30,10 @@ export interface ChunkHit {
   location?: Location;
   /** Heading path of the chunk within its document. */
   headingPath?: string[];
+  /** 0–1, comparable across queries (relevance.ts): word coverage and closeness in meaning. */
+  relevance: number;
+  /** The reranker's score, when one re-ordered the passages. */
+  rerankScore?: number;
 }
 
 export interface DocumentHit {
@@ -45,13 +51,17 @@ export interface DocumentHit {
   modifiedAt?: Date | null;
   /** Title without its revision mark (with `path`, the revision family). */
   revisionBase?: string | null;
-  /** The best chunk's score. */
+  /** The best chunk's score (fused, scaled to this query's best hit: compare within one result only). */
   score: number;
+  /** The best relevance among its chunks: 0–1 and comparable across queries (show this one). */
+  relevance: number;
   /** Best chunks of this document, best first, deduplicated. */
   chunks: ChunkHit[];
 }
 
 export interface SearchOptions {
+  /** Who reads the results: only documents every reader may open are searched. Required: no default widens it. */
+  access: AccessScope;
   filters?: SearchFilters;
   /** Documents to return (default SEARCH_MATCH_COUNT). */
   matchCount?: number;
@@ -70,9 +80,15 @@ export interface SearchResult {
   /** All fused chunk hits, best first (before grouping). */
   chunks: ChunkHit[];
   queryEmbedding: number[];
-  timings: { embedMs: number; searchMs: number; groupMs: number; totalMs: number };
+  timings: { embedMs: number; searchMs: number; groupMs: number; totalMs: number; rerankMs?: number };
+  /**
+   * Set when a stage failed and the search went on without it: the query could not be embedded
+   * (embeddings API down) and only the lexical leg ran, or the reranker failed and the fused order
+   * was kept. Callers should say so to the user.
+   */
+  degraded?: { lexicalOnly?: string; rerank?: string };
 }
 
 export interface Searcher {
-  search(query: string, opts?: SearchOptions): Promise<SearchResult>;
+  search(query: string, opts: SearchOptions): Promise<SearchResult>;
 }

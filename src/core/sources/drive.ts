@@ -2,10 +2,13 @@
 // drives; Google Docs/Sheets/Slides are exported, other files downloaded. Incremental sync uses
 // the Changes API. Retries are ours (googleapis' own are turned off) so they are bounded and testable.
 import { readFileSync } from 'node:fs';
-import { google, type drive_v3 } from 'googleapis';
+import { google, type admin_directory_v1, type drive_v3 } from 'googleapis';
 import type { Config } from '../../config.js';
+import { ANYONE, domainPrincipal, groupPrincipal, userPrincipal } from '../access/scope.js';
+import type { GroupDirectory } from '../access/groups.js';
 import { driveConfigured } from './drive-config.js';
-import { SourceFileError, type FetchedFile, type IncrementalSource, type SourceChange, type SourceFile } from './types.js';
+import { SourceFileError, type FetchedFile, type IncrementalSource, type SourceAccess, type SourceChange, type SourceFile, type SourceGrant } from './types.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const FOLDER = 'application/vnd.google-apps.folder';
 const SHORTCUT = 'application/vnd.google-apps.shortcut';
@@ -22,6 +25,8 @@ const EXPORTS: Record<string, string[]> = {
 };
 const FILE_FIELDS = 'id,name,mimeType,modifiedTime,md5Checksum,version,webViewLink,owners(emailAddress),permissions(type,role,emailAddress,domain),shortcutDetails,parents,size,driveId,trashed';
 const SCOPE = 'https://www.googleapis.com/auth/drive.readonly';
+const DIRECTORY_SCOPE = 'https://www.googleapis.com/auth/admin.directory.group.member.readonly';
+const PERMISSION_FIELDS = 'nextPageToken,permissions(type,role,emailAddress,domain,deleted)';
 
 export interface RetryOptions {
   retries: number;
@@ -39,6 +44,11 @@ export interface DriveSourceOptions {
   pageSize?: number;
   /** Per request; a Drive call that hangs must not hang the whole ingest (default 60 s). */
   timeoutMs?: number;
+  /**
+   * Google's Directory API, for the members of groups files are shared with. Needs domain-wide
+   * delegation (GOOGLE_DIRECTORY_SUBJECT); without it groups stay unresolved (fail closed).
+   */
+  directory?: { auth?: drive_v3.Options['auth']; rootUrl?: string };
 }
 
 type DriveFile = drive_v3.Schema$File;
@@ -47,9 +57,23 @@ type DriveFile = drive_v3.Schema$File;
 interface Place {
   root: string;
   folders: string[];
+  /** Ids of the root and the folders below it, for folder grants and scopes. */
+  folderIds: string[];
 }
 
-export class DriveSource implements IncrementalSource {
+type DrivePermission = drive_v3.Schema$Permission;
+
+/** A Drive permission as a principal; null for kinds that name nobody we can match (deleted accounts). */
+function principalOf(p: DrivePermission): string | null {
+  if (p.deleted) return null;
+  if (p.type === 'anyone') return ANYONE;
+  if (p.type === 'domain' && p.domain) return domainPrincipal(p.domain);
+  if (p.type === 'user' && p.emailAddress) return userPrincipal(p.emailAddress);
+  if (p.type === 'group' && p.emailAddress) return groupPrincipal(p.emailAddress);
+  return null;
+}
+
+export class DriveSource implements IncrementalSource, GroupDirectory {
   readonly name = 'drive';
   private readonly drive: drive_v3.Drive;
   private readonly retry: RetryOptions;
@@ -58,6 +82,8 @@ export class DriveSource implements IncrementalSource {
   /** id → {name, parents, driveId}, for walking up from a changed file. Reset per changesSince call. */
   private parentCache = new Map<string, Promise<DriveFile | null>>();
   private readonly rootNames = new Map<string, Promise<string>>();
+  /** A shared drive's own members, read once per run. */
+  private drivePermissions = new Map<string, Promise<SourceGrant[] | { error: string }>>();
 
   constructor(private readonly opts: DriveSourceOptions) {
     this.drive = google.drive({ version: 'v3', auth: opts.auth, rootUrl: opts.rootUrl, retry: false, timeout: opts.timeoutMs ?? 60_000 });
@@ -69,6 +95,7 @@ export class DriveSource implements IncrementalSource {
   // ── full listing
 
   async *list(): AsyncIterable<SourceFile> {
+    this.drivePermissions = new Map();
     // A root that is missing or not shared would list as empty, and a full sync would then delete
     // everything ingested from it: check every root before listing any, and fail the listing instead.
     for (const id of this.opts.folderIds) this.rootNames.set(id, Promise.resolve(await this.checkFolderRoot(id)));
@@ -80,7 +107,7 @@ export class DriveSource implements IncrementalSource {
   }
 
   private async *walk(rootId: string, driveId: string | undefined, visited: Set<string>, yielded: Set<string>): AsyncGenerator<SourceFile> {
-    const stack: { id: string; place: Place }[] = [{ id: rootId, place: { root: await this.rootName(rootId), folders: [] } }];
+    const stack: { id: string; place: Place }[] = [{ id: rootId, place: { root: await this.rootName(rootId), folders: [], folderIds: [rootId] } }];
     while (stack.length) {
       const { id, place } = stack.pop()!;
       if (visited.has(id)) continue;
@@ -88,10 +115,11 @@ export class DriveSource implements IncrementalSource {
       for await (const f of this.children(id, driveId)) {
         const target = f.mimeType === SHORTCUT ? await this.resolveShortcut(f) : f;
         if (!target) continue;
-        if (target.mimeType === FOLDER) stack.push({ id: target.id!, place: { root: place.root, folders: [...place.folders, f.name ?? f.id!] } });
+        if (target.mimeType === FOLDER)
+          stack.push({ id: target.id!, place: { root: place.root, folders: [...place.folders, f.name ?? f.id!], folderIds: [...place.folderIds, target.id!] } });
         else if (!yielded.has(f.id!)) {
           yielded.add(f.id!);
-          yield this.toSourceFile(f, place, target);
+          yield await this.withAccess(this.toSourceFile(f, place, target), target);
         }
       }
     }
@@ -144,9 +172,11 @@ export class DriveSource implements IncrementalSource {
       metadata: {
         driveId: f.driveId ?? null,
         owners: (f.owners ?? []).map((o) => o.emailAddress).filter(Boolean),
-        permissions: (f.permissions ?? []).map((p) => ({ type: p.type, role: p.role, emailAddress: p.emailAddress, domain: p.domain })),
         mimeType: original,
+        // Bytes of a stored file (none for Google Docs, which are exported): checked against INGEST_MAX_FILE_MB before the download.
+        ...(f.size ? { size: Number(f.size) } : {}),
         parents: entry.parents ?? [],
+        folderIds: place.folderIds,
         ...(entry !== f ? { shortcutTargetId: f.id } : {}),
       },
     };
@@ -205,6 +235,7 @@ export class DriveSource implements IncrementalSource {
     const wanted = [...(this.opts.folderIds.length ? [''] : []), ...this.opts.sharedDriveIds];
     if (!tokens || typeof tokens !== 'object' || Object.keys(tokens).length !== wanted.length || !wanted.every((k) => typeof tokens[k] === 'string')) return null;
     this.parentCache = new Map();
+    this.drivePermissions = new Map();
     const byFile = new Map<string, SourceChange>();
     const next: Record<string, string> = {};
     for (const key of wanted) {
@@ -264,23 +295,25 @@ export class DriveSource implements IncrementalSource {
     if (f.mimeType === SHORTCUT) {
       const target = place && (await this.resolveShortcut(f));
       if (target?.mimeType === FOLDER) return null; // its files are picked up by the next full sync
-      return place && target ? { kind: 'upsert', file: this.toSourceFile(f, place, target) } : { kind: 'delete', fileId };
+      return place && target ? { kind: 'upsert', file: await this.withAccess(this.toSourceFile(f, place, target), target) } : { kind: 'delete', fileId };
     }
     // Outside every configured root (or moved out of one): make sure it is not kept.
-    return place ? { kind: 'upsert', file: this.toSourceFile(f, place) } : { kind: 'delete', fileId };
+    return place ? { kind: 'upsert', file: await this.withAccess(this.toSourceFile(f, place), f) } : { kind: 'delete', fileId };
   }
 
   /** Walks up the parents to a configured root; null when the file lies under none. */
   private async placeOf(f: DriveFile): Promise<Place | null> {
     const folders: string[] = [];
+    const folderIds: string[] = [];
     const seen = new Set<string>();
     let parentId = f.parents?.[0];
     while (parentId && !seen.has(parentId)) {
       seen.add(parentId);
-      if (this.roots.has(parentId)) return { root: await this.rootName(parentId), folders: folders.reverse() };
+      if (this.roots.has(parentId)) return { root: await this.rootName(parentId), folders: folders.reverse(), folderIds: [parentId, ...folderIds.reverse()] };
       const parent = await this.cachedParent(parentId);
       if (!parent || parent.trashed) return null;
       folders.push(parent.name ?? parentId);
+      folderIds.push(parentId);
       parentId = parent.parents?.[0];
     }
     return null;
@@ -290,6 +323,73 @@ export class DriveSource implements IncrementalSource {
     let p = this.parentCache.get(id);
     if (!p) this.parentCache.set(id, (p = this.getFile(id, 'id,name,parents,driveId,trashed')));
     return p;
+  }
+
+  // ── permissions
+
+  /**
+   * Who may open the file. The listing carries `permissions` only for a caller who may share the
+   * file, and never for shared-drive files: then permissions.list is asked, and a shared drive's
+   * own members are added. Unreadable permissions make the document visible to nobody.
+   */
+  private async withAccess(file: SourceFile, f: DriveFile): Promise<SourceFile> {
+    return { ...file, access: await this.accessOf(f) };
+  }
+
+  private async accessOf(f: DriveFile): Promise<SourceAccess> {
+    const own = f.permissions?.length && !f.driveId ? f.permissions : await this.listPermissions(f.id!);
+    if ('error' in own) return own;
+    const grants: SourceGrant[] = [];
+    for (const p of own) {
+      const principal = principalOf(p);
+      if (principal) grants.push({ principal, role: p.role ?? undefined, via: 'file' });
+    }
+    if (f.driveId) {
+      let members = this.drivePermissions.get(f.driveId);
+      if (!members) {
+        this.drivePermissions.set(f.driveId, (members = this.listPermissions(f.driveId).then((ps) =>
+          'error' in ps ? ps : ps.flatMap((p) => { const principal = principalOf(p); return principal ? [{ principal, role: p.role ?? undefined, via: 'drive' as const }] : []; }))));
+      }
+      const m = await members;
+      if ('error' in m) return { error: `shared drive ${f.driveId} members: ${m.error}` };
+      grants.push(...m);
+    }
+    return { grants };
+  }
+
+  private async listPermissions(fileId: string): Promise<DrivePermission[] | { error: string }> {
+    const all: DrivePermission[] = [];
+    let pageToken: string | undefined;
+    try {
+      do {
+        const res = await this.call(() => this.drive.permissions.list({ fileId, supportsAllDrives: true, fields: PERMISSION_FIELDS, pageSize: 100, pageToken }));
+        all.push(...(res.data.permissions ?? []));
+        pageToken = res.data.nextPageToken ?? undefined;
+      } while (pageToken);
+      return all;
+    } catch (e) {
+      const status = statusOf(e);
+      if (status === 403 || status === 404 || status === 401)
+        return { error: `permissions.list ${status} ${reasonOf(e) ?? ''}`.trim() + `: ${this.accountName()} may not read this file's sharing` };
+      throw e;
+    }
+  }
+
+  /** The members (and members of nested groups) of a Google group, through the Directory API. */
+  async groupMembers(groupEmail: string): Promise<string[]> {
+    if (!this.opts.directory)
+      throw new Error('the Directory API is not configured: set GOOGLE_DIRECTORY_SUBJECT (an admin the service account may impersonate with domain-wide delegation)');
+    const admin: admin_directory_v1.Admin = google.admin({
+      version: 'directory_v1', auth: this.opts.directory.auth as admin_directory_v1.Options['auth'], rootUrl: this.opts.directory.rootUrl, retry: false, timeout: this.opts.timeoutMs ?? 60_000,
+    });
+    const members: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const res = await this.call(() => admin.members.list({ groupKey: groupEmail, includeDerivedMembership: true, maxResults: 200, pageToken }));
+      for (const m of res.data.members ?? []) if (m.email && (m.type ?? 'USER') === 'USER') members.push(m.email);
+      pageToken = res.data.nextPageToken ?? undefined;
+    } while (pageToken);
+    return members;
   }
 
   // ── roots
@@ -352,7 +452,7 @@ export class DriveSource implements IncrementalSource {
       } catch (e) {
         if (attempt >= this.retry.retries || !isRetryable(e)) throw e;
         const cap = Math.min(this.retry.maxMs, this.retry.baseMs * 2 ** attempt);
-        await new Promise((r) => setTimeout(r, Math.random() * cap));
+        await sleep(Math.random() * cap);
       }
     }
   }
@@ -429,5 +529,18 @@ export function driveSourceFromConfig(config: Config): DriveSource {
   const auth = driveAuthFromConfig(config);
   if (!auth && !config.DRIVE_ROOT_URL)
     throw new Error('Drive: set GOOGLE_SERVICE_ACCOUNT_JSON, or GOOGLE_OAUTH_CLIENT_ID, GOOGLE_OAUTH_CLIENT_SECRET and GOOGLE_OAUTH_REFRESH_TOKEN');
-  return new DriveSource({ auth, folderIds: config.DRIVE_FOLDER_IDS, sharedDriveIds: config.DRIVE_SHARED_DRIVE_IDS, rootUrl: config.DRIVE_ROOT_URL });
+  return new DriveSource({
+    auth, folderIds: config.DRIVE_FOLDER_IDS, sharedDriveIds: config.DRIVE_SHARED_DRIVE_IDS, rootUrl: config.DRIVE_ROOT_URL,
+    directory: directoryFromConfig(config),
+  });
+}
+
+/** Domain-wide delegation for the Directory API: the service account acting as GOOGLE_DIRECTORY_SUBJECT. */
+function directoryFromConfig(config: Config): DriveSourceOptions['directory'] {
+  const sa = config.GOOGLE_SERVICE_ACCOUNT_JSON?.trim();
+  if (config.GOOGLE_DIRECTORY_SUBJECT && sa) {
+    const credentials = JSON.parse(sa.startsWith('{') ? sa : readFileSync(sa, 'utf8'));
+    return { auth: new google.auth.JWT({ email: credentials.client_email, key: credentials.private_key, scopes: [DIRECTORY_SCOPE], subject: config.GOOGLE_DIRECTORY_SUBJECT }), rootUrl: config.GOOGLE_DIRECTORY_ROOT_URL };
+  }
+  return config.GOOGLE_DIRECTORY_ROOT_URL ? { rootUrl: config.GOOGLE_DIRECTORY_ROOT_URL } : undefined;
 }

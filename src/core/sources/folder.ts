@@ -4,19 +4,24 @@ import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { minimatch } from 'minimatch';
 import { pathToFileURL } from 'node:url';
 import { mimeTypeFor } from '../extract/index.js';
+import { WORKSPACE } from '../access/scope.js';
 import type { DocumentSource, FetchedFile, SourceFile } from './types.js';
 
+/** Whole words of the file name only: "subcontractor-coordination-meeting" is no contract. */
+const words = (...w: string[]) => new RegExp(`(?:^|[^a-z])(?:${w.join('|')})(?![a-z])`);
+
+// First match wins: a blank minutes form is a template, not minutes of a meeting.
 const DOC_TYPES: [RegExp, string][] = [
-  [/minutes/, 'minutes'],
-  [/checklist/, 'checklist'],
-  [/template/, 'template'],
-  [/procedure|process/, 'procedure'],
-  [/plan\b|-plan|plan-/, 'plan'],
-  [/schedule|look-ahead|narrative/, 'schedule'],
-  [/log\b|-log/, 'log'],
-  [/contract|agreement/, 'contract'],
-  [/directory/, 'directory'],
-  [/standard|policy/, 'standard'],
+  [words('templates?'), 'template'],
+  [words('minutes', 'meetings?'), 'minutes'],
+  [words('checklists?'), 'checklist'],
+  [words('procedures?', 'process'), 'procedure'],
+  [words('plans?'), 'plan'],
+  [words('schedules?', 'look-ahead', 'lookahead', 'narrative'), 'schedule'],
+  [words('logs?'), 'log'],
+  [words('contracts?', 'subcontracts?', 'agreements?'), 'contract'],
+  [words('directory'), 'directory'],
+  [words('standards?', 'policy', 'policies'), 'standard'],
 ];
 
 export function inferDocType(fileName: string): string | undefined {
@@ -77,6 +82,8 @@ export class FolderSource implements DocumentSource {
         category: segments.length > 1 ? segments[0] : undefined,
         docType,
         metadata: { size: st.size },
+        // A local folder has no ACLs: its documents are visible to the whole workspace (README).
+        access: { grants: [{ principal: WORKSPACE, via: 'source' }] },
       };
     }
   }

@@ -15,7 +15,22 @@ export interface SourceFile {
   docType?: string;
   /** Owner, sharing, Drive ids … stored in documents.metadata. */
   metadata: Record<string, unknown>;
+  /**
+   * Who may open the file (document_access). Absent: the source reported nothing, and the document
+   * is visible to nobody (fail closed). A source without ACLs says so explicitly (the folder source: workspace).
+   */
+  access?: SourceAccess;
 }
+
+export interface SourceGrant {
+  /** 'anyone', 'workspace', 'user:…', 'group:…', 'domain:…' (see core/access/scope.ts). */
+  principal: string;
+  role?: string;
+  via: 'file' | 'drive' | 'source';
+}
+
+/** The file's permissions, or why they could not be read (then nobody may see it, and the health report counts it). */
+export type SourceAccess = { grants: SourceGrant[] } | { error: string };
 
 export interface FetchedFile {
   data: Buffer;

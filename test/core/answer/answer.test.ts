@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/core/db/types.js';
 import { CachedEmbedder } from '../../../src/core/embed/cache.js';
-import { ensureEmbeddingSpace } from '../../../src/core/embed/space.js';
 import { ingest } from '../../../src/core/ingest/index.js';
 import { HybridSearcher } from '../../../src/core/search/search.js';
 import { ClaudeModel, OpenAIChatModel } from '../../../src/core/answer/models.js';
@@ -9,10 +8,10 @@ import { QuestionError, RagAnswerer, type RagSettings } from '../../../src/core/
 import { finalizeCitations } from '../../../src/core/answer/citations.js';
 import { CONDENSE_SYSTEM } from '../../../src/core/answer/prompt.js';
 import type { AnswerModel } from '../../../src/core/answer/types.js';
-import { migratedMemoryDb } from '../../helpers/db.js';
-import { ArraySource, TopicEmbedder, type FixtureDoc } from '../../helpers/corpus.js';
+import { ArraySource, topicDb, type FixtureDoc } from '../../helpers/corpus.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../../fakes/anthropic.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/openai.js';
+import { OPERATOR_SCOPE } from '../../../src/core/access/scope.js';
 
 const DOCS: FixtureDoc[] = [
   { path: 'safety/fall.md', category: 'safety', text: '# Fall protection\n\nGuardrail top rail height is 42 inches, plus or minus 3 inches. A harness is worn at an unprotected edge above 6 feet.' },
@@ -35,9 +34,9 @@ describe('answers', () => {
   const rag = (model?: AnswerModel, settings: Partial<RagSettings> = {}) => new RagAnswerer({ db, searcher, model, settings: { ...SETTINGS, ...settings } });
 
   beforeAll(async () => {
-    db = await migratedMemoryDb();
-    const embedder = new TopicEmbedder();
-    await ensureEmbeddingSpace(db, embedder);
+    const t = await topicDb();
+    db = t.db;
+    const embedder = t.embedder;
     await ingest({ db, embedder }, new ArraySource(DOCS));
     searcher = new HybridSearcher(db, new CachedEmbedder(db, embedder));
     anthropic = await startFakeAnthropic();
@@ -58,7 +57,7 @@ describe('answers', () => {
   });
 
   it('answers with Claude, citing retrieved sources that map to links, and logs the answer', async () => {
-    const a = await rag(claude).answer('What is the guardrail height?', { userId: 'U1', sessionId: 'C1:100.1' });
+    const a = await rag(claude).answer('What is the guardrail height?', { access: OPERATOR_SCOPE, userId: 'U1', sessionId: 'C1:100.1' });
     expect(a.model).toBe('claude:claude-test');
     expect(a.noAnswer).toBe(false);
     expect(a.answer).toBe('The top rail is 42 inches high [1].');
@@ -75,7 +74,7 @@ describe('answers', () => {
   });
 
   it('fences retrieved text: a document cannot close its <source> element or forge another', async () => {
-    await rag(claude).answer('guardrail inspection height');
+    await rag(claude).answer('guardrail inspection height', { access: OPERATOR_SCOPE });
     const prompt: string = anthropic.messages()[0].json.messages.at(-1).content;
     const sourcesCount = (prompt.match(/<source n="\d+"/g) ?? []).length;
     expect(sourcesCount).toBeGreaterThanOrEqual(2);
@@ -86,7 +85,7 @@ describe('answers', () => {
 
   it('retries a 429 and then answers', async () => {
     anthropic.failNext(1, 429);
-    const a = await rag(claude).answer('What is the guardrail height?');
+    const a = await rag(claude).answer('What is the guardrail height?', { access: OPERATOR_SCOPE });
     expect(anthropic.messages()).toHaveLength(2);
     expect(a.model).toBe('claude:claude-test');
     expect(a.note).toBeUndefined();
@@ -94,7 +93,7 @@ describe('answers', () => {
 
   it('falls back to the offline composer with a note when the model times out', async () => {
     anthropic.delayNext(5, 3000);
-    const a = await rag(claude, { timeoutMs: 300 }).answer('What is the guardrail height?');
+    const a = await rag(claude, { timeoutMs: 300 }).answer('What is the guardrail height?', { access: OPERATOR_SCOPE });
     expect(a.model).toBe('composer');
     expect(a.note).toMatch(/timed out/);
     expect(a.answer).toMatch(/42 inches/);
@@ -103,23 +102,23 @@ describe('answers', () => {
 
   it('falls back when the model keeps failing (5xx) or answers with a malformed response', async () => {
     anthropic.failNext(10, 500);
-    const a = await rag(claude).answer('What is the guardrail height?');
+    const a = await rag(claude).answer('What is the guardrail height?', { access: OPERATOR_SCOPE });
     expect(a).toMatchObject({ model: 'composer', noAnswer: false });
     expect(a.note).toMatch(/HTTP 500/);
     anthropic.failNext(0);
     anthropic.malformedNext(1);
-    const b = await rag(claude).answer('What is the guardrail height?');
+    const b = await rag(claude).answer('What is the guardrail height?', { access: OPERATOR_SCOPE });
     expect(b.model).toBe('composer');
     expect(b.note).toMatch(/claude:claude-test did not answer/);
   });
 
   it('drops citations that point at no source, and refuses an answer that cites nothing real', async () => {
     anthropic.reply = () => 'It is 42 inches [1][7].';
-    const a = await rag(claude).answer('What is the guardrail height?');
+    const a = await rag(claude).answer('What is the guardrail height?', { access: OPERATOR_SCOPE });
     expect(a.answer).toBe('It is 42 inches [1].');
     expect(a.note).toMatch(/1 citation/);
     anthropic.reply = () => 'It is 12 inches [9].';
-    const b = await rag(claude).answer('What is the guardrail height?');
+    const b = await rag(claude).answer('What is the guardrail height?', { access: OPERATOR_SCOPE });
     expect(b.model).toBe('composer');
     expect(b.answer).not.toMatch(/12 inches \[/);
     expect(b.note).toMatch(/without valid citations/);
@@ -134,13 +133,13 @@ describe('answers', () => {
 
   it('says plainly when the model finds the documents do not cover the question', async () => {
     anthropic.reply = () => 'NOT_IN_DOCUMENTS';
-    const a = await rag(claude).answer('What is the guardrail height?');
+    const a = await rag(claude).answer('What is the guardrail height?', { access: OPERATOR_SCOPE });
     expect(a.noAnswer).toBe(true);
     expect(a.answer).toMatch(/couldn't find this in the documents/);
   });
 
   it('says so, listing the closest documents, when retrieval confidence is low', async () => {
-    const a = await rag().answer('Who won the football world cup in 1998?');
+    const a = await rag().answer('Who won the football world cup in 1998?', { access: OPERATOR_SCOPE });
     expect(a.noAnswer).toBe(true);
     expect(a.confidence).toBeLessThan(SETTINGS.minConfidence);
     expect(a.answer).toMatch(/couldn't find this in the documents/);
@@ -148,7 +147,7 @@ describe('answers', () => {
   });
 
   it('composes an offline answer from the documents, every line cited', async () => {
-    const a = await rag().answer('At what wind speed do crane lifts stop?');
+    const a = await rag().answer('At what wind speed do crane lifts stop?', { access: OPERATOR_SCOPE });
     expect(a.model).toBe('composer');
     expect(a.answer).toMatch(/20 mph/);
     expect(a.sources[0].title).toBe('Crane lifts');
@@ -157,16 +156,16 @@ describe('answers', () => {
 
   it('condenses a follow-up with the thread (heuristically offline, with the model when configured)', async () => {
     const offline = rag();
-    await offline.answer('When do crane lifts stop for wind?', { sessionId: 'C9:1.0' });
-    const f = await offline.answer('and for deck bundles?', { sessionId: 'C9:1.0' });
+    await offline.answer('When do crane lifts stop for wind?', { access: OPERATOR_SCOPE, sessionId: 'C9:1.0' });
+    const f = await offline.answer('and for deck bundles?', { access: OPERATOR_SCOPE, sessionId: 'C9:1.0' });
     expect(f.standaloneQuery).toMatch(/deck bundles/);
     expect(f.standaloneQuery).toMatch(/crane/);
     expect(f.sources[0].title).toBe('Crane lifts');
 
     anthropic.reply = (body) => (body.system === CONDENSE_SYSTEM ? 'crane lift wind limit for deck bundles' : 'Deck bundles stop at 15 mph [1].');
     const online = rag(claude);
-    await online.answer('When do crane lifts stop for wind?', { sessionId: 'C9:2.0' });
-    const g = await online.answer('what about deck bundles?', { sessionId: 'C9:2.0' });
+    await online.answer('When do crane lifts stop for wind?', { access: OPERATOR_SCOPE, sessionId: 'C9:2.0' });
+    const g = await online.answer('what about deck bundles?', { access: OPERATOR_SCOPE, sessionId: 'C9:2.0' });
     expect(g.standaloneQuery).toBe('crane lift wind limit for deck bundles');
     const condense = anthropic.messages().find((r) => r.json.system === CONDENSE_SYSTEM && /deck bundles/.test(JSON.stringify(r.json)));
     expect(JSON.stringify(condense!.json.messages)).toMatch(/When do crane lifts stop for wind\?/);
@@ -177,7 +176,7 @@ describe('answers', () => {
     openai.chatReply = () => 'Standard RFIs are answered within 7 working days [1].';
     openai.failNext(1, 429);
     const model = new OpenAIChatModel({ apiKey: 'sk-test', baseURL: openai.baseURL, model: 'gpt-test', timeoutMs: 800, maxRetries: 2, maxTokens: 300, temperature: 0 });
-    const a = await rag(model).answer('How long does the architect have to answer an RFI?');
+    const a = await rag(model).answer('How long does the architect have to answer an RFI?', { access: OPERATOR_SCOPE });
     expect(a.model).toBe('openai:gpt-test');
     expect(a.answer).toMatch(/7 working days \[1\]/);
     expect(a.sources[0].title).toBe('RFI procedure');
@@ -187,7 +186,7 @@ describe('answers', () => {
   });
 
   it('rejects an empty or oversized question with a clear error', async () => {
-    await expect(rag().answer('   ')).rejects.toThrow(QuestionError);
-    await expect(rag().answer('x'.repeat(5000))).rejects.toThrow(/keep it under 4000/);
+    await expect(rag().answer('   ', { access: OPERATOR_SCOPE })).rejects.toThrow(QuestionError);
+    await expect(rag().answer('x'.repeat(5000), { access: OPERATOR_SCOPE })).rejects.toThrow(/keep it under 4000/);
   });
 });

@@ -11,6 +11,7 @@ import { HybridSearcher } from '../../../src/core/search/search.js';
 import { RagAnswerer } from '../../../src/core/answer/rag.js';
 import { FolderSource } from '../../../src/core/sources/folder.js';
 import { migratedMemoryDb } from '../../helpers/db.js';
+import { OPERATOR_SCOPE } from '../../../src/core/access/scope.js';
 
 interface Expected {
   question: string;
@@ -36,7 +37,7 @@ describe('answers from the sample knowledge base (offline composer)', () => {
   afterAll(() => db.close());
 
   it.each(expected)('$question', async (e) => {
-    const a = await rag.answer(e.question);
+    const a = await rag.answer(e.question, { access: OPERATOR_SCOPE });
     expect(a.noAnswer).toBe(false);
     const cited = [...a.answer.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]));
     const expectedSource = a.sources.find((s) => s.path === e.document);
@@ -48,7 +49,7 @@ describe('answers from the sample knowledge base (offline composer)', () => {
 
   it('says the documents do not cover an off-topic question', async () => {
     for (const q of ['What is the capital of France?', 'recipe for chocolate cake']) {
-      const a = await rag.answer(q);
+      const a = await rag.answer(q, { access: OPERATOR_SCOPE });
       expect(a.noAnswer, q).toBe(true);
     }
   });

@@ -7,6 +7,7 @@ import { ensureEmbeddingSpace } from '../../../src/core/embed/space.js';
 import { toVector } from '../../../src/core/db/vector.js';
 import { ingest } from '../../../src/core/ingest/index.js';
 import { DEFAULT_SEARCH_SETTINGS, HybridSearcher } from '../../../src/core/search/search.js';
+import { OPERATOR_SCOPE } from '../../../src/core/access/scope.js';
 import { migratedMemoryDb } from '../../helpers/db.js';
 import { freshPgDatabase } from '../../helpers/pg.js';
 import { ArraySource, TopicEmbedder, type FixtureDoc } from '../../helpers/corpus.js';
@@ -68,48 +69,72 @@ function suite(name: string, open: () => Promise<{ db: Database; done: () => Pro
 
     it('ranks the document that answers a question first', async () => {
       for (const mode of ['hybrid', 'lexical'] as const) {
-        const r = await searcher.search('guardrail height', { mode, log: false });
+        const r = await searcher.search('guardrail height', { access: OPERATOR_SCOPE, mode, log: false });
         expect(r.documents[0].fileId, mode).toBe('fixture:safety/fall.md');
       }
       // The topic embedder cannot tell the two fall-protection documents apart; both lead.
-      const dense = await searcher.search('guardrail height', { mode: 'dense', log: false });
+      const dense = await searcher.search('guardrail height', { access: OPERATOR_SCOPE, mode: 'dense', log: false });
       expect(dense.documents.slice(0, 2).map((d) => d.fileId).sort()).toEqual(['fixture:safety/fall.md', 'fixture:safety/ladder.md']);
     });
 
     it('ranks rare terms above common ones (BM25 idf), ORing the words of a question', async () => {
-      const r = await searcher.search('what is the retainage on concrete', { mode: 'lexical', log: false });
+      const r = await searcher.search('what is the retainage on concrete', { access: OPERATOR_SCOPE, mode: 'lexical', log: false });
       expect(r.documents[0].fileId).toBe('fixture:contracts/prime.md');
       expect(r.documents.map((d) => d.fileId)).toEqual(expect.arrayContaining(['fixture:quality/cold.md', 'fixture:quality/pour.md']));
     });
 
     it('fuses over the union: a keyword-only match the vector leg misses is still found', async () => {
-      const dense = await searcher.search('XJ-9000 unit', { mode: 'dense', log: false, matchCount: 3 });
+      const dense = await searcher.search('XJ-9000 unit', { access: OPERATOR_SCOPE, mode: 'dense', log: false, matchCount: 3 });
       expect(dense.documents.map((d) => d.fileId)).not.toContain('fixture:logs/equipment.txt');
-      const hybrid = await searcher.search('XJ-9000 unit', { log: false });
+      const hybrid = await searcher.search('XJ-9000 unit', { access: OPERATOR_SCOPE, log: false });
       expect(hybrid.documents[0].fileId).toBe('fixture:logs/equipment.txt');
       expect(hybrid.chunks[0].lexicalRank).toBe(1);
       expect(hybrid.chunks[0].denseRank ?? Infinity).toBeGreaterThan(3);
     });
 
     it('supports quoted phrases and -exclusions', async () => {
-      const phrase = await searcher.search('"substantial completion"', { mode: 'lexical', log: false });
+      const phrase = await searcher.search('"substantial completion"', { access: OPERATOR_SCOPE, mode: 'lexical', log: false });
       expect(phrase.documents.map((d) => d.fileId).sort()).toEqual(['fixture:contracts/prime.md', 'fixture:schedule/narrative.md']);
-      const excluded = await searcher.search('substantial completion -retainage', { mode: 'lexical', log: false });
+      const excluded = await searcher.search('substantial completion -retainage', { access: OPERATOR_SCOPE, mode: 'lexical', log: false });
       expect(excluded.documents.map((d) => d.fileId)).toEqual(['fixture:schedule/narrative.md']);
     });
 
+    it('weighs a word said twice in the question twice (query-term frequency, as Lucene does)', async () => {
+      const ratio = async (q: string) => {
+        const r = await searcher.search(q, { access: OPERATOR_SCOPE, mode: 'lexical', log: false, matchCount: 8 });
+        const score = (f: string) => r.chunks.find((c) => c.documentId === r.documents.find((d) => d.fileId === f)!.documentId)!.lexicalScore!;
+        return score('fixture:contracts/prime.md') / score('fixture:safety/fall.md');
+      };
+      expect(await ratio('guardrail retainage, I mean the retainage')).toBeCloseTo(2 * (await ratio('guardrail retainage')), 6);
+    });
+
+    it('applies quoted phrases and -exclusions to the fused result, not only to the lexical leg', async () => {
+      // The vector leg finds the contract (payment topic) for "retainage pay"; an exclusion of a word it
+      // contains must drop it although that leg alone found it.
+      const plain = await searcher.search('retainage pay cost', { access: OPERATOR_SCOPE, mode: 'dense', log: false, matchCount: 8 });
+      expect(plain.documents.map((d) => d.fileId)).toContain('fixture:contracts/prime.md');
+      for (const mode of ['hybrid', 'dense'] as const) {
+        const r = await searcher.search('retainage pay cost -substantial', { access: OPERATOR_SCOPE, mode, log: false, matchCount: 8 });
+        expect(r.documents.map((d) => d.fileId), mode).not.toContain('fixture:contracts/prime.md');
+        expect(r.documents.map((d) => d.fileId), mode).not.toContain('fixture:schedule/narrative.md');
+        expect(r.documents.length, mode).toBeGreaterThan(0);
+        const phrase = await searcher.search('"top rail" guardrail ladder edge', { access: OPERATOR_SCOPE, mode, log: false, matchCount: 8 });
+        expect(phrase.documents.map((d) => d.fileId), mode).toEqual(['fixture:safety/fall.md']);
+      }
+    });
+
     it('filters by category and doc type and still returns k documents', async () => {
-      const r = await searcher.search('guardrail height', { filters: { category: 'quality' }, matchCount: 2, log: false });
+      const r = await searcher.search('guardrail height', { access: OPERATOR_SCOPE, filters: { category: 'quality' }, matchCount: 2, log: false });
       expect(r.documents.map((d) => d.category)).toEqual(['quality', 'quality']);
-      const dense = await searcher.search('guardrail height', { mode: 'dense', filters: { category: ['quality', 'contracts'] }, matchCount: 3, log: false });
+      const dense = await searcher.search('guardrail height', { access: OPERATOR_SCOPE, mode: 'dense', filters: { category: ['quality', 'contracts'] }, matchCount: 3, log: false });
       expect(dense.documents).toHaveLength(3);
       expect(new Set(dense.documents.map((d) => d.category))).toEqual(new Set(['quality', 'contracts']));
-      const typed = await searcher.search('concrete', { filters: { docType: 'checklist' }, log: false });
+      const typed = await searcher.search('concrete', { access: OPERATOR_SCOPE, filters: { docType: 'checklist' }, log: false });
       expect(typed.documents.map((d) => d.fileId)).toEqual(['fixture:quality/pour.md']);
     });
 
     it('groups chunk hits into documents without duplicates, best document first', async () => {
-      const r = await searcher.search('concrete pour slab', { log: false });
+      const r = await searcher.search('concrete pour slab', { access: OPERATOR_SCOPE, log: false });
       const ids = r.documents.map((d) => d.documentId);
       expect(new Set(ids).size).toBe(ids.length);
       for (const d of r.documents) {
@@ -121,15 +146,15 @@ function suite(name: string, open: () => Promise<{ db: Database; done: () => Pro
     });
 
     it('applies a minimum score and match_count', async () => {
-      const all = await searcher.search('concrete', { log: false, matchCount: 50 });
-      const some = await searcher.search('concrete', { log: false, minScore: 0.5 });
+      const all = await searcher.search('concrete', { access: OPERATOR_SCOPE, log: false, matchCount: 50 });
+      const some = await searcher.search('concrete', { access: OPERATOR_SCOPE, log: false, minScore: 0.5 });
       expect(some.documents.length).toBeLessThan(all.documents.length);
       expect(some.documents.every((d) => d.score >= 0.5)).toBe(true);
-      expect((await searcher.search('concrete', { log: false, matchCount: 1 })).documents).toHaveLength(1);
+      expect((await searcher.search('concrete', { access: OPERATOR_SCOPE, log: false, matchCount: 1 })).documents).toHaveLength(1);
     });
 
     it('logs searches to queries in the background', async () => {
-      await searcher.search('crane wind', { userId: 'U1', sessionId: 'C1:1.0' });
+      await searcher.search('crane wind', { access: OPERATOR_SCOPE, userId: 'U1', sessionId: 'C1:1.0' });
       await searcher.log.flush();
       const r = await db.query<{ user_id: string; results_count: number; dims: number }>(
         `SELECT user_id, results_count, vector_dims(query_embedding) AS dims FROM queries WHERE query_text = 'crane wind'`,

@@ -88,7 +88,8 @@ describe('DriveSource.list', () => {
       category: 'safety',
       url: 'https://drive.google.com/file/d/plan/view',
       version: '1',
-      metadata: { mimeType: GDOC, owners: ['owner@example.com'], parents: ['safety'], permissions: [{ type: 'user', role: 'owner', emailAddress: 'owner@example.com' }] },
+      metadata: { mimeType: GDOC, owners: ['owner@example.com'], parents: ['safety'], folderIds: ['alpha', 'safety'] },
+      access: { grants: [{ principal: 'user:owner@example.com', role: 'owner', via: 'file' }] },
     });
     expect(files.get('drive:plan')!.modifiedAt).toBeInstanceOf(Date);
     expect(files.get('drive:look')).toMatchObject({ mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', category: 'schedules', metadata: { mimeType: GSHEET } });

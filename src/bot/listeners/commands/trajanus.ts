@@ -1,20 +1,31 @@
 // /trajanus <question>: ack at once, then answer. Default: the question is posted in the channel
 // and the answer goes in its thread (so follow-ups work); SLACK_ANSWER_VISIBILITY=ephemeral shows
-// the answer to the asker only. Usage and "too long" are ephemeral, in the ack itself.
+// the answer to the asker only. Usage and "too long" are ephemeral, in the ack itself. Nothing
+// but the ack runs before ack(): limits, logging and answering come after. Every failure to post
+// ends with the asker told privately (delivery/deliver.ts).
 import type { App, webApi } from '@slack/bolt';
+import { messageBlocks } from '../../blocks/answer.js';
 import { escapeMrkdwn } from '../../blocks/escape.js';
+import { slackInputToPlain } from '../../blocks/text.js';
 import type { BotContext } from '../../context.js';
+import { deliver, type Respond } from '../../delivery/deliver.js';
+import { explainProblem, slackProblem } from '../../delivery/slack-errors.js';
 import { isHelp, MAX_QUESTION_CHARS, sessionIdFor } from '../../handler.js';
+import { limitMessage } from '../../limits/rate-limit.js';
+import { remember } from '../reply.js';
 
 export const COMMAND = '/trajanus';
 
-/** Errors meaning "the bot cannot post in this conversation" (not a member, a DM between others…). */
-const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action', 'missing_scope']);
-const errorCode = (e: unknown) => (e as { data?: { error?: string } })?.data?.error ?? '';
+interface CommandInfo {
+  text: string;
+  user_id: string;
+  channel_id: string;
+  team_id?: string;
+}
 
 export function registerTrajanusCommand(app: App, ctx: BotContext): void {
   app.command(COMMAND, async ({ command, ack, client, respond }) => {
-    const text = command.text ?? '';
+    const text = slackInputToPlain(command.text ?? '');
     if (isHelp(text) || text.trim().length > MAX_QUESTION_CHARS) {
       const r = await ctx.handler.handle({ text, userId: command.user_id, channel: command.channel_id });
       await ack({ response_type: 'ephemeral', text: r.text, blocks: r.blocks });
@@ -22,25 +33,34 @@ export function registerTrajanusCommand(app: App, ctx: BotContext): void {
     }
     const ephemeral = ctx.config.SLACK_ANSWER_VISIBILITY === 'ephemeral';
     await ack(ephemeral ? { response_type: 'ephemeral', text: 'Searching the knowledge base…' } : undefined);
-    ctx.metrics.question('command');
-    await ctx.inflight.track(
-      (ephemeral ? answerEphemeral : answerInChannel)(ctx, client, respond, command).catch((err) =>
+    const info: CommandInfo = { text, user_id: command.user_id, channel_id: command.channel_id, team_id: command.team_id };
+    await ctx.inflight.later(() =>
+      answerCommand(ctx, client, respond as Respond, info, ephemeral).catch((err) =>
         ctx.logger.error({ err, channel: command.channel_id, user: command.user_id }, '/trajanus: could not deliver the answer'),
       ),
     );
   });
 }
 
-interface CommandInfo {
-  text: string;
-  user_id: string;
-  channel_id: string;
-}
-type Respond = (msg: { response_type?: 'ephemeral' | 'in_channel'; text: string; blocks?: unknown[]; replace_original?: boolean }) => Promise<unknown>;
-
-async function answerInChannel(ctx: BotContext, client: webApi.WebClient, respond: Respond, command: CommandInfo): Promise<void> {
+async function answerCommand(ctx: BotContext, client: webApi.WebClient, respond: Respond, command: CommandInfo, ephemeral: boolean): Promise<void> {
+  ctx.metrics.question('command');
   const question = command.text.trim();
-  let posted: { ts?: string; channel?: string };
+  const verdict = ctx.limits.check(command.user_id, command.team_id);
+  if (!verdict.ok) {
+    await deliver(client, { channel: command.channel_id, userId: command.user_id, respond, ephemeral: true }, messageBlocks(limitMessage(verdict)), { logger: ctx.logger, what: 'rate limit' });
+    return;
+  }
+  if (ctx.inflight.ahead > 0) {
+    // Answers are waiting their turn: say so, privately, rather than leave the asker wondering.
+    await respond({ response_type: 'ephemeral', replace_original: false, text: `:hourglass_flowing_sand: ${ctx.status.waiting(ctx.inflight.ahead)}` }).catch(() => undefined);
+  }
+  if (ephemeral) {
+    const r = await ctx.ask({ text: question, userId: command.user_id, channel: command.channel_id, visibleTo: 'asker' });
+    await deliver(client, { channel: command.channel_id, userId: command.user_id, respond, ephemeral: true }, r, { logger: ctx.logger, what: '/trajanus' });
+    return;
+  }
+  let posted: { ts?: string; channel?: string } | undefined;
+  let postProblem: string | undefined;
   try {
     posted = await client.chat.postMessage({
       channel: command.channel_id,
@@ -49,25 +69,21 @@ async function answerInChannel(ctx: BotContext, client: webApi.WebClient, respon
       unfurl_links: false,
     });
   } catch (e) {
-    if (!CANNOT_POST.has(errorCode(e))) throw e;
-    // The bot is not in this conversation: answer the asker privately through the response_url.
-    const r = await ctx.ask({ text: question, userId: command.user_id, channel: command.channel_id });
-    await respond({ response_type: 'ephemeral', text: r.text, blocks: r.blocks });
+    postProblem = explainProblem(slackProblem(e));
+    ctx.logger.warn({ err: e, channel: command.channel_id }, '/trajanus: could not post the question in the channel; answering privately');
+  }
+  if (!posted?.ts) {
+    // Not in the conversation, rate-limited, Slack down…: the asker gets the answer privately, with why.
+    // Only the asker will read it: the asker's own documents.
+    const r = await ctx.ask({ text: question, userId: command.user_id, channel: command.channel_id, visibleTo: 'asker' });
+    await deliver(client, { channel: command.channel_id, userId: command.user_id, respond, ephemeral: true, problem: postProblem ?? 'I could not post in this conversation' }, r, { logger: ctx.logger, what: '/trajanus' });
     return;
   }
   const channel = posted.channel ?? command.channel_id;
-  const threadTs = posted.ts!;
-  const r = await ctx.ask({ text: question, userId: command.user_id, channel, threadTs, sessionId: sessionIdFor(channel, threadTs) });
-  if (r.answer) ctx.answeredThreads.add(sessionIdFor(channel, threadTs)!);
-  await client.chat.postMessage({ channel, thread_ts: threadTs, text: r.text, blocks: r.blocks, unfurl_links: false });
-}
-
-async function answerEphemeral(ctx: BotContext, client: webApi.WebClient, respond: Respond, command: CommandInfo): Promise<void> {
-  const r = await ctx.ask({ text: command.text, userId: command.user_id, channel: command.channel_id });
-  try {
-    await client.chat.postEphemeral({ channel: command.channel_id, user: command.user_id, text: r.text, blocks: r.blocks });
-  } catch (e) {
-    if (!CANNOT_POST.has(errorCode(e))) throw e;
-    await respond({ response_type: 'ephemeral', text: r.text, blocks: r.blocks });
-  }
+  const threadTs = posted.ts;
+  const sessionId = sessionIdFor(channel, threadTs)!;
+  const r = await ctx.ask({ text: question, userId: command.user_id, channel, threadTs, sessionId });
+  if (r.answer) ctx.answeredThreads.add(sessionId);
+  const delivered = await deliver(client, { channel, threadTs, userId: command.user_id, respond }, r, { logger: ctx.logger, what: '/trajanus' });
+  await remember(ctx, r, { channel, questionTs: threadTs, answerTs: delivered.ts, threadTs, userId: command.user_id });
 }

@@ -8,7 +8,9 @@ export function registerAppHome(app: App, ctx: BotContext): void {
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab && event.tab !== 'home') return;
     try {
-      await client.views.publish({ user_id: event.user, view: homeView(await homeStats(ctx.db)) });
+      // The Home tab is the user's own: it counts what they may open.
+      const access = await ctx.access.scope({ userId: event.user, visibleTo: 'asker' });
+      await client.views.publish({ user_id: event.user, view: homeView(await homeStats(ctx.db, access)) });
     } catch (err) {
       ctx.logger.error({ err, user: event.user }, 'app_home_opened: could not publish the Home tab');
     }

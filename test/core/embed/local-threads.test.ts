@@ -1,0 +1,45 @@
+// The local embedder on worker threads gives the same vectors, bit for bit, as in-process, whatever
+// the batch layout of the call (texts spanning several batches, calls in parallel), and a failing
+// worker rejects the call instead of hanging it.
+import { spawnSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalEmbedder } from '../../../src/core/embed/local.js';
+import { EmbedWorkerPool } from '../../../src/core/embed/worker-pool.js';
+
+const texts = Array.from({ length: LocalEmbedder.BATCH * 2 + 7 }, (_, i) =>
+  i % 9 === 0 ? '' : `Pour ${i}: ${i % 4} trucks, ${(i * 7) % 11} cylinders per truck, slump ${i % 6} in, deck level ${i % 5}.`,
+);
+
+describe('LocalEmbedder threads', () => {
+  const single = new LocalEmbedder({ threads: 1 });
+  const pooled = new LocalEmbedder({ threads: 2 });
+  afterAll(() => pooled.close());
+
+  it('gives bit-identical vectors on 2 worker threads and in-process', async () => {
+    const [a, b] = await Promise.all([single.embed(texts), pooled.embed(texts)]);
+    expect(b).toHaveLength(texts.length);
+    const firstDiff = a.findIndex((v, i) => v.length !== b[i].length || v.some((x, j) => !Object.is(x, b[i][j])));
+    expect(firstDiff).toBe(-1);
+    // Parallel calls (ingest embeds up to 4 documents at once) are routed back to their callers.
+    const parts = await Promise.all([pooled.embed(texts.slice(0, 3)), pooled.embed(texts.slice(3, 70)), pooled.embed(texts.slice(70))]);
+    expect(parts.flat()).toEqual(a);
+  }, 300_000);
+
+  it('rejects the pending call when a worker dies', async () => {
+    const pool = new EmbedWorkerPool(new URL('data:text/javascript,process.exit(3)'), 1);
+    await expect(pool.run(['x'])).rejects.toThrow(/exited \(code 3\)|failed/);
+    await expect(pool.run(['x'])).rejects.toThrow(/every embedding worker has failed/);
+    await pool.close();
+  });
+
+  it('an idle pool does not keep a finished process alive (no close() call)', () => {
+    const script = `
+      import { LocalEmbedder } from './src/core/embed/local.ts';
+      await new LocalEmbedder({ threads: 2 }).embed(['hot work permit', 'fire watch']);
+      console.log('embedded');`;
+    // A kept-alive process is ended by the timeout: status null instead of 0.
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), encoding: 'utf8', timeout: 120_000 });
+    expect(r.stdout, r.stderr).toContain('embedded');
+    expect(r.status).toBe(0);
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { figuresIn, sameFigure } from '../../../src/core/wording/figures.js';
+import { analyseQuestion, looksLikeCode, questionPart, splitQuestion } from '../../../src/core/wording/question.js';
+
+const alts = (q: string) => questionPart(q).concepts.map((c) => c.alternatives);
+
+describe('question wording', () => {
+  it('gives abbreviations and slang the wording documents use', () => {
+    expect(alts("Who is the owner's rep?")).toContainEqual(["owner's rep", "owner's representative"]);
+    expect(alts('what are the LDs')).toContainEqual(['LDs', 'liquidated damages']);
+    expect(alts('who is the GC')).toContainEqual(['GC', 'general contractor']);
+    expect(alts("who's the super")).toContainEqual(['super', 'superintendent']);
+    expect(alts('NTP date?')).toContainEqual(['NTP', 'notice to proceed']);
+    // "CO-003" is an identifier, not the abbreviation CO.
+    expect(alts('how much was CO-003').flat()).not.toContain('change order');
+    expect(alts('Which RFIs are open')).toContainEqual(['RFIs', 'RFI']);
+  });
+
+  it('normalises figures written differently', () => {
+    expect(alts('approve a 25000 dollar change')).toContainEqual(['25000 dollar', '$25,000']);
+    expect(alts('a 10k change order').flat()).toContain('10,000');
+    expect(alts('fence twenty feet high').flat()).toContain('20 feet');
+    expect(alts('tie off at 6 ft').flat()).toEqual(expect.arrayContaining(['6 feet', '6 ft']));
+    const [a] = figuresIn('25000 dollars');
+    const [b] = figuresIn('$25,000');
+    expect(sameFigure(a, b)).toBe(true);
+    expect(sameFigure(figuresIn("6'")[0] ?? figuresIn('6 ft')[0], figuresIn('6 feet')[0])).toBe(true);
+    expect(sameFigure(figuresIn('42 inches')[0], figuresIn('42 ft')[0])).toBe(false);
+    expect(sameFigure(figuresIn('on 03-10')[0], figuresIn('dated 2026-03-10')[0])).toBe(true);
+  });
+
+  it('keeps question words out of the concepts and notes what kind of answer is asked for', () => {
+    const p = questionPart('How long must concrete be protected?');
+    expect(p.concepts.flatMap((c) => c.alternatives)).not.toContain('long');
+    expect(p.expects).toBe('duration');
+    expect(questionPart('Which RFIs are still open?').wantsCurrent).toBe(true);
+    expect(questionPart('What is the guardrail height?').wantsCurrent).toBe(false);
+  });
+
+  it('splits a two-part question, and only a two-part one', () => {
+    expect(splitQuestion('What were the original GMP and the revised GMP?')).toEqual(['What were the original GMP?', 'What were the revised GMP?']);
+    expect(splitQuestion('When are deliveries accepted and where do workers park?')).toEqual(['When are deliveries accepted?', 'where do workers park?']);
+    expect(splitQuestion('What PPE is required for cutting and welding?')).toHaveLength(1);
+    expect(splitQuestion('Is the hoist inspected? Who signs the permit?')).toHaveLength(2);
+  });
+
+  it('tells pasted SQL or code from a question', () => {
+    expect(looksLikeCode('SELECT * FROM chunks WHERE 1=1; DROP TABLE documents;--')).toBe(true);
+    expect(looksLikeCode('DROP TABLE chunks; SELECT id, content FROM chunks LIMIT 10')).toBe(true);
+    expect(looksLikeCode('Can we drop the table saw from the site list?')).toBe(false);
+    expect(looksLikeCode('Where do we set the crane for the roof units?')).toBe(false);
+    expect(analyseQuestion('select the submittals due from the electrician').code).toBe(false);
+  });
+});
