@@ -39,9 +39,9 @@ interface Set {
 function loadSets(): Set[] {
   const read = (f: string) => JSON.parse(readFileSync(resolve(f), 'utf8')) as JudgedQuestion[];
   // The eight end-to-end facts of samples/eval/answers.json are part of the sample set, as plain questions.
-  const legacy = (JSON.parse(readFileSync(resolve('samples/eval/answers.json'), 'utf8')) as { question: string; document: string; accept: string[] }[]).map(
-    (e): JudgedQuestion => ({ class: 'plain', question: e.question, documents: [e.document], accept: e.accept }),
-  );
+  const legacy = (
+    JSON.parse(readFileSync(resolve('samples/eval/answers.json'), 'utf8')) as { question: string; document: string; accept: string[] }[]
+  ).map((e): JudgedQuestion => ({ class: 'plain', question: e.question, documents: [e.document], accept: e.accept }));
   const all: Set[] = [
     { name: 'sample', root: 'samples/knowledge-base', questions: [...legacy, ...read('bench/answers/sample-kb.json')] },
     { name: 'riverside', root: 'bench/answers/riverside', questions: read('bench/answers/riverside.json') },
@@ -62,8 +62,14 @@ async function run(set: Set) {
     if (s.failed) throw new Error(`${set.name}: ${s.failed} documents failed to ingest: ${s.errors.map((e) => e.error).join('; ')}`);
     const searcher = new HybridSearcher(db, cached, searchSettings(config));
     const rag = new RagAnswerer({
-      db, searcher,
-      settings: { minConfidence: config.ANSWER_MIN_CONFIDENCE, matchCount: config.SEARCH_MATCH_COUNT, timeoutMs: config.ANSWER_TIMEOUT_MS, historyTurns: 3 },
+      db,
+      searcher,
+      settings: {
+        minConfidence: config.ANSWER_MIN_CONFIDENCE,
+        matchCount: config.SEARCH_MATCH_COUNT,
+        timeoutMs: config.ANSWER_TIMEOUT_MS,
+        historyTurns: 3,
+      },
     });
     const judged: Judged[] = [];
     for (const [i, q] of set.questions.entries()) {
@@ -72,7 +78,14 @@ async function run(set: Set) {
       process.stderr.write(`\r${set.name}: ${i + 1}/${set.questions.length} answered`);
     }
     process.stderr.write('\n');
-    return { set: set.name, documents: s.added + s.changed + s.unchanged, chunks: s.chunks, embedder: embedder.id, judged, summary: summarise(judged) };
+    return {
+      set: set.name,
+      documents: s.added + s.changed + s.unchanged,
+      chunks: s.chunks,
+      embedder: embedder.id,
+      judged,
+      summary: summarise(judged),
+    };
   } finally {
     await db.close();
   }
@@ -86,13 +99,21 @@ if (values.json) {
 } else {
   for (const r of results) {
     const s = r.summary;
-    console.log(`\n${r.set}: ${r.documents} documents (${r.chunks} chunks), ${s.questions} answerable + ${s.nonsense} nonsense questions, embedder ${r.embedder}`);
-    console.log(`right ${s.right}/${s.questions} (${pct(s.rightRate)})  clean ${s.clean}/${s.questions} (${pct(s.cleanRate)})  cut bullets ${s.cutBullets}  noise bullets ${s.noiseBullets}  bullets ${s.bullets}`);
-    console.log(`confident-wrong ${s.confidentWrong}  confident answers to nonsense ${s.confidentNonsense}/${s.nonsense}  hedged ${s.hedged}`);
+    console.log(
+      `\n${r.set}: ${r.documents} documents (${r.chunks} chunks), ${s.questions} answerable + ${s.nonsense} nonsense questions, embedder ${r.embedder}`,
+    );
+    console.log(
+      `right ${s.right}/${s.questions} (${pct(s.rightRate)})  clean ${s.clean}/${s.questions} (${pct(s.cleanRate)})  cut bullets ${s.cutBullets}  noise bullets ${s.noiseBullets}  bullets ${s.bullets}`,
+    );
+    console.log(
+      `confident-wrong ${s.confidentWrong}  confident answers to nonsense ${s.confidentNonsense}/${s.nonsense}  hedged ${s.hedged}`,
+    );
     console.log('class         right  clean');
     for (const [cls, c] of Object.entries(s.byClass)) console.log(`${cls.padEnd(12)}  ${`${c.right}/${c.n}`.padEnd(5)}  ${c.clean}/${c.n}`);
     for (const j of r.judged)
       if (values.verbose || !j.ok)
-        console.log(`\n[${j.verdict}] ${j.question}${j.problems.length ? `\n  problems: ${j.problems.join('; ')}` : ''}\n  ${j.answer.replace(/\n/g, '\n  ')}`);
+        console.log(
+          `\n[${j.verdict}] ${j.question}${j.problems.length ? `\n  problems: ${j.problems.join('; ')}` : ''}\n  ${j.answer.replace(/\n/g, '\n  ')}`,
+        );
   }
 }

@@ -80,11 +80,18 @@ export interface Metrics {
 /** nDCG@10 with linear gains (as pytrec_eval / BEIR), Recall@100, MRR@10, for one query. */
 export function scoreQuery(ranked: string[], rels: Map<string, number>): Metrics {
   const dcg = ranked.slice(0, 10).reduce((s, id, i) => s + (rels.get(id) ?? 0) / Math.log2(i + 2), 0);
-  const ideal = [...rels.values()].sort((a, b) => b - a).slice(0, 10).reduce((s, g, i) => s + g / Math.log2(i + 2), 0);
+  const ideal = [...rels.values()]
+    .sort((a, b) => b - a)
+    .slice(0, 10)
+    .reduce((s, g, i) => s + g / Math.log2(i + 2), 0);
   const top100 = new Set(ranked.slice(0, 100));
   const found = [...rels.keys()].filter((id) => top100.has(id)).length;
   const first = ranked.slice(0, 10).findIndex((id) => (rels.get(id) ?? 0) > 0);
-  return { 'ndcg@10': ideal ? dcg / ideal : 0, 'recall@100': rels.size ? found / rels.size : 0, 'mrr@10': first >= 0 ? 1 / (first + 1) : 0 };
+  return {
+    'ndcg@10': ideal ? dcg / ideal : 0,
+    'recall@100': rels.size ? found / rels.size : 0,
+    'mrr@10': first >= 0 ? 1 / (first + 1) : 0,
+  };
 }
 
 export function meanMetrics(all: Metrics[]): Metrics {

@@ -16,9 +16,18 @@ const BIN = resolve(import.meta.dirname, '../bin/trajanus.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'trajanus-bench-cli-'));
 const kb = join(dir, 'kb');
 mkdirSync(kb);
-writeFileSync(join(kb, 'hot-work.md'), '# Hot work permits\n\nA hot work permit is valid for one shift. A fire watch stays 60 minutes after hot work ends.\n');
+writeFileSync(
+  join(kb, 'hot-work.md'),
+  '# Hot work permits\n\nA hot work permit is valid for one shift. A fire watch stays 60 minutes after hot work ends.\n',
+);
 writeFileSync(join(kb, 'rfi.md'), '# RFI procedure\n\nRequests for information are answered within five working days.\n');
-const env: NodeJS.ProcessEnv = { ...process.env, TRAJANUS_DATA_DIR: join(dir, 'data'), KNOWLEDGE_DIR: kb, LOG_LEVEL: 'silent', EMBEDDING_PROVIDER: 'local' };
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  TRAJANUS_DATA_DIR: join(dir, 'data'),
+  KNOWLEDGE_DIR: kb,
+  LOG_LEVEL: 'silent',
+  EMBEDDING_PROVIDER: 'local',
+};
 for (const k of ['DATABASE_URL', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN', 'DRIVE_FOLDER_IDS']) delete env[k];
 
 const QUESTION = 'How long is a hot work permit valid?';

@@ -86,18 +86,36 @@ async function evaluate(sets: BeirDataset[]): Promise<Result[]> {
     await ensureEmbeddingSpace(db, embedder);
     const cached = new CachedEmbedder(db, embedder);
     const bar = new cliProgress.SingleBar(
-      { stream: process.stderr, format: `{name} {phase} [{bar}] {value}/{total} {eta_formatted}`, hideCursor: true, noTTYOutput: true, notTTYSchedule: 10_000 },
+      {
+        stream: process.stderr,
+        format: `{name} {phase} [{bar}] {value}/{total} {eta_formatted}`,
+        hideCursor: true,
+        noTTYOutput: true,
+        notTTYSchedule: 10_000,
+      },
       cliProgress.Presets.shades_classic,
     );
     bar.start(corpus.corpus.size, 0, { phase: 'ingest', name: corpus.name });
-    const summary = await ingest({ db, embedder: cached }, new BeirSource(corpus), { onProgress: (p) => p.phase === 'files' && bar.update(p.done) });
+    const summary = await ingest({ db, embedder: cached }, new BeirSource(corpus), {
+      onProgress: (p) => p.phase === 'files' && bar.update(p.done),
+    });
     // Empty corpus entries (Cranfield has two) cannot be ingested; they stay unretrievable, as in BEIR.
-    if (summary.failed) console.error(`\n${corpus.name}: ${summary.failed} documents not ingested (${summary.errors.slice(0, 3).map((e) => e.error).join('; ')})`);
+    if (summary.failed)
+      console.error(
+        `\n${corpus.name}: ${summary.failed} documents not ingested (${summary.errors
+          .slice(0, 3)
+          .map((e) => e.error)
+          .join('; ')})`,
+      );
     await installSeedBaseline(db);
     const docs: [string, string][] = [...corpus.corpus].map(([id, d]) => [id, `${d.title}\n${d.text}`]);
-    const references = { 'bm25-xapian': new ReferenceBm25(docs, XAPIAN_LIKE), 'bm25-lucene': new ReferenceBm25(docs, LUCENE_LIKE) } as const;
+    const references = {
+      'bm25-xapian': new ReferenceBm25(docs, XAPIAN_LIKE),
+      'bm25-lucene': new ReferenceBm25(docs, LUCENE_LIKE),
+    } as const;
     const searcher = new HybridSearcher(db, cached, settings);
-    const swept = sweep.length > 1 ? sweep.map((w) => ({ w, searcher: new HybridSearcher(db, cached, { ...settings, denseWeight: w }) })) : [];
+    const swept =
+      sweep.length > 1 ? sweep.map((w) => ({ w, searcher: new HybridSearcher(db, cached, { ...settings, denseWeight: w }) })) : [];
     const docId = (fileId: string) => fileId.slice('beir:'.length);
     const out: Result[] = [];
     for (const ds of sets) {
@@ -108,19 +126,36 @@ async function evaluate(sets: BeirDataset[]): Promise<Result[]> {
       const sweepRes = new Map<number, Metrics[]>();
       for (const [i, [qid, text]] of queries.entries()) {
         const rels = ds.qrels.get(qid)!;
-        for (const [k, ref] of Object.entries(references)) per[k as Mode].push(scoreQuery(ref.search(text, 100).map((r) => r.id), rels));
+        for (const [k, ref] of Object.entries(references))
+          per[k as Mode].push(
+            scoreQuery(
+              ref.search(text, 100).map((r) => r.id),
+              rels,
+            ),
+          );
         for (const mode of ['dense', 'lexical', 'hybrid'] as const) {
           // nDCG/MRR@10 from the product's own settings; Recall@100 from a deeper run of the same search.
           const top = await searcher.search(text, { access: OPERATOR_SCOPE, mode, matchCount: 10, log: false });
           const deep = await searcher.search(text, { access: OPERATOR_SCOPE, mode, matchCount: 100, log: false });
-          const m = scoreQuery(top.documents.map((d) => docId(d.fileId)), rels);
-          m['recall@100'] = scoreQuery(deep.documents.map((d) => docId(d.fileId)), rels)['recall@100'];
+          const m = scoreQuery(
+            top.documents.map((d) => docId(d.fileId)),
+            rels,
+          );
+          m['recall@100'] = scoreQuery(
+            deep.documents.map((d) => docId(d.fileId)),
+            rels,
+          )['recall@100'];
           per[mode].push(m);
         }
         for (const x of swept) {
           const top = await x.searcher.search(text, { access: OPERATOR_SCOPE, matchCount: 10, log: false });
           const list = sweepRes.get(x.w) ?? [];
-          list.push(scoreQuery(top.documents.map((d) => docId(d.fileId)), rels));
+          list.push(
+            scoreQuery(
+              top.documents.map((d) => docId(d.fileId)),
+              rels,
+            ),
+          );
           sweepRes.set(x.w, list);
         }
         const emb = await cached.embedQuery(text);
@@ -132,7 +167,12 @@ async function evaluate(sets: BeirDataset[]): Promise<Result[]> {
       const ref = Math.max(results['bm25-xapian']['ndcg@10'], results['bm25-lucene']['ndcg@10']);
       const r3 = (x: number) => +x.toFixed(3);
       out.push({
-        dataset: ds.name, embedder: embedder.id, queries: queries.length, documents: corpus.corpus.size, chunks: summary.chunks, results,
+        dataset: ds.name,
+        embedder: embedder.id,
+        queries: queries.length,
+        documents: corpus.corpus.size,
+        chunks: summary.chunks,
+        results,
         ratios: {
           lexicalToBm25: r3(results.lexical['ndcg@10'] / ref),
           hybridToBm25: r3(results.hybrid['ndcg@10'] / ref),
@@ -162,21 +202,34 @@ for (const sets of groups.values()) {
     out.push(r);
     if (values.json) continue;
     const { results: res } = r;
-    console.log(`\n${r.dataset}: ${r.documents} documents (${r.chunks} chunks), ${r.queries} queries, embedder ${r.embedder}, fusion ${settings.fusion} w=${settings.denseWeight}`);
+    console.log(
+      `\n${r.dataset}: ${r.documents} documents (${r.chunks} chunks), ${r.queries} queries, embedder ${r.embedder}, fusion ${settings.fusion} w=${settings.denseWeight}`,
+    );
     console.log('retriever   nDCG@10  Recall@100  MRR@10');
-    for (const m of MODES) console.log(`${m.padEnd(10)}  ${res[m]['ndcg@10'].toFixed(3)}    ${res[m]['recall@100'].toFixed(3)}      ${res[m]['mrr@10'].toFixed(3)}`);
-    console.log(`lexical / BM25 = ${r.ratios.lexicalToBm25.toFixed(3)}   hybrid / BM25 = ${r.ratios.hybridToBm25.toFixed(3)}   hybrid / best leg = ${r.ratios.hybridToBestLeg.toFixed(3)}`);
+    for (const m of MODES)
+      console.log(
+        `${m.padEnd(10)}  ${res[m]['ndcg@10'].toFixed(3)}    ${res[m]['recall@100'].toFixed(3)}      ${res[m]['mrr@10'].toFixed(3)}`,
+      );
+    console.log(
+      `lexical / BM25 = ${r.ratios.lexicalToBm25.toFixed(3)}   hybrid / BM25 = ${r.ratios.hybridToBm25.toFixed(3)}   hybrid / best leg = ${r.ratios.hybridToBestLeg.toFixed(3)}`,
+    );
   }
 }
 if (!values.json) {
   const worst = (k: keyof Result['ratios']) => Math.min(...out.map((r) => r.ratios[k]));
-  console.log(`\nworst case over ${out.length} sets: lexical / BM25 ${worst('lexicalToBm25').toFixed(3)}, hybrid / BM25 ${worst('hybridToBm25').toFixed(3)}`);
+  console.log(
+    `\nworst case over ${out.length} sets: lexical / BM25 ${worst('lexicalToBm25').toFixed(3)}, hybrid / BM25 ${worst('hybridToBm25').toFixed(3)}`,
+  );
   if (sweep.length > 1) {
     console.log(`\nsweep (${settings.fusion}): hybrid nDCG@10 / reference BM25`);
     console.log(`weight  ${out.map((r) => r.dataset.padStart(15)).join(' ')}      worst`);
     for (const w of sweep) {
       const xs = out.map((r) => r.sweep[String(w)]);
-      console.log(`${String(w).padEnd(6)}  ${xs.map((x) => x.toFixed(3).padStart(15)).join(' ')}  ${Math.min(...xs).toFixed(3).padStart(9)}`);
+      console.log(
+        `${String(w).padEnd(6)}  ${xs.map((x) => x.toFixed(3).padStart(15)).join(' ')}  ${Math.min(...xs)
+          .toFixed(3)
+          .padStart(9)}`,
+      );
     }
   }
 } else console.log(JSON.stringify(out.length === 1 ? out[0] : out));

@@ -30,7 +30,9 @@ import { FolderSource } from '../src/core/sources/folder.js';
 
 const { values } = parseArgs({
   options: {
-    json: { type: 'boolean', default: false }, dir: { type: 'string', default: 'samples/knowledge-base' }, threads: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    dir: { type: 'string', default: 'samples/knowledge-base' },
+    threads: { type: 'string' },
     'large-mb': { type: 'string', default: '30' },
   },
 });
@@ -45,7 +47,10 @@ async function threadScaling(texts: string[]) {
     const ms = { one: 0, many: 0 };
     let identical = true;
     for (let round = 0; round < 2; round++) {
-      for (const [k, e] of [['one', one], ['many', many]] as const) {
+      for (const [k, e] of [
+        ['one', one],
+        ['many', many],
+      ] as const) {
         log(`pass: embed ${texts.length} chunks on ${e.threads} thread(s), round ${round + 1} …`);
         const t = performance.now();
         const v = await e.embed(texts);
@@ -55,7 +60,14 @@ async function threadScaling(texts: string[]) {
       }
     }
     const rate = (t: number) => +((texts.length * 2) / (t / 1000)).toFixed(1);
-    return { texts: texts.length, threads, oneThreadChunksPerSec: rate(ms.one), threadedChunksPerSec: rate(ms.many), ratio: +(ms.one / ms.many).toFixed(2), identical };
+    return {
+      texts: texts.length,
+      threads,
+      oneThreadChunksPerSec: rate(ms.one),
+      threadedChunksPerSec: rate(ms.many),
+      ratio: +(ms.one / ms.many).toFixed(2),
+      identical,
+    };
   } finally {
     await many.close();
   }
@@ -79,14 +91,17 @@ class HashEmbedder implements Embedder {
   }
 }
 
-const WORDS = 'concrete pour slab formwork rebar inspection crane lift rigging load guardrail harness scaffold permit hot work fire watch schedule delay milestone submittal rfi architect engineer drawing revision change order invoice retainage punch list closeout warranty'.split(' ');
+const WORDS =
+  'concrete pour slab formwork rebar inspection crane lift rigging load guardrail harness scaffold permit hot work fire watch schedule delay milestone submittal rfi architect engineer drawing revision change order invoice retainage punch list closeout warranty'.split(
+    ' ',
+  );
 
 /** About `mb` MB of site-diary text: headings every 40 paragraphs, paragraphs of 60–120 words. */
 function largeText(mb: number): string {
   const parts: string[] = [];
   let size = 0;
   let seed = 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let p = 0; size < mb * 1024 * 1024; p++) {
     if (p % 40 === 0) parts.push(`## Week ${p / 40 + 1}`);
     const n = 60 + Math.floor(rnd() * 60);
@@ -135,8 +150,14 @@ async function largeFilePass(work: string, mb: number) {
     const stored = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks')).rows[0].n;
     if (s.failed || stored !== chunked) throw new Error(`large file: ${s.failed} failed, ${stored} chunks stored of ${chunked}`);
     return {
-      mb: +(Buffer.byteLength(text) / 1024 / 1024).toFixed(1), chunks: stored, batchesCommitted: batches, ms: Math.round(ms), chunkOnlyMs: Math.round(chunkMs),
-      ratioToChunking: +(ms / chunkMs).toFixed(2), peakRssAboveStartMb: Math.round((peak - rssBefore) / 1024 / 1024), rssBeforeMb: Math.round(rssBefore / 1024 / 1024),
+      mb: +(Buffer.byteLength(text) / 1024 / 1024).toFixed(1),
+      chunks: stored,
+      batchesCommitted: batches,
+      ms: Math.round(ms),
+      chunkOnlyMs: Math.round(chunkMs),
+      ratioToChunking: +(ms / chunkMs).toFixed(2),
+      peakRssAboveStartMb: Math.round((peak - rssBefore) / 1024 / 1024),
+      rssBeforeMb: Math.round(rssBefore / 1024 / 1024),
     };
   } finally {
     await db.close();
@@ -169,7 +190,10 @@ interface Pass {
   ms: number;
   embedCalls: number;
   embeddedTexts: number;
-  summary: Pick<IngestSummary, 'files' | 'added' | 'changed' | 'unchanged' | 'deleted' | 'failed' | 'skipped' | 'chunks' | 'embedded' | 'cache_hits'>;
+  summary: Pick<
+    IngestSummary,
+    'files' | 'added' | 'changed' | 'unchanged' | 'deleted' | 'failed' | 'skipped' | 'chunks' | 'embedded' | 'cache_hits'
+  >;
 }
 
 const log = (s: string) => {
@@ -202,7 +226,13 @@ async function main() {
       const ms = performance.now() - t;
       if (s.failed) throw new Error(`${s.failed} files failed: ${s.errors.map((e) => `${e.fileId}: ${e.error}`).join('; ')}`);
       const { files, added, changed, unchanged, deleted, failed, skipped, chunks, embedded, cache_hits } = s;
-      const p: Pass = { name, ms, embedCalls: embedder.calls - calls, embeddedTexts: embedder.texts - texts, summary: { files, added, changed, unchanged, deleted, failed, skipped, chunks, embedded, cache_hits } };
+      const p: Pass = {
+        name,
+        ms,
+        embedCalls: embedder.calls - calls,
+        embeddedTexts: embedder.texts - texts,
+        summary: { files, added, changed, unchanged, deleted, failed, skipped, chunks, embedded, cache_hits },
+      };
       passes.push(p);
       return p;
     };
@@ -217,19 +247,40 @@ async function main() {
     const touched = await pass('one file touched (mtime)');
     writeFileSync(target, `${readFileSync(target, 'utf8')}\n\nAddendum: this paragraph was added by the ingest benchmark.\n`);
     const edited = await pass('one file edited');
-    const chunkRows = await db.query<{ content: string; context: string }>('SELECT content, context FROM chunks ORDER BY document_id, chunk_index');
+    const chunkRows = await db.query<{ content: string; context: string }>(
+      'SELECT content, context FROM chunks ORDER BY document_id, chunk_index',
+    );
     const scaling = await threadScaling(chunkRows.rows.map((c) => embeddingText(c)));
 
     const result = {
       corpus: { dir: values.dir, files: first.summary.files, chunks: first.summary.chunks, touchedFile: target.slice(kb.length + 1) },
       embedder: embedder.id,
       modelLoadMs: Math.round(modelLoadMs),
-      firstIngest: { ms: Math.round(first.ms), chunksPerSec: +(first.summary.chunks / (first.ms / 1000)).toFixed(1), embedCalls: first.embedCalls },
-      reingestUnchanged: { ms: Math.round(second.ms), ratioToFirst: +(second.ms / first.ms).toFixed(4), embedCalls: second.embedCalls, unchanged: second.summary.unchanged },
-      touchedOne: { ms: Math.round(touched.ms), ratioToFirst: +(touched.ms / first.ms).toFixed(4), embedCalls: touched.embedCalls, unchanged: touched.summary.unchanged },
+      firstIngest: {
+        ms: Math.round(first.ms),
+        chunksPerSec: +(first.summary.chunks / (first.ms / 1000)).toFixed(1),
+        embedCalls: first.embedCalls,
+      },
+      reingestUnchanged: {
+        ms: Math.round(second.ms),
+        ratioToFirst: +(second.ms / first.ms).toFixed(4),
+        embedCalls: second.embedCalls,
+        unchanged: second.summary.unchanged,
+      },
+      touchedOne: {
+        ms: Math.round(touched.ms),
+        ratioToFirst: +(touched.ms / first.ms).toFixed(4),
+        embedCalls: touched.embedCalls,
+        unchanged: touched.summary.unchanged,
+      },
       editedOne: {
-        ms: Math.round(edited.ms), ratioToFirst: +(edited.ms / first.ms).toFixed(4), embedCalls: edited.embedCalls, changed: edited.summary.changed,
-        chunks: edited.summary.chunks, embeddedTexts: edited.embeddedTexts, cacheHits: edited.summary.cache_hits,
+        ms: Math.round(edited.ms),
+        ratioToFirst: +(edited.ms / first.ms).toFixed(4),
+        embedCalls: edited.embedCalls,
+        changed: edited.summary.changed,
+        chunks: edited.summary.chunks,
+        embeddedTexts: edited.embeddedTexts,
+        cacheHits: edited.summary.cache_hits,
       },
       embedderThreads: scaling,
       passes,
@@ -238,10 +289,18 @@ async function main() {
     if (values.json) {
       console.log(JSON.stringify(result));
     } else {
-      console.log(`Ingest benchmark — ${result.corpus.files} files, ${result.corpus.chunks} chunks, ${result.embedder} on ${threads} thread(s) (model load ${result.modelLoadMs} ms, not timed)`);
-      console.log(`  first ingest:          ${result.firstIngest.ms} ms, ${result.firstIngest.chunksPerSec} chunks/s, ${result.firstIngest.embedCalls} embed calls`);
-      console.log(`  re-ingest (unchanged): ${result.reingestUnchanged.ms} ms = ${(result.reingestUnchanged.ratioToFirst * 100).toFixed(1)}% of first, ${result.reingestUnchanged.embedCalls} embed calls`);
-      console.log(`  one file touched:      ${result.touchedOne.ms} ms = ${(result.touchedOne.ratioToFirst * 100).toFixed(1)}% of first, ${result.touchedOne.embedCalls} embed calls (${result.corpus.touchedFile})`);
+      console.log(
+        `Ingest benchmark — ${result.corpus.files} files, ${result.corpus.chunks} chunks, ${result.embedder} on ${threads} thread(s) (model load ${result.modelLoadMs} ms, not timed)`,
+      );
+      console.log(
+        `  first ingest:          ${result.firstIngest.ms} ms, ${result.firstIngest.chunksPerSec} chunks/s, ${result.firstIngest.embedCalls} embed calls`,
+      );
+      console.log(
+        `  re-ingest (unchanged): ${result.reingestUnchanged.ms} ms = ${(result.reingestUnchanged.ratioToFirst * 100).toFixed(1)}% of first, ${result.reingestUnchanged.embedCalls} embed calls`,
+      );
+      console.log(
+        `  one file touched:      ${result.touchedOne.ms} ms = ${(result.touchedOne.ratioToFirst * 100).toFixed(1)}% of first, ${result.touchedOne.embedCalls} embed calls (${result.corpus.touchedFile})`,
+      );
       console.log(
         `  one file edited:       ${result.editedOne.ms} ms = ${(result.editedOne.ratioToFirst * 100).toFixed(1)}% of first, ${result.editedOne.embedCalls} embed call(s), ` +
           `${result.editedOne.embeddedTexts} of its ${result.editedOne.chunks} chunks embedded, ${result.editedOne.cacheHits} from the cache`,

@@ -36,11 +36,16 @@ const RESTATE = [
 ];
 const BRIDGES = ['Related to that,', 'On a similar note,', 'And while we are at it,', 'Also,'];
 const STOP = new Set(
-  'a about above after again all also an and any are as at be been being both but by can could did do does doing done each for from had has have how i if in into is it its just may me might more most must my no not of on or other our out over own same shall should so some such than that the their them then there these they this those through to too under up upon very was we were what when where which while who whom why will with would you your'.split(' '),
+  'a about above after again all also an and any are as at be been being both but by can could did do does doing done each for from had has have how i if in into is it its just may me might more most must my no not of on or other our out over own same shall should so some such than that the their them then there these they this those through to too under up upon very was we were what when where which while who whom why will with would you your'.split(
+    ' ',
+  ),
 );
 
 const sentence = (q: string) => {
-  const s = q.trim().replace(/\s+([.?!,;:])/g, '$1').replace(/[\s.?!]+$/, '');
+  const s = q
+    .trim()
+    .replace(/\s+([.?!,;:])/g, '$1')
+    .replace(/[\s.?!]+$/, '');
   return `${s.charAt(0).toUpperCase()}${s.slice(1)}?`;
 };
 

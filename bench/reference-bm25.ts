@@ -19,13 +19,21 @@ export interface Bm25Params {
   stopwords: ReadonlySet<string>;
 }
 // org.apache.lucene.analysis.en.EnglishAnalyzer.ENGLISH_STOP_WORDS_SET
-const LUCENE_STOP = new Set('a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with'.split(' '));
+const LUCENE_STOP = new Set(
+  'a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with'.split(
+    ' ',
+  ),
+);
 export const XAPIAN_LIKE: Bm25Params = { k1: 1.2, b: 0.75, k3: 1, minNormLen: 0.5, idf: 'xapian', stopwords: new Set() };
 export const LUCENE_LIKE: Bm25Params = { k1: 1.2, b: 0.75, k3: 'linear', minNormLen: 0, idf: 'lucene', stopwords: LUCENE_STOP };
 
 /** Xapian's TermGenerator splits on anything that is not a letter or digit (apostrophes join). */
 export function terms(text: string, stopwords: ReadonlySet<string> = new Set()): string[] {
-  const words = text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+(?:'[\p{L}\p{N}]+)*/gu) ?? [];
+  const words =
+    text
+      .toLowerCase()
+      .normalize('NFKC')
+      .match(/[\p{L}\p{N}]+(?:'[\p{L}\p{N}]+)*/gu) ?? [];
   return words.filter((w) => !stopwords.has(w)).map((w) => stem(w.replace(/'/g, '')));
 }
 

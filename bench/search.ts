@@ -51,7 +51,10 @@ const EF = [40, 100, 200];
 /** The product's defaults, and the rows and candidates HybridSearcher asks search_chunks for with them. */
 const PRODUCT = { ...DEFAULT_SEARCH_SETTINGS, ...chunkBudget(DEFAULT_SEARCH_SETTINGS, DEFAULT_SEARCH_SETTINGS.matchCount) };
 
-const sizes = values.sizes!.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
+const sizes = values
+  .sizes!.split(',')
+  .map((s) => Number(s.trim()))
+  .filter((n) => Number.isInteger(n) && n > 0);
 const dbs = values.db === 'both' ? (['embedded', 'pg'] as const) : ([values.db] as ('embedded' | 'pg')[]);
 if (!dbs.every((d) => d === 'embedded' || d === 'pg')) throw new Error('--db must be embedded, pg or both');
 const nQueries = Number(values.queries);
@@ -90,8 +93,70 @@ const vecText = (v: number[]) => `[${v.map((x) => x.toPrecision(6)).join(',')}]`
 
 // ── a Zipfian vocabulary: English stopwords at the top ranks (to_tsvector drops them, as in real
 // text), then ~5k pseudo-words built from syllables (stable lexemes under the english stemmer).
-const STOP = ['the', 'of', 'and', 'to', 'a', 'in', 'is', 'for', 'on', 'that', 'with', 'be', 'as', 'by', 'are', 'this', 'it', 'at', 'or', 'from', 'an', 'shall', 'will', 'all', 'not', 'each', 'any', 'before', 'after', 'per'];
-const SYL = ['ka', 'lo', 'mi', 're', 'tu', 'san', 'vel', 'dor', 'pri', 'ne', 'cas', 'ton', 'bri', 'mu', 'fel', 'gar', 'pe', 'sio', 'ran', 'dek', 'ul', 'tha', 'cor', 'mes', 'bal', 'ix', 'po', 'lun', 'ver', 'sta'];
+const STOP = [
+  'the',
+  'of',
+  'and',
+  'to',
+  'a',
+  'in',
+  'is',
+  'for',
+  'on',
+  'that',
+  'with',
+  'be',
+  'as',
+  'by',
+  'are',
+  'this',
+  'it',
+  'at',
+  'or',
+  'from',
+  'an',
+  'shall',
+  'will',
+  'all',
+  'not',
+  'each',
+  'any',
+  'before',
+  'after',
+  'per',
+];
+const SYL = [
+  'ka',
+  'lo',
+  'mi',
+  're',
+  'tu',
+  'san',
+  'vel',
+  'dor',
+  'pri',
+  'ne',
+  'cas',
+  'ton',
+  'bri',
+  'mu',
+  'fel',
+  'gar',
+  'pe',
+  'sio',
+  'ran',
+  'dek',
+  'ul',
+  'tha',
+  'cor',
+  'mes',
+  'bal',
+  'ix',
+  'po',
+  'lun',
+  'ver',
+  'sta',
+];
 function buildVocabulary(size: number): string[] {
   const words = [...STOP];
   const seen = new Set(words);
@@ -142,8 +207,16 @@ function pgServer(): string {
   if (pgAdminUrl) return pgAdminUrl;
   if (process.env.TEST_DATABASE_URL) return (pgAdminUrl = process.env.TEST_DATABASE_URL);
   say('starting the Postgres test server …');
-  const out = execFileSync(resolve('scripts/test-postgres.sh'), ['start', '/tmp/trajanus-bench-pg', '54330'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
-  pgAdminUrl = out.trim().split('\n').pop()!.replace(/^DATABASE_URL=/, '');
+  const out = execFileSync(resolve('scripts/test-postgres.sh'), ['start', '/tmp/trajanus-bench-pg', '54330'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 600_000,
+  });
+  pgAdminUrl = out
+    .trim()
+    .split('\n')
+    .pop()!
+    .replace(/^DATABASE_URL=/, '');
   return pgAdminUrl;
 }
 
@@ -182,7 +255,10 @@ async function openTarget(kind: 'embedded' | 'pg'): Promise<Target> {
 // ── progress ───────────────────────────────────────────────────────────────────────────────
 function progress(label: string, total: number) {
   if (process.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar({ stream: process.stderr, format: `${label} [{bar}] {value}/{total} {eta_formatted}`, hideCursor: true }, cliProgress.Presets.shades_classic);
+    const bar = new cliProgress.SingleBar(
+      { stream: process.stderr, format: `${label} [{bar}] {value}/{total} {eta_formatted}`, hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
     bar.start(total, 0);
     return { update: (n: number) => bar.update(n), stop: () => bar.stop() };
   }
@@ -217,8 +293,18 @@ async function build(t: Target, size: number): Promise<BuildTimes> {
   const t0 = performance.now();
   let written = 0;
   for (let d0 = 0; d0 < docs; d0 += BATCH / CHUNKS_PER_DOC) {
-    const docIds: string[] = [], titles: string[] = [], contents: string[] = [], fileIds: string[] = [], cats: string[] = [], types: string[] = [];
-    const cDoc: string[] = [], cIdx: number[] = [], cText: string[] = [], cCtx: string[] = [], cEmb: string[] = [], cTok: number[] = [];
+    const docIds: string[] = [],
+      titles: string[] = [],
+      contents: string[] = [],
+      fileIds: string[] = [],
+      cats: string[] = [],
+      types: string[] = [];
+    const cDoc: string[] = [],
+      cIdx: number[] = [],
+      cText: string[] = [],
+      cCtx: string[] = [],
+      cEmb: string[] = [],
+      cTok: number[] = [];
     for (let d = d0; d < Math.min(docs, d0 + BATCH / CHUNKS_PER_DOC); d++) {
       const id = randomUUID();
       const title = words(3 + Math.floor(rand() * 3));
@@ -337,17 +423,40 @@ async function run(t: Target, size: number) {
   await db.exec('RESET enable_seqscan');
   latency.hybrid = await measure('hybrid', queries, (q) =>
     db.query(`SELECT * FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL, NULL, '{{*}}')`, [
-      q.text, q.vec, PRODUCT.chunkLimit, 'hybrid', PRODUCT.fusion, PRODUCT.denseWeight, PRODUCT.rrfK, PRODUCT.candidates, PRODUCT.efSearch,
+      q.text,
+      q.vec,
+      PRODUCT.chunkLimit,
+      'hybrid',
+      PRODUCT.fusion,
+      PRODUCT.denseWeight,
+      PRODUCT.rrfK,
+      PRODUCT.candidates,
+      PRODUCT.efSearch,
     ]),
   );
   latency.dense = await measure('dense', queries, (q) =>
     db.query(`SELECT * FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL, NULL, '{{*}}')`, [
-      q.text, q.vec, PRODUCT.chunkLimit, 'dense', PRODUCT.fusion, PRODUCT.denseWeight, PRODUCT.rrfK, PRODUCT.candidates, PRODUCT.efSearch,
+      q.text,
+      q.vec,
+      PRODUCT.chunkLimit,
+      'dense',
+      PRODUCT.fusion,
+      PRODUCT.denseWeight,
+      PRODUCT.rrfK,
+      PRODUCT.candidates,
+      PRODUCT.efSearch,
     ]),
   );
   latency.lexical = await measure('lexical', queries, (q) =>
     db.query(`SELECT * FROM search_chunks($1, NULL::vector, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, NULL, NULL, '{{*}}')`, [
-      q.text, PRODUCT.chunkLimit, 'lexical', PRODUCT.fusion, PRODUCT.denseWeight, PRODUCT.rrfK, PRODUCT.candidates, PRODUCT.efSearch,
+      q.text,
+      PRODUCT.chunkLimit,
+      'lexical',
+      PRODUCT.fusion,
+      PRODUCT.denseWeight,
+      PRODUCT.rrfK,
+      PRODUCT.candidates,
+      PRODUCT.efSearch,
     ]),
   );
   latency.seed = await measure('seed', queries, (q) => seedSearch(db, q.text, q.vector, 10));
@@ -389,8 +498,15 @@ async function run(t: Target, size: number) {
   await db.exec(`SET hnsw.ef_search = ${PRODUCT.efSearch}`);
   const access = await measureAccess(t, queries);
   return {
-    db: t.kind, chunks: size, documents: Math.ceil(size / CHUNKS_PER_DOC), postings: built.postings,
-    build: { insertS: +(built.insertMs / 1000).toFixed(1), hnswBuildS: +(built.hnswBuildMs / 1000).toFixed(1), seedBaselineS: +(built.seedBaselineMs / 1000).toFixed(1) },
+    db: t.kind,
+    chunks: size,
+    documents: Math.ceil(size / CHUNKS_PER_DOC),
+    postings: built.postings,
+    build: {
+      insertS: +(built.insertMs / 1000).toFixed(1),
+      hnswBuildS: +(built.hnswBuildMs / 1000).toFixed(1),
+      seedBaselineS: +(built.seedBaselineMs / 1000).toFixed(1),
+    },
     latencyMs: latency,
     exactSearchMs: { p50: +pct(exactTimes, 50).toFixed(2), p95: +pct(exactTimes, 95).toFixed(2) },
     recallAt10: recall,
@@ -412,7 +528,16 @@ async function measureAccess(t: Target, queries: Query[]) {
     SELECT id, 'group:b' || (split_part(file_id, ':', 2)::int % 10) || '@bench.test', 'file' FROM documents ON CONFLICT DO NOTHING; ANALYZE document_access`);
   const hybrid = (scope: (string | null)[][]) => (q: Query) =>
     db.query('SELECT * FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL, NULL, $10::text[])', [
-      q.text, q.vec, PRODUCT.chunkLimit, 'hybrid', PRODUCT.fusion, PRODUCT.denseWeight, PRODUCT.rrfK, PRODUCT.candidates, PRODUCT.efSearch, scope,
+      q.text,
+      q.vec,
+      PRODUCT.chunkLimit,
+      'hybrid',
+      PRODUCT.fusion,
+      PRODUCT.denseWeight,
+      PRODUCT.rrfK,
+      PRODUCT.candidates,
+      PRODUCT.efSearch,
+      scope,
     ]);
   say(`${t.kind}: permission-filtered hybrid (operator scope = unfiltered baseline) …`);
   const latency: Record<string, Latency> = { unfiltered: await measure('operator', queries, hybrid([['*']])) };
@@ -429,11 +554,23 @@ async function measureAccess(t: Target, queries: Query[]) {
     const exact: Set<string>[] = [];
     await db.exec('SET enable_indexscan = off');
     for (const q of rq)
-      exact.push(new Set((await db.query<{ id: string }>('SELECT c.id FROM chunks c WHERE access_permits(c.document_id, $2::text[]) ORDER BY c.embedding <=> $1::vector LIMIT 10', [q.vec, scope])).rows.map((r) => r.id)));
+      exact.push(
+        new Set(
+          (
+            await db.query<{ id: string }>(
+              'SELECT c.id FROM chunks c WHERE access_permits(c.document_id, $2::text[]) ORDER BY c.embedding <=> $1::vector LIMIT 10',
+              [q.vec, scope],
+            )
+          ).rows.map((r) => r.id),
+        ),
+      );
     await db.exec('RESET enable_indexscan');
     let hit = 0;
     for (const [i, q] of rq.entries()) {
-      const got = await db.query<{ chunk_id: string }>('SELECT chunk_id FROM dense_search($1::vector, 10, NULL, NULL, NULL, NULL, $2, $3::text[])', [q.vec, PRODUCT.efSearch, scope]);
+      const got = await db.query<{ chunk_id: string }>(
+        'SELECT chunk_id FROM dense_search($1::vector, 10, NULL, NULL, NULL, NULL, $2, $3::text[])',
+        [q.vec, PRODUCT.efSearch, scope],
+      );
       hit += got.rows.filter((r) => exact[i].has(r.chunk_id)).length;
     }
     recall[`visible${pct}`] = +(hit / (rq.length * 10)).toFixed(4);
@@ -450,7 +587,11 @@ const started = performance.now();
 for (const size of sizes) {
   for (const kind of dbs) {
     if (kind === 'embedded' && size > embeddedMax) {
-      skipped.push({ db: kind, chunks: size, reason: `not built: PGlite (single-threaded WebAssembly) takes ~75 s to load and index 10k chunks and grows faster than linearly, so ${size} would blow the 10-minute budget; run with --db embedded --sizes ${size} --embedded-max ${size} to measure it` });
+      skipped.push({
+        db: kind,
+        chunks: size,
+        reason: `not built: PGlite (single-threaded WebAssembly) takes ~75 s to load and index 10k chunks and grows faster than linearly, so ${size} would blow the 10-minute budget; run with --db embedded --sizes ${size} --embedded-max ${size} to measure it`,
+      });
       continue;
     }
     const t = await openTarget(kind);
@@ -467,21 +608,53 @@ for (const size of sizes) {
 const totalS = +((performance.now() - started) / 1000).toFixed(1);
 
 if (values.json) {
-  console.log(JSON.stringify({ dims: DIMS, vocabulary: VOCAB.length, chunksPerDocument: CHUNKS_PER_DOC, queries: nQueries, recallQueries: nRecall, product: PRODUCT, results, skipped, totalS }));
+  console.log(
+    JSON.stringify({
+      dims: DIMS,
+      vocabulary: VOCAB.length,
+      chunksPerDocument: CHUNKS_PER_DOC,
+      queries: nQueries,
+      recallQueries: nRecall,
+      product: PRODUCT,
+      results,
+      skipped,
+      totalS,
+    }),
+  );
 } else {
   const f = (n: number) => n.toFixed(2);
-  console.log(`Search benchmark — clustered unit vectors (${DIMS} dims, ${CENTROIDS.length} topics), Zipfian text over ${VOCAB.length} words, ${CHUNKS_PER_DOC} chunks/document; ${totalS} s total`);
-  console.log(`latency ms p50 / p95 (× bare HNSW p50 / p95); bare HNSW at ef_search ${PRODUCT.efSearch}; hybrid/dense/lexical = search_chunks with product settings (${PRODUCT.chunkLimit} rows, ${PRODUCT.candidates} candidates per leg, dense weight ${PRODUCT.denseWeight}); seed = seed hybrid_search`);
+  console.log(
+    `Search benchmark — clustered unit vectors (${DIMS} dims, ${CENTROIDS.length} topics), Zipfian text over ${VOCAB.length} words, ${CHUNKS_PER_DOC} chunks/document; ${totalS} s total`,
+  );
+  console.log(
+    `latency ms p50 / p95 (× bare HNSW p50 / p95); bare HNSW at ef_search ${PRODUCT.efSearch}; hybrid/dense/lexical = search_chunks with product settings (${PRODUCT.chunkLimit} rows, ${PRODUCT.candidates} candidates per leg, dense weight ${PRODUCT.denseWeight}); seed = seed hybrid_search`,
+  );
   for (const r of results) {
-    console.log(`\n${r.db} · ${r.chunks} chunks (${r.documents} docs, ${r.postings} postings) · insert ${r.build.insertS} s, HNSW build ${r.build.hnswBuildS} s`);
+    console.log(
+      `\n${r.db} · ${r.chunks} chunks (${r.documents} docs, ${r.postings} postings) · insert ${r.build.insertS} s, HNSW build ${r.build.hnswBuildS} s`,
+    );
     for (const [k, l] of Object.entries(r.latencyMs))
-      console.log(`  ${k.padEnd(8)} n=${String(l.n).padStart(3)}  ${f(l.p50).padStart(8)} / ${f(l.p95).padStart(8)}   (×${l.p50Ratio} / ×${l.p95Ratio})`);
-    console.log(`  exact    ${f(r.exactSearchMs.p50).padStart(8)} / ${f(r.exactSearchMs.p95).padStart(8)}   (sequential scan, the recall reference)`);
-    console.log(`  planner picks the HNSW index unforced at: ${Object.entries(r.plannerUsesIndex).map(([k, v]) => `${k.replace('ef', 'ef_search ')} ${v ? 'yes' : 'no (exact scan)'}`).join(', ')}`);
-    console.log(`  recall@10 (index forced): ${Object.entries(r.recallAt10).map(([k, v]) => `${k.replace('ef', 'ef_search ')} ${v.recall.toFixed(3)} (p50 ${v.p50} ms)`).join(', ')}`);
+      console.log(
+        `  ${k.padEnd(8)} n=${String(l.n).padStart(3)}  ${f(l.p50).padStart(8)} / ${f(l.p95).padStart(8)}   (×${l.p50Ratio} / ×${l.p95Ratio})`,
+      );
+    console.log(
+      `  exact    ${f(r.exactSearchMs.p50).padStart(8)} / ${f(r.exactSearchMs.p95).padStart(8)}   (sequential scan, the recall reference)`,
+    );
+    console.log(
+      `  planner picks the HNSW index unforced at: ${Object.entries(r.plannerUsesIndex)
+        .map(([k, v]) => `${k.replace('ef', 'ef_search ')} ${v ? 'yes' : 'no (exact scan)'}`)
+        .join(', ')}`,
+    );
+    console.log(
+      `  recall@10 (index forced): ${Object.entries(r.recallAt10)
+        .map(([k, v]) => `${k.replace('ef', 'ef_search ')} ${v.recall.toFixed(3)} (p50 ${v.p50} ms)`)
+        .join(', ')}`,
+    );
     console.log(`  permission-filtered hybrid, p50 / p95 (× operator-scope p50 / p95) and filtered dense recall@10 vs exact filtered:`);
     for (const [k, l] of Object.entries(r.access.latencyMs))
-      console.log(`    ${k.padEnd(10)} n=${String(l.n).padStart(3)}  ${f(l.p50).padStart(8)} / ${f(l.p95).padStart(8)}   (×${l.p50Ratio} / ×${l.p95Ratio})${r.access.denseRecallAt10[k] !== undefined ? `   recall@10 ${r.access.denseRecallAt10[k].toFixed(3)}` : ''}`);
+      console.log(
+        `    ${k.padEnd(10)} n=${String(l.n).padStart(3)}  ${f(l.p50).padStart(8)} / ${f(l.p95).padStart(8)}   (×${l.p50Ratio} / ×${l.p95Ratio})${r.access.denseRecallAt10[k] !== undefined ? `   recall@10 ${r.access.denseRecallAt10[k].toFixed(3)}` : ''}`,
+      );
   }
   for (const s of skipped) console.log(`\nskipped ${s.db} · ${s.chunks} chunks: ${s.reason}`);
 }

@@ -81,7 +81,12 @@ async function send(url: string, bodies: Body[]): Promise<Result[]> {
   return Promise.all(
     bodies.map(async (item) => {
       const s = performance.now();
-      const res = await signedRequest(url, SECRET, typeof item === 'string' ? item : item.body, typeof item === 'string' ? 'application/x-www-form-urlencoded' : item.type);
+      const res = await signedRequest(
+        url,
+        SECRET,
+        typeof item === 'string' ? item : item.body,
+        typeof item === 'string' ? 'application/x-www-form-urlencoded' : item.type,
+      );
       await res.arrayBuffer();
       return { ms: performance.now() - s, status: res.status };
     }),
@@ -97,14 +102,30 @@ const log = (s: string) => {
 const slack = await startFakeSlack();
 const fx = await startFixture();
 const config = slackConfig({ SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url, PORT: '0' });
-const app = await startSlackApp({ config, db: fx.db, answerer: fx.answerer, logger: fx.logger, botMetrics: createBotMetrics(), host: '127.0.0.1', port: 0 });
+const app = await startSlackApp({
+  config,
+  db: fx.db,
+  answerer: fx.answerer,
+  logger: fx.logger,
+  botMetrics: createBotMetrics(),
+  host: '127.0.0.1',
+  port: 0,
+});
 const url = `http://127.0.0.1:${app.port}/slack/events`;
-const isAnswer = (c: SlackCall) => c.method === 'chat.postMessage' && !c.fault && !!c.args.thread_ts && String(c.args.channel).startsWith('CB');
+const isAnswer = (c: SlackCall) =>
+  c.method === 'chat.postMessage' && !c.fault && !!c.args.thread_ts && String(c.args.channel).startsWith('CB');
 
 /** The floor: a bare Bolt app on the same machine whose /trajanus listener only acks. */
 async function startBareBolt(): Promise<{ url: string; stop: () => Promise<void> }> {
   const receiver = new HTTPReceiver({ signingSecret: SECRET, logLevel: LogLevel.ERROR });
-  const bare = new App({ token: 'xoxb-bench', botId: 'BBOT0001', botUserId: 'UBOT0001', receiver, logLevel: LogLevel.ERROR, clientOptions: { slackApiUrl: slackApiUrl(slack.url) } });
+  const bare = new App({
+    token: 'xoxb-bench',
+    botId: 'BBOT0001',
+    botUserId: 'UBOT0001',
+    receiver,
+    logLevel: LogLevel.ERROR,
+    clientOptions: { slackApiUrl: slackApiUrl(slack.url) },
+  });
   bare.command('/trajanus', async ({ ack }) => ack());
   const server = (await bare.start({ port: 0, host: '127.0.0.1' })) as Server;
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`, stop: () => bare.stop() as Promise<void> };
@@ -127,22 +148,49 @@ try {
 
   const all: number[] = [];
   const bareAll: number[] = [];
-  const perRound: { round: number; p50_ms: number; p99_ms: number; max_ms: number; bare_p99_ms: number; non200: number; answered: number; answers_s: number }[] = [];
+  const perRound: {
+    round: number;
+    p50_ms: number;
+    p99_ms: number;
+    max_ms: number;
+    bare_p99_ms: number;
+    non200: number;
+    answered: number;
+    answers_s: number;
+  }[] = [];
   let answeredTotal = 0;
   let non200Total = 0;
   for (let r = 1; r <= rounds; r++) {
     // The bare app's round first, on a quiet machine, then ours; both through the same load generator.
-    const bareLat = (await send(bareApp.url, Array.from({ length: concurrency }, (_, i) => slashCommandBody({ text: QUESTIONS[i % QUESTIONS.length], channel_id: `CBARE${r}x${i}`, user_id: `UB${i}` })))).map((x) => x.ms).sort((a, b) => a - b);
+    const bareLat = (
+      await send(
+        bareApp.url,
+        Array.from({ length: concurrency }, (_, i) =>
+          slashCommandBody({ text: QUESTIONS[i % QUESTIONS.length], channel_id: `CBARE${r}x${i}`, user_id: `UB${i}` }),
+        ),
+      )
+    )
+      .map((x) => x.ms)
+      .sort((a, b) => a - b);
     bareAll.push(...bareLat);
     const before = slack.calls.filter(isAnswer).length;
     const t0 = performance.now();
-    const bodies = Array.from({ length: concurrency }, (_, i) => slashCommandBody({ text: QUESTIONS[i % QUESTIONS.length], channel_id: `CB${r}x${i}`, user_id: `UB${i}`, team_id: `TB${r}` }));
+    const bodies = Array.from({ length: concurrency }, (_, i) =>
+      slashCommandBody({ text: QUESTIONS[i % QUESTIONS.length], channel_id: `CB${r}x${i}`, user_id: `UB${i}`, team_id: `TB${r}` }),
+    );
     const results = await send(url, bodies);
     const lat = results.map((x) => x.ms).sort((a, b) => a - b);
     const non200 = results.filter((x) => x.status !== 200).length;
     let answered = 0;
     try {
-      answered = (await slack.waitFor('chat.postMessage', { count: before + concurrency, where: (c) => isAnswer(c), timeoutMs: Number(values['answer-timeout']) * 1000 })).length - before;
+      answered =
+        (
+          await slack.waitFor('chat.postMessage', {
+            count: before + concurrency,
+            where: (c) => isAnswer(c),
+            timeoutMs: Number(values['answer-timeout']) * 1000,
+          })
+        ).length - before;
     } catch {
       answered = slack.calls.filter(isAnswer).length - before;
     }
@@ -150,8 +198,19 @@ try {
     all.push(...lat);
     answeredTotal += answered;
     non200Total += non200;
-    perRound.push({ round: r, p50_ms: round1(pct(lat, 50)), p99_ms: round1(pct(lat, 99)), max_ms: round1(lat.at(-1)!), bare_p99_ms: round1(pct(bareLat, 99)), non200, answered, answers_s: round1(answersS) });
-    log(`round ${r}: ${concurrency} concurrent /trajanus → ack p50 ${round1(pct(lat, 50))} ms, p99 ${round1(pct(lat, 99))} ms (bare Bolt p99 ${round1(pct(bareLat, 99))} ms), max ${round1(lat.at(-1)!)} ms; non-200 ${non200}; ${answered}/${concurrency} answers reached Slack in ${round1(answersS)} s`);
+    perRound.push({
+      round: r,
+      p50_ms: round1(pct(lat, 50)),
+      p99_ms: round1(pct(lat, 99)),
+      max_ms: round1(lat.at(-1)!),
+      bare_p99_ms: round1(pct(bareLat, 99)),
+      non200,
+      answered,
+      answers_s: round1(answersS),
+    });
+    log(
+      `round ${r}: ${concurrency} concurrent /trajanus → ack p50 ${round1(pct(lat, 50))} ms, p99 ${round1(pct(lat, 99))} ms (bare Bolt p99 ${round1(pct(bareLat, 99))} ms), max ${round1(lat.at(-1)!)} ms; non-200 ${non200}; ${answered}/${concurrency} answers reached Slack in ${round1(answersS)} s`,
+    );
   }
   all.sort((a, b) => a - b);
   bareAll.sort((a, b) => a - b);
@@ -161,7 +220,7 @@ try {
   const n = Number(values.mixed);
   const rate = Number(values['fault-rate']);
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const faulty = (c: SlackCall) => String(c.args.channel ?? '').startsWith('M') && ['chat.postMessage', 'chat.update'].includes(c.method);
   slack.fault('*', { fault: { status: 429, retryAfter: 1 }, where: (c) => faulty(c) && random() < rate * 0.25 });
   slack.fault('*', { fault: { status: 503 }, where: (c) => faulty(c) && random() < rate * 0.5 });
@@ -172,22 +231,55 @@ try {
     const ts = `${Math.floor(Date.now() / 1000)}.${String(500000 + i).padStart(6, '0')}`;
     if (i % 3 === 0) {
       const channel = `MC${i}`;
-      mixed.push({ kind: 'command', channel, responseId: `mix${i}`, body: slashCommandBody({ text, channel_id: channel, user_id: `UM${i}`, team_id: 'TMIX', response_url: slack.responseUrl(`mix${i}`) }) });
+      mixed.push({
+        kind: 'command',
+        channel,
+        responseId: `mix${i}`,
+        body: slashCommandBody({
+          text,
+          channel_id: channel,
+          user_id: `UM${i}`,
+          team_id: 'TMIX',
+          response_url: slack.responseUrl(`mix${i}`),
+        }),
+      });
     } else if (i % 3 === 1) {
       const channel = `MM${i}`;
-      mixed.push({ kind: 'mention', channel, body: { type: 'application/json', body: eventBody({ type: 'app_mention', user: `UM${i}`, text: `<@UBOT0001> ${text}`, ts, channel, event_ts: ts }, { teamId: 'TMIX' }) } });
+      mixed.push({
+        kind: 'mention',
+        channel,
+        body: {
+          type: 'application/json',
+          body: eventBody(
+            { type: 'app_mention', user: `UM${i}`, text: `<@UBOT0001> ${text}`, ts, channel, event_ts: ts },
+            { teamId: 'TMIX' },
+          ),
+        },
+      });
     } else {
       const channel = `MD${i}`;
-      mixed.push({ kind: 'dm', channel, body: { type: 'application/json', body: eventBody({ type: 'message', channel_type: 'im', user: `UM${i}`, text, ts, channel, event_ts: ts }, { teamId: 'TMIX' }) } });
+      mixed.push({
+        kind: 'dm',
+        channel,
+        body: {
+          type: 'application/json',
+          body: eventBody({ type: 'message', channel_type: 'im', user: `UM${i}`, text, ts, channel, event_ts: ts }, { teamId: 'TMIX' }),
+        },
+      });
     }
   }
   const m0 = performance.now();
-  const mixedResults = await send(url, mixed.map((m) => m.body));
+  const mixedResults = await send(
+    url,
+    mixed.map((m) => m.body),
+  );
   const mixedLat = mixedResults.map((x) => x.ms).sort((a, b) => a - b);
   await app.app.trajanus.inflight.drain(Number(values['answer-timeout']) * 1000);
   const reached = (m: (typeof mixed)[number]) =>
     // response_url posts carry no channel: they are matched by the id in their URL.
-    slack.calls.filter((c) => reachedAsker(c) && (c.args.channel === m.channel || (m.responseId !== undefined && c.responseId === m.responseId)));
+    slack.calls.filter(
+      (c) => reachedAsker(c) && (c.args.channel === m.channel || (m.responseId !== undefined && c.responseId === m.responseId)),
+    );
   const outcomes = mixed.map((m) => {
     const got = reached(m);
     const answer = got.some((c) => /feedback_up/.test(JSON.stringify(c.args.blocks ?? '')) || /Sources/.test(String(c.args.text ?? '')));
@@ -206,7 +298,9 @@ try {
     web_api_faults: faults,
     seconds: round1((performance.now() - m0) / 1000),
   };
-  log(`mixed burst: ${n} requests (commands, mentions, DMs) with ${faults} Web API faults injected → ack p50 ${mixedSummary.ack_p50_ms} ms, p99 ${mixedSummary.ack_p99_ms} ms, max ${mixedSummary.ack_max_ms} ms; non-200 ${mixedSummary.non200}; answers delivered ${mixedSummary.answers_delivered}, clear errors ${mixedSummary.clear_errors}, silent ${mixedSummary.silent} (in ${mixedSummary.seconds} s)`);
+  log(
+    `mixed burst: ${n} requests (commands, mentions, DMs) with ${faults} Web API faults injected → ack p50 ${mixedSummary.ack_p50_ms} ms, p99 ${mixedSummary.ack_p99_ms} ms, max ${mixedSummary.ack_max_ms} ms; non-200 ${mixedSummary.non200}; answers delivered ${mixedSummary.answers_delivered}, clear errors ${mixedSummary.clear_errors}, silent ${mixedSummary.silent} (in ${mixedSummary.seconds} s)`,
+  );
 
   const summary = {
     requests: all.length,
@@ -223,7 +317,10 @@ try {
     mixed: mixedSummary,
   };
   if (values.json) console.log(JSON.stringify(summary));
-  else log(`all rounds: ${summary.requests} requests, ack p50 ${summary.p50_ms} ms, p99 ${summary.p99_ms} ms; bare Bolt p99 ${summary.bare_p99_ms} ms → ratio ${summary.p99_ratio}× (goal ≤ 1.5×); answered ${summary.answered}/${summary.requests}`);
+  else
+    log(
+      `all rounds: ${summary.requests} requests, ack p50 ${summary.p50_ms} ms, p99 ${summary.p99_ms} ms; bare Bolt p99 ${summary.bare_p99_ms} ms → ratio ${summary.p99_ratio}× (goal ≤ 1.5×); answered ${summary.answered}/${summary.requests}`,
+    );
 } finally {
   await worker?.terminate();
   await bareApp.stop();

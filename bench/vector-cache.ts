@@ -13,7 +13,10 @@ export class FileCachedEmbedder implements Embedder {
   hits = 0;
   misses = 0;
 
-  constructor(private readonly inner: Embedder, dir = resolve('node_modules/.cache/trajanus-eval')) {
+  constructor(
+    private readonly inner: Embedder,
+    dir = resolve('node_modules/.cache/trajanus-eval'),
+  ) {
     mkdirSync(dir, { recursive: true });
     this.file = join(dir, `vectors-${inner.id.replace(/[^A-Za-z0-9._-]/g, '_')}.jsonl`);
     if (existsSync(this.file))

@@ -41,8 +41,18 @@ describe('config', () => {
   });
 
   it('takes valid schedules, "off" and real time zones', () => {
-    const c = parseConfig({ JOB_BACKUP_CRON: '*/15 1-5 * * 1-5', JOB_DRIVE_REINGEST_CRON: 'off', JOB_CACHE_EVICT_CRON: '0 0 4 * * *', JOBS_TIMEZONE: 'Europe/Berlin' });
-    expect([c.JOB_BACKUP_CRON, c.JOB_DRIVE_REINGEST_CRON, c.JOB_CACHE_EVICT_CRON, c.JOBS_TIMEZONE]).toEqual(['*/15 1-5 * * 1-5', 'off', '0 0 4 * * *', 'Europe/Berlin']);
+    const c = parseConfig({
+      JOB_BACKUP_CRON: '*/15 1-5 * * 1-5',
+      JOB_DRIVE_REINGEST_CRON: 'off',
+      JOB_CACHE_EVICT_CRON: '0 0 4 * * *',
+      JOBS_TIMEZONE: 'Europe/Berlin',
+    });
+    expect([c.JOB_BACKUP_CRON, c.JOB_DRIVE_REINGEST_CRON, c.JOB_CACHE_EVICT_CRON, c.JOBS_TIMEZONE]).toEqual([
+      '*/15 1-5 * * 1-5',
+      'off',
+      '0 0 4 * * *',
+      'Europe/Berlin',
+    ]);
   });
 
   it('keeps the README configuration table equal to the schema', async () => {

@@ -51,13 +51,23 @@ export function isCut(bullet: string): boolean {
 
 export function judgeAnswer(q: JudgedQuestion, a: Answer): Judged {
   const hedged = hedgedAnswer(a);
-  const bullets = a.answer.split('\n').filter((l) => /^\s*[•\-*]\s/.test(l)).map((l) => l.replace(/^\s*[•\-*]\s+/, ''));
+  const bullets = a.answer
+    .split('\n')
+    .filter((l) => /^\s*[•\-*]\s/.test(l))
+    .map((l) => l.replace(/^\s*[•\-*]\s+/, ''));
   const base = { question: q.question, class: q.class, answer: a.answer, confidence: a.confidence, hedged, bullets: bullets.length };
   if (q.expect === 'not-found') {
     const confident = !a.noAnswer && !hedged;
     return {
-      ...base, verdict: confident ? 'nonsense-answered' : 'nonsense-ok', ok: !confident, right: false, clean: false, confidentWrong: confident,
-      noiseBullets: 0, cutBullets: 0, problems: confident ? [`answered with confidence ${a.confidence}`] : [],
+      ...base,
+      verdict: confident ? 'nonsense-answered' : 'nonsense-ok',
+      ok: !confident,
+      right: false,
+      clean: false,
+      confidentWrong: confident,
+      noiseBullets: 0,
+      cutBullets: 0,
+      problems: confident ? [`answered with confidence ${a.confidence}`] : [],
     };
   }
   const problems: string[] = [];
@@ -85,8 +95,15 @@ export function judgeAnswer(q: JudgedQuestion, a: Answer): Judged {
   const clean = right && !cut.length && noiseBullets <= 1 && !blanks && !wall;
   const confidentWrong = !right && !a.noAnswer && !hedged;
   return {
-    ...base, verdict: a.noAnswer ? 'not-found' : right ? 'right' : 'wrong', ok: right && clean, right, clean, confidentWrong,
-    noiseBullets, cutBullets: cut.length, problems,
+    ...base,
+    verdict: a.noAnswer ? 'not-found' : right ? 'right' : 'wrong',
+    ok: right && clean,
+    right,
+    clean,
+    confidentWrong,
+    noiseBullets,
+    cutBullets: cut.length,
+    problems,
   };
 }
 

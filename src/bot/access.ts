@@ -22,7 +22,10 @@ export interface SlackAccessOptions {
 
 class TtlCache<V> {
   private readonly items = new Map<string, { value: Promise<V>; until: number }>();
-  constructor(private readonly ttlMs: number, private readonly max = 10_000) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly max = 10_000,
+  ) {}
   get(key: string, load: () => Promise<V>): Promise<V> {
     const hit = this.items.get(key);
     if (hit && hit.until > Date.now()) return hit.value;
@@ -51,7 +54,11 @@ export class SlackAccess {
   private readonly members: TtlCache<string[] | undefined>;
   private self?: Promise<{ teamId?: string; botUserId?: string }>;
 
-  constructor(private readonly client: webApi.WebClient, private readonly db: Queryable, private readonly opts: SlackAccessOptions) {
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly db: Queryable,
+    private readonly opts: SlackAccessOptions,
+  ) {
     this.people = new TtlCache(opts.ttlMs);
     this.channels = new TtlCache(opts.ttlMs);
     this.members = new TtlCache(opts.ttlMs);
@@ -75,10 +82,12 @@ export class SlackAccess {
   }
 
   async identity(userId: string): Promise<Identity> {
-    return this.people.get(userId, () => this.readIdentity(userId)).catch((e): Identity => {
-      this.opts.logger?.warn({ user: userId, err: errorCode(e) }, 'users.info failed: answering from workspace-wide documents only');
-      return { kind: 'unknown' };
-    });
+    return this.people
+      .get(userId, () => this.readIdentity(userId))
+      .catch((e): Identity => {
+        this.opts.logger?.warn({ user: userId, err: errorCode(e) }, 'users.info failed: answering from workspace-wide documents only');
+        return { kind: 'unknown' };
+      });
   }
 
   private async readIdentity(userId: string): Promise<Identity> {
@@ -105,10 +114,12 @@ export class SlackAccess {
     }
     if (facts.kind === 'im') return { kind: 'private-to-asker' };
     if (facts.kind !== 'private') return { kind: facts.kind, id: channel, name: facts.name };
-    const ids = await this.members.get(channel, () => this.readMembers(channel)).catch((e) => {
-      this.opts.logger?.warn({ channel, err: errorCode(e) }, 'conversations.members failed: answering as in a public channel');
-      return undefined;
-    });
+    const ids = await this.members
+      .get(channel, () => this.readMembers(channel))
+      .catch((e) => {
+        this.opts.logger?.warn({ channel, err: errorCode(e) }, 'conversations.members failed: answering as in a public channel');
+        return undefined;
+      });
     if (!ids) return { kind: 'private', id: channel, name: facts.name };
     const { botUserId } = await this.whoAmI();
     const members = await Promise.all(ids.filter((id) => id !== botUserId).map((id) => this.identity(id)));
@@ -139,7 +150,10 @@ export class SlackAccess {
   }
 
   private whoAmI(): Promise<{ teamId?: string; botUserId?: string }> {
-    this.self ??= this.client.auth.test().then((r) => ({ teamId: r.team_id, botUserId: r.user_id }), () => ({}));
+    this.self ??= this.client.auth.test().then(
+      (r) => ({ teamId: r.team_id, botUserId: r.user_id }),
+      () => ({}),
+    );
     return this.self;
   }
 }

@@ -27,9 +27,21 @@ import { verifyBotToken, type BotIdentity } from './slack-auth.js';
 
 export type SlackConfig = Pick<
   Config,
-  | 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL' | 'SLACK_ANSWER_VISIBILITY' | 'PORT'
-  | 'SLACK_API_TIMEOUT_MS' | 'SLACK_START_ATTEMPTS' | 'SLACK_EDIT_WINDOW_HOURS' | 'SLACK_USER_QUESTIONS_PER_MINUTE' | 'SLACK_WORKSPACE_QUESTIONS_PER_MINUTE'
-  | 'WORKSPACE_DOMAINS' | 'SLACK_ADMIN_USER_IDS' | 'ACCESS_PRIVATE_CHANNEL_MAX_MEMBERS' | 'ACCESS_IDENTITY_TTL_SECONDS'
+  | 'SLACK_BOT_TOKEN'
+  | 'SLACK_SIGNING_SECRET'
+  | 'SLACK_APP_TOKEN'
+  | 'SLACK_API_URL'
+  | 'SLACK_ANSWER_VISIBILITY'
+  | 'PORT'
+  | 'SLACK_API_TIMEOUT_MS'
+  | 'SLACK_START_ATTEMPTS'
+  | 'SLACK_EDIT_WINDOW_HOURS'
+  | 'SLACK_USER_QUESTIONS_PER_MINUTE'
+  | 'SLACK_WORKSPACE_QUESTIONS_PER_MINUTE'
+  | 'WORKSPACE_DOMAINS'
+  | 'SLACK_ADMIN_USER_IDS'
+  | 'ACCESS_PRIVATE_CHANNEL_MAX_MEMBERS'
+  | 'ACCESS_IDENTITY_TTL_SECONDS'
 >;
 
 export interface SlackAppOptions {
@@ -87,7 +99,9 @@ export function healthRoutes(db: Database, metrics: MetricsRenderer, logger: Log
       handler: (_req, res) => {
         const started = performance.now();
         let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('database did not answer within 2 s')), 2000)));
+        const timeout = new Promise<never>(
+          (_, reject) => (timer = setTimeout(() => reject(new Error('database did not answer within 2 s')), 2000)),
+        );
         Promise.race([db.query('SELECT 1'), timeout])
           .then(() => json(res, 200, { status: 'ok', database: 'ok', db_ms: Math.round(performance.now() - started) }))
           .catch((err: unknown) => {
@@ -125,7 +139,11 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
   const customRoutes = healthRoutes(db, metrics, logger);
   // A hung call fails after SLACK_API_TIMEOUT_MS instead of holding an answer forever; a 429's
   // Retry-After is waited out by the client within these retries.
-  const clientOptions = { slackApiUrl: slackApiUrl(config.SLACK_API_URL), retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 }, timeout: config.SLACK_API_TIMEOUT_MS };
+  const clientOptions = {
+    slackApiUrl: slackApiUrl(config.SLACK_API_URL),
+    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
+    timeout: config.SLACK_API_TIMEOUT_MS,
+  };
   const identity = opts.identity
     ? { botId: opts.identity.botId, botUserId: opts.identity.botUserId }
     : // Without known ids, Bolt's own auth.test would run in its constructor with no one to catch a failure.
@@ -145,7 +163,8 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
       ...identity,
     });
   } else {
-    if (!config.SLACK_SIGNING_SECRET) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+    if (!config.SLACK_SIGNING_SECRET)
+      throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
     const receiver = new HTTPReceiver({
       ...opts.receiverOptions,
       signingSecret: config.SLACK_SIGNING_SECRET,
@@ -165,7 +184,10 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     logger,
   });
   const handler = new QuestionHandler({
-    answerer, logger, invocation: COMMAND, observer: bot,
+    answerer,
+    logger,
+    invocation: COMMAND,
+    observer: bot,
     resolveAccess: (q) => access.scope({ userId: q.userId, channel: q.channel, visibleTo: q.visibleTo }),
   });
   const inflight = new InFlight(opts.maxConcurrentAnswers ?? (db.kind === 'embedded' ? 4 : 16));
@@ -199,7 +221,9 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
   app.error(async (err) => {
     logger.error({ err }, 'slack: unhandled listener error');
   });
-  return Object.assign(app, { trajanus: { mode: socket ? ('socket' as const) : ('http' as const), handler, inflight: ctx.inflight, botMetrics: bot } });
+  return Object.assign(app, {
+    trajanus: { mode: socket ? ('socket' as const) : ('http' as const), handler, inflight: ctx.inflight, botMetrics: bot },
+  });
 }
 
 /**

@@ -3,19 +3,32 @@
 import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from '../core/log.js';
 
-const toBolt: Record<string, LogLevel> = { trace: LogLevel.DEBUG, debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR, fatal: LogLevel.ERROR, silent: LogLevel.ERROR };
+const toBolt: Record<string, LogLevel> = {
+  trace: LogLevel.DEBUG,
+  debug: LogLevel.DEBUG,
+  info: LogLevel.INFO,
+  warn: LogLevel.WARN,
+  error: LogLevel.ERROR,
+  fatal: LogLevel.ERROR,
+  silent: LogLevel.ERROR,
+};
 
 export function boltLogger(base: Logger): BoltLogger {
   let log = base.child({ component: 'bolt' });
   let level = toBolt[base.level] ?? LogLevel.INFO;
-  const write = (fn: 'debug' | 'info' | 'warn' | 'error') => (...msg: unknown[]) => {
-    // Bolt debug-logs whole payloads: do not format what will not be written.
-    if (!log.isLevelEnabled(fn)) return;
-    const err = msg.find((m) => m instanceof Error);
-    const text = msg.filter((m) => m !== err).map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
-    if (err) log[fn]({ err }, text || (err as Error).message);
-    else log[fn](text);
-  };
+  const write =
+    (fn: 'debug' | 'info' | 'warn' | 'error') =>
+    (...msg: unknown[]) => {
+      // Bolt debug-logs whole payloads: do not format what will not be written.
+      if (!log.isLevelEnabled(fn)) return;
+      const err = msg.find((m) => m instanceof Error);
+      const text = msg
+        .filter((m) => m !== err)
+        .map((m) => (typeof m === 'string' ? m : JSON.stringify(m)))
+        .join(' ');
+      if (err) log[fn]({ err }, text || (err as Error).message);
+      else log[fn](text);
+    };
   return {
     debug: write('debug'),
     info: write('info'),

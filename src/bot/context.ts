@@ -42,7 +42,11 @@ export class InFlight {
   private readonly queue: Array<() => void> = [];
   private lastArrival = 0;
 
-  constructor(readonly limit = 4, private readonly quietMs = 10, private readonly maxDeferMs = 1000) {}
+  constructor(
+    readonly limit = 4,
+    private readonly quietMs = 10,
+    private readonly maxDeferMs = 1000,
+  ) {}
 
   get size(): number {
     return this.pending.size;

@@ -110,12 +110,19 @@ export class QuestionHandler {
     const sessionId = input.sessionId ?? sessionIdFor(input.channel, input.threadTs);
     try {
       const access = await this.opts.resolveAccess(input);
-      const answer = await this.opts.answerer.answer(question, { access, sessionId, userId: input.userId, filters: input.filters, ...(input.history ? { history: input.history } : {}) });
+      const answer = await this.opts.answerer.answer(question, {
+        access,
+        sessionId,
+        userId: input.userId,
+        filters: input.filters,
+        ...(input.history ? { history: input.history } : {}),
+      });
       if (answer.timings.searchMs !== undefined) this.opts.observer?.retrieval?.(answer.timings.searchMs / 1000);
       return done({ kind: answer.noAnswer ? 'no_answer' : 'answered', answer, ...answerBlocks(answer) });
     } catch (err) {
       // The answerer's own verdict on the question (empty, too long): tell the user, nothing is broken.
-      if (err instanceof QuestionError) return done({ kind: 'usage', ...messageBlocks(`:warning: ${escapeMrkdwn(err.message)}`, err.message) });
+      if (err instanceof QuestionError)
+        return done({ kind: 'usage', ...messageBlocks(`:warning: ${escapeMrkdwn(err.message)}`, err.message) });
       const errorId = randomUUID();
       this.opts.logger.error({ err, errorId, userId: input.userId, channel: input.channel, sessionId }, 'answering a question failed');
       return done({

@@ -21,9 +21,15 @@ export interface HomeStats {
 /** The figures for one reader: documents and chunks count only what `access` may open. */
 export async function homeStats(db: Queryable, access: AccessScope): Promise<HomeStats> {
   const r = await db.query<{
-    documents: number; chunks: number; last_ingest: Date | string | null; last_backup: Date | string | null;
-    questions: number; up: number; down: number;
-  }>(`SELECT
+    documents: number;
+    chunks: number;
+    last_ingest: Date | string | null;
+    last_backup: Date | string | null;
+    questions: number;
+    up: number;
+    down: number;
+  }>(
+    `SELECT
       (SELECT count(*)::int FROM documents d WHERE access_permits(d.id, $1::text[])) AS documents,
       (SELECT count(*)::int FROM chunks c WHERE access_permits(c.document_id, $1::text[])) AS chunks,
       coalesce(
@@ -32,7 +38,9 @@ export async function homeStats(db: Queryable, access: AccessScope): Promise<Hom
       (SELECT max(coalesce(finished_at, started_at)) FROM job_runs WHERE job = 'backup' AND status = 'ok') AS last_backup,
       (SELECT count(*)::int FROM queries WHERE kind = 'answer' AND created_at >= now() - interval '7 days') AS questions,
       (SELECT count(*)::int FROM feedback WHERE value = 1 AND created_at >= now() - interval '7 days') AS up,
-      (SELECT count(*)::int FROM feedback WHERE value = -1 AND created_at >= now() - interval '7 days') AS down`, [sqlScope(access)]);
+      (SELECT count(*)::int FROM feedback WHERE value = -1 AND created_at >= now() - interval '7 days') AS down`,
+    [sqlScope(access)],
+  );
   const row = r.rows[0];
   const date = (v: Date | string | null) => (v === null ? null : v instanceof Date ? v : new Date(v));
   const total = row.up + row.down;

@@ -103,7 +103,7 @@ export function registerServiceMetrics(registry: Registry, src: ServiceMetricSou
   if (answers) {
     new Counter({
       name: 'trajanus_answer_unverified_figures_total',
-      help: "Figures in model answers that the cited sources do not hold (each removed from the answer and flagged)",
+      help: 'Figures in model answers that the cited sources do not hold (each removed from the answer and flagged)',
       registers: [registry],
       collect() {
         this.reset();

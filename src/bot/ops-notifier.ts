@@ -47,8 +47,16 @@ export function opsNotifierFromConfig(
   logger: Logger,
 ): Notifier {
   if (config.SLACK_BOT_TOKEN && config.SLACK_OPS_CHANNEL)
-    return new SlackOpsNotifier({ token: config.SLACK_BOT_TOKEN, channel: config.SLACK_OPS_CHANNEL, slackApiUrl: slackApiBase(config.SLACK_API_URL) });
-  logger.info(config.SLACK_BOT_TOKEN ? 'SLACK_OPS_CHANNEL is not set: job alerts and health reports go to the log' : 'no Slack: job alerts and health reports go to the log');
+    return new SlackOpsNotifier({
+      token: config.SLACK_BOT_TOKEN,
+      channel: config.SLACK_OPS_CHANNEL,
+      slackApiUrl: slackApiBase(config.SLACK_API_URL),
+    });
+  logger.info(
+    config.SLACK_BOT_TOKEN
+      ? 'SLACK_OPS_CHANNEL is not set: job alerts and health reports go to the log'
+      : 'no Slack: job alerts and health reports go to the log',
+  );
   return new LogNotifier(logger);
 }
 

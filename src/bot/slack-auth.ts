@@ -45,13 +45,18 @@ export async function verifyBotToken(opts: VerifyTokenOptions): Promise<BotIdent
   for (let attempt = 1; attempt <= opts.attempts; attempt++) {
     try {
       const r = await client.auth.test();
-      if (!r.user_id || !r.bot_id) throw new SlackStartError('SLACK_BOT_TOKEN is not a bot token (auth.test returned no bot id): use the Bot User OAuth Token (xoxb-…)');
+      if (!r.user_id || !r.bot_id)
+        throw new SlackStartError(
+          'SLACK_BOT_TOKEN is not a bot token (auth.test returned no bot id): use the Bot User OAuth Token (xoxb-…)',
+        );
       return { botUserId: r.user_id, botId: r.bot_id, teamId: r.team_id };
     } catch (err) {
       if (err instanceof SlackStartError) throw err;
       const p = slackProblem(err);
       if (AUTH_ERRORS.has(p.code))
-        throw new SlackStartError(`Slack refused SLACK_BOT_TOKEN (${p.code}): set it to the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page, and reinstall the app if it was revoked`);
+        throw new SlackStartError(
+          `Slack refused SLACK_BOT_TOKEN (${p.code}): set it to the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page, and reinstall the app if it was revoked`,
+        );
       if (!p.transient) throw new SlackStartError(`Slack's auth.test failed (${p.code}) for SLACK_BOT_TOKEN: ${explainProblem(p)}`);
       last = `${explainProblem(p)} [${p.code}]`;
       if (attempt < opts.attempts) {
@@ -62,5 +67,7 @@ export async function verifyBotToken(opts: VerifyTokenOptions): Promise<BotIdent
     }
   }
   const where = opts.slackApiUrl ?? 'https://slack.com/api/';
-  throw new SlackStartError(`Could not reach Slack's Web API at ${where} after ${opts.attempts} attempt(s): ${last}. Check the network or proxy (or SLACK_API_URL), then start again`);
+  throw new SlackStartError(
+    `Could not reach Slack's Web API at ${where} after ${opts.attempts} attempt(s): ${last}. Check the network or proxy (or SLACK_API_URL), then start again`,
+  );
 }

@@ -4,7 +4,10 @@ import type { Queryable } from '../core/db/types.js';
 
 export class StatusLines {
   private count?: { n: number; at: number };
-  constructor(private readonly db: Queryable, private readonly ttlMs = 60_000) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly ttlMs = 60_000,
+  ) {}
 
   async searching(): Promise<string> {
     const now = Date.now();

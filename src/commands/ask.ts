@@ -18,8 +18,14 @@ const command: Command = {
   usage: USAGE,
   async run(args) {
     const { values, positionals } = parseArgs({
-      args, allowPositionals: true,
-      options: { json: { type: 'boolean', default: false }, category: { type: 'string' }, type: { type: 'string' }, as: { type: 'string' } },
+      args,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        category: { type: 'string' },
+        type: { type: 'string' },
+        as: { type: 'string' },
+      },
     });
     // A terminal on stdin means nobody is piping a question in: say how to ask instead of waiting.
     const raw = positionals.length || process.stdin.isTTY ? positionals.join(' ') : await text(process.stdin);
@@ -34,7 +40,9 @@ const command: Command = {
       // --as: exactly what that person would be answered in a direct message; without it, everything (operator).
       const access = await cliScope(services.db, services.config, values.as);
       const a = await services.answerer.answer(question, { access, filters, userId: values.as ? `cli:${values.as}` : 'cli' });
-      console.log(values.json ? JSON.stringify({ ...a, answer: a.answer, sources: a.sources, noAnswer: a.noAnswer }, null, 2) : formatAnswer(a));
+      console.log(
+        values.json ? JSON.stringify({ ...a, answer: a.answer, sources: a.sources, noAnswer: a.noAnswer }, null, 2) : formatAnswer(a),
+      );
     } finally {
       await services.close();
     }

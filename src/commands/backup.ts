@@ -15,11 +15,16 @@ first, or rely on the running bot's scheduled backup job (JOB_BACKUP_CRON).`,
     const db = await openDatabase(config);
     try {
       const b = await backupDatabase({
-        db, databaseUrl: config.DATABASE_URL, dir: config.BACKUP_DIR, pgDumpPath: config.PG_DUMP_PATH, pgRestorePath: config.PG_RESTORE_PATH,
+        db,
+        databaseUrl: config.DATABASE_URL,
+        dir: config.BACKUP_DIR,
+        pgDumpPath: config.PG_DUMP_PATH,
+        pgRestorePath: config.PG_RESTORE_PATH,
       });
       console.log(`Backup written: ${b.file} (${formatBytes(b.bytes)}, ${b.durationMs} ms)`);
       const pruned = pruneBackups(config.BACKUP_DIR, config.BACKUP_RETENTION_DAYS);
-      if (pruned.length) console.log(`Deleted ${pruned.length} backup(s) older than ${config.BACKUP_RETENTION_DAYS} days: ${pruned.join(', ')}`);
+      if (pruned.length)
+        console.log(`Deleted ${pruned.length} backup(s) older than ${config.BACKUP_RETENTION_DAYS} days: ${pruned.join(', ')}`);
     } finally {
       await db.close();
     }

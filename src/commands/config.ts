@@ -9,7 +9,9 @@ const command: Command = {
       return;
     }
     const c = loadConfig();
-    console.log(`configuration ok: database ${c.DATABASE_URL ? 'postgres' : 'embedded'}, embedder ${c.embeddingProvider}, answers ${c.answerProvider}, slack ${c.slackMode}`);
+    console.log(
+      `configuration ok: database ${c.DATABASE_URL ? 'postgres' : 'embedded'}, embedder ${c.embeddingProvider}, answers ${c.answerProvider}, slack ${c.slackMode}`,
+    );
   },
 };
 export default command;

@@ -9,7 +9,11 @@ const command: Command = {
     const config = loadConfig();
     const db = await openDatabase(config);
     try {
-      const h = await collectHealth(db, { backupDir: config.BACKUP_DIR, p95WarnMs: config.HEALTH_P95_WARN_MS, backupWarnHours: config.HEALTH_BACKUP_WARN_HOURS });
+      const h = await collectHealth(db, {
+        backupDir: config.BACKUP_DIR,
+        p95WarnMs: config.HEALTH_P95_WARN_MS,
+        backupWarnHours: config.HEALTH_BACKUP_WARN_HOURS,
+      });
       console.log(args.includes('--json') ? JSON.stringify(h, null, 2) : formatHealth(h));
     } finally {
       await db.close();

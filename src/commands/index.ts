@@ -3,7 +3,10 @@
 import type { CommandEntry } from './types.js';
 
 export const commands: Record<string, CommandEntry> = {
-  start: { summary: 'run the bot (Slack, or a terminal chat without Slack credentials) and the scheduled jobs', load: () => import('./start.js') },
+  start: {
+    summary: 'run the bot (Slack, or a terminal chat without Slack credentials) and the scheduled jobs',
+    load: () => import('./start.js'),
+  },
   migrate: { summary: 'apply pending database migrations', load: () => import('./migrate.js') },
   status: { summary: 'show the database kind, migration state and row counts', load: () => import('./status.js') },
   config: { summary: 'check the configuration (or print its table with --markdown)', load: () => import('./config.js') },
@@ -12,7 +15,10 @@ export const commands: Record<string, CommandEntry> = {
   search: { summary: 'search the knowledge base and print ranked documents', load: () => import('./search.js') },
   ask: { summary: 'answer a question from the knowledge base, with its sources', load: () => import('./ask.js') },
   jobs: { summary: 'list the scheduled jobs, or run one now', load: () => import('./jobs.js') },
-  health: { summary: 'sizes, latency, feedback, cache, backups, ingests and failed jobs, with warnings', load: () => import('./health.js') },
+  health: {
+    summary: 'sizes, latency, feedback, cache, backups, ingests and failed jobs, with warnings',
+    load: () => import('./health.js'),
+  },
   backup: { summary: 'back up the database to BACKUP_DIR now, then apply BACKUP_RETENTION_DAYS', load: () => import('./backup.js') },
   restore: { summary: 'replace the database with a backup (needs --yes)', load: () => import('./restore.js') },
   // further commands are registered here, one line each

@@ -83,7 +83,9 @@ function reporter(json: boolean): Reporter {
       if (decile === lastDecile) return;
       lastDecile = decile;
       const s = p.summary;
-      process.stderr.write(`ingest: ${p.done}/${p.total} files (${decile * 10}%), ${s.chunks} chunks, ${s.cache_hits} cache hits, ${s.failed} errors\n`);
+      process.stderr.write(
+        `ingest: ${p.done}/${p.total} files (${decile * 10}%), ${s.chunks} chunks, ${s.cache_hits} cache hits, ${s.failed} errors\n`,
+      );
     },
     stop() {},
   };
@@ -155,14 +157,38 @@ const command: Command = {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     try {
-      const opts = { dryRun: values['dry-run'], full: values.full, signal: stop.signal, onProgress: (p: IngestProgress) => progress.update(p) };
+      const opts = {
+        dryRun: values['dry-run'],
+        full: values.full,
+        signal: stop.signal,
+        onProgress: (p: IngestProgress) => progress.update(p),
+      };
       const summary =
         source instanceof FolderSource
           ? await ingestFolder(ingestDeps(services), source, { ...opts, replace: values.replace })
           : await ingest(ingestDeps(services), source, opts);
       progress.stop();
       if (values.json) {
-        const { source: src, mode, files, added, changed, unchanged, deleted, failed, skipped, chunks, embedded, cache_hits, resumed, errors, skips, warnings, plan, durationMs } = summary;
+        const {
+          source: src,
+          mode,
+          files,
+          added,
+          changed,
+          unchanged,
+          deleted,
+          failed,
+          skipped,
+          chunks,
+          embedded,
+          cache_hits,
+          resumed,
+          errors,
+          skips,
+          warnings,
+          plan,
+          durationMs,
+        } = summary;
         process.stdout.write(
           `${JSON.stringify({ source: src, mode, files, added, changed, unchanged, deleted, failed, skipped, chunks, embedded, cache_hits, resumed, errors, skips, warnings, ...(plan ? { plan } : {}), durationMs })}\n`,
         );

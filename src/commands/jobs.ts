@@ -29,7 +29,9 @@ const command: Command = {
         if (args.includes('--json')) console.log(JSON.stringify(jobs, null, 2));
         else
           for (const j of jobs) {
-            const last = j.lastRun ? `${j.lastRun.status} ${j.lastRun.startedAt}${j.lastRun.error ? ` — ${j.lastRun.error}` : ''}` : 'never run';
+            const last = j.lastRun
+              ? `${j.lastRun.status} ${j.lastRun.startedAt}${j.lastRun.error ? ` — ${j.lastRun.error}` : ''}`
+              : 'never run';
             console.log(`${j.name.padEnd(15)} ${j.schedule.padEnd(14)} next ${j.nextRun ?? '—'}  last: ${last}`);
           }
       } finally {

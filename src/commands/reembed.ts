@@ -32,7 +32,11 @@ function progressReporter(json: boolean) {
   if (json) return { update(_p: ReembedProgress) {}, stop() {} };
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { stream: process.stderr, format: 'reembed [{bar}] {value}/{total} chunks | {embedded} embedded | {hits} cache hits | {eta_formatted}', hideCursor: true },
+      {
+        stream: process.stderr,
+        format: 'reembed [{bar}] {value}/{total} chunks | {embedded} embedded | {hits} cache hits | {eta_formatted}',
+        hideCursor: true,
+      },
       cliProgress.Presets.shades_classic,
     );
     let started = false;
@@ -65,7 +69,11 @@ const command: Command = {
   async run(args) {
     const { values } = parseArgs({
       args,
-      options: { yes: { type: 'boolean', short: 'y', default: false }, 'batch-size': { type: 'string' }, json: { type: 'boolean', default: false } },
+      options: {
+        yes: { type: 'boolean', short: 'y', default: false },
+        'batch-size': { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
     });
     const batchSize = values['batch-size'] !== undefined ? Number(values['batch-size']) : undefined;
     if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) {
@@ -89,11 +97,14 @@ const command: Command = {
           ? `would switch the embedding space ${space(plan.from)} → ${space(plan.to)}: drop every vector and the HNSW index, and re-embed ${plan.chunks} chunks`
           : `would embed the ${plan.pending} of ${plan.chunks} chunks that have no ${plan.to.model} vector yet (resuming an interrupted reembed)`;
         if (values.json) console.log(JSON.stringify({ ...plan, done: false }));
-        else console.log(`trajanus reembed ${what}.\nSearch quality is degraded until it finishes. Run \`trajanus reembed --yes\` to do it.`);
+        else
+          console.log(`trajanus reembed ${what}.\nSearch quality is degraded until it finishes. Run \`trajanus reembed --yes\` to do it.`);
         return 1;
       }
       const progress = progressReporter(values.json);
-      const summary = await reembed(db, new CachedEmbedder(db, embedder), { batchSize, onProgress: (p) => progress.update(p) }).finally(() => progress.stop());
+      const summary = await reembed(db, new CachedEmbedder(db, embedder), { batchSize, onProgress: (p) => progress.update(p) }).finally(
+        () => progress.stop(),
+      );
       if (values.json) console.log(JSON.stringify({ ...summary, done: true }));
       else
         console.log(

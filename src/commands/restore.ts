@@ -22,7 +22,11 @@ Stop the bot first. Migrations newer than the backup are applied at the next sta
     // The database is deliberately not opened: an embedded restore replaces the data folder and
     // must hold its lock, which an open EmbeddedDatabase (even ours) would refuse.
     const r = await restoreDatabase({
-      file: files[0]!, databaseUrl: config.DATABASE_URL, dataDir: config.TRAJANUS_DATA_DIR, pgRestorePath: config.PG_RESTORE_PATH, confirm: true,
+      file: files[0]!,
+      databaseUrl: config.DATABASE_URL,
+      dataDir: config.TRAJANUS_DATA_DIR,
+      pgRestorePath: config.PG_RESTORE_PATH,
+      confirm: true,
     });
     console.log(`Restored ${r.file} (${r.kind}) in ${r.durationMs} ms.`);
     if (r.previousDataDir) console.log(`The previous data folder is at ${r.previousDataDir}: delete it once the restore is checked.`);

@@ -99,7 +99,9 @@ const command: Command = {
         console.log(JSON.stringify({ query, mode: opts.mode, documents, timings }, null, 2));
       } else {
         console.log(formatDocuments(result.documents, opts.mode));
-        console.log(`\n${result.documents.length} document(s), ${result.timings.totalMs.toFixed(0)} ms (embed ${result.timings.embedMs.toFixed(0)} ms, search ${result.timings.searchMs.toFixed(0)} ms)`);
+        console.log(
+          `\n${result.documents.length} document(s), ${result.timings.totalMs.toFixed(0)} ms (embed ${result.timings.embedMs.toFixed(0)} ms, search ${result.timings.searchMs.toFixed(0)} ms)`,
+        );
       }
       return 0;
     } finally {

@@ -37,15 +37,21 @@ async function syncKnowledgeFolder(s: Services, signal: AbortSignal): Promise<vo
   if (pending) {
     replace = !existsSync(pending.to);
     root = replace ? pending.from : pending.to;
-    logger.warn({ to: pending.to, from: pending.from }, replace
-      ? 'an interrupted folder switch cannot be finished (its folder is gone): rolling back to the previous folder'
-      : 'finishing an interrupted folder switch (ingest --replace)');
+    logger.warn(
+      { to: pending.to, from: pending.from },
+      replace
+        ? 'an interrupted folder switch cannot be finished (its folder is gone): rolling back to the previous folder'
+        : 'finishing an interrupted folder switch (ingest --replace)',
+    );
   } else {
     try {
       await assertFolderRoot(s.db, root);
     } catch (e) {
       if (!(e instanceof FolderMismatchError)) throw e;
-      logger.info({ knowledgeBase: e.current, KNOWLEDGE_DIR: root }, 'the knowledge base holds another folder; KNOWLEDGE_DIR is not synced at start');
+      logger.info(
+        { knowledgeBase: e.current, KNOWLEDGE_DIR: root },
+        'the knowledge base holds another folder; KNOWLEDGE_DIR is not synced at start',
+      );
       return;
     }
   }
@@ -133,7 +139,12 @@ const command: Command = {
       }
       if (config.slackMode === 'terminal') {
         // The terminal chat runs on the operator's machine with the database at hand: the operator scope.
-        const handler = new QuestionHandler({ answerer: services.answerer, logger, invocation: 'ask', resolveAccess: async () => OPERATOR_SCOPE });
+        const handler = new QuestionHandler({
+          answerer: services.answerer,
+          logger,
+          invocation: 'ask',
+          resolveAccess: async () => OPERATOR_SCOPE,
+        });
         await runTerminalChat({ handler, logFile });
         await shutdown('end of input');
         return 0;
@@ -144,7 +155,11 @@ const command: Command = {
         cache: () => services.cachedEmbedder.totals,
         answers: () => services.answerer.totals,
         jobRuns: async () =>
-          (await services.db.query<{ job: string; status: string; runs: number }>('SELECT job, status, count(*)::int AS runs FROM job_runs GROUP BY 1, 2')).rows,
+          (
+            await services.db.query<{ job: string; status: string; runs: number }>(
+              'SELECT job, status, count(*)::int AS runs FROM job_runs GROUP BY 1, 2',
+            )
+          ).rows,
       });
       const slack = await startSlackApp({ config, db: services.db, answerer: services.answerer, logger });
       stops.push(() => slack.stop(config.JOB_SHUTDOWN_GRACE_MS));

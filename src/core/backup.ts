@@ -65,7 +65,10 @@ const PARTIAL = '.partial';
 
 /** 2024-01-02T03:04:05.678Z → 20240102T030405Z */
 export function backupTimestamp(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  return d
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
 }
 
 function parseTimestamp(ts: string): Date | null {
@@ -119,7 +122,10 @@ async function run(bin: string, args: string[], env: NodeJS.ProcessEnv = process
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string; code?: string | number };
     if (err.code === 'ENOENT')
-      throw new BackupError(`${bin} was not found: install postgresql-client (the server's major version or newer) or set ${toolHint(basename(bin))}`, { cause: e });
+      throw new BackupError(
+        `${bin} was not found: install postgresql-client (the server's major version or newer) or set ${toolHint(basename(bin))}`,
+        { cause: e },
+      );
     const detail = (err.stderr ?? '').trim() || err.message;
     throw new BackupError(`${basename(bin)} failed: ${detail}`, { cause: e });
   }
@@ -138,9 +144,12 @@ async function checkPgDumpVersion(db: Database, pgDumpPath: string): Promise<voi
   if (toolMajor === null) throw new BackupError(`Could not read the version of ${pgDumpPath} from "${stdout.trim()}"`);
   const r = await db.query<{ server_version_num: string }>('SHOW server_version_num');
   const serverMajor = Math.floor(Number(r.rows[0]?.server_version_num) / 10000);
-  if (!Number.isFinite(serverMajor) || serverMajor <= 0) throw new BackupError('Could not read the server version (SHOW server_version_num)');
+  if (!Number.isFinite(serverMajor) || serverMajor <= 0)
+    throw new BackupError('Could not read the server version (SHOW server_version_num)');
   if (toolMajor < serverMajor)
-    throw new BackupError(`pg_dump ${toolMajor} is older than the server ${serverMajor}: install postgresql-client-${serverMajor} or set PG_DUMP_PATH`);
+    throw new BackupError(
+      `pg_dump ${toolMajor} is older than the server ${serverMajor}: install postgresql-client-${serverMajor} or set PG_DUMP_PATH`,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,7 +284,14 @@ export function listBackups(dir: string): BackupInfo[] {
       continue; // deleted meanwhile
     }
     if (!st.isFile()) continue;
-    out.push({ file, name, bytes: st.size, createdAt: parseTimestamp(m[1]!) ?? st.mtime, kind: m[3] === 'dump' ? 'postgres' : 'embedded', seq: m[2] ? Number(m[2]) : 1 });
+    out.push({
+      file,
+      name,
+      bytes: st.size,
+      createdAt: parseTimestamp(m[1]!) ?? st.mtime,
+      kind: m[3] === 'dump' ? 'postgres' : 'embedded',
+      seq: m[2] ? Number(m[2]) : 1,
+    });
   }
   // Newest first; same second → higher -N suffix (later) first.
   return out
@@ -331,12 +347,14 @@ export interface RestoreOptions {
 }
 
 export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResult> {
-  if (opts.confirm !== true) throw new BackupError('Refusing to restore without confirmation: a restore replaces the current data (pass confirm: true / --yes)');
+  if (opts.confirm !== true)
+    throw new BackupError('Refusing to restore without confirmation: a restore replaces the current data (pass confirm: true / --yes)');
   const started = Date.now();
   const file = resolve(opts.file);
   if (!existsSync(file) || !statSync(file).isFile()) throw new BackupError(`Backup file not found: ${file}`);
   const name = basename(file);
-  const kind = kindOfName(name) ?? (name.endsWith('.dump') ? 'postgres' : name.endsWith('.tar.gz') || name.endsWith('.tgz') ? 'embedded' : null);
+  const kind =
+    kindOfName(name) ?? (name.endsWith('.dump') ? 'postgres' : name.endsWith('.tar.gz') || name.endsWith('.tgz') ? 'embedded' : null);
   if (!kind) throw new BackupError(`Cannot tell what kind of backup ${name} is (expected *.dump or *.pglite.tar.gz)`);
 
   if (kind === 'postgres') {
@@ -381,12 +399,20 @@ async function restorePostgres(file: string, databaseUrl: string, pgRestorePath:
 
 async function ensureExtensions(db: Database, names: string[], backupName: string): Promise<void> {
   if (!names.length) return;
-  const present = new Set((await db.query<{ extname: string }>(`SELECT extname FROM pg_extension WHERE extname = ANY($1::text[])`, [names])).rows.map((r) => r.extname));
+  const present = new Set(
+    (await db.query<{ extname: string }>(`SELECT extname FROM pg_extension WHERE extname = ANY($1::text[])`, [names])).rows.map(
+      (r) => r.extname,
+    ),
+  );
   for (const name of names.filter((n) => !present.has(n))) {
     try {
       await db.exec(`CREATE EXTENSION IF NOT EXISTS ${pg.escapeIdentifier(name)}`);
     } catch (e) {
-      const who = (await db.query<{ u: string; d: string }>('SELECT current_user AS u, current_database() AS d').catch(() => ({ rows: [] as { u: string; d: string }[] }))).rows[0];
+      const who = (
+        await db
+          .query<{ u: string; d: string }>('SELECT current_user AS u, current_database() AS d')
+          .catch(() => ({ rows: [] as { u: string; d: string }[] }))
+      ).rows[0];
       throw new BackupError(
         `${backupName} needs the PostgreSQL extension "${name}", which is not installed in ${who ? `database ${who.d}` : 'the target database'}` +
           ` and ${who ? `role ${who.u}` : 'this role'} cannot create it (${(e as Error).message}). Ask the database's administrator to run` +

@@ -73,7 +73,12 @@ function pieces(para: string, max: number): Piece[] {
 class SectionPacker {
   private current: Piece[] = [];
   private fresh = false; // anything added since the last chunk (carried overlap alone is no chunk)
-  constructor(private readonly context: string, private readonly headingPath: string[], private readonly opts: ChunkOptions, private readonly nextIndex: () => number) {}
+  constructor(
+    private readonly context: string,
+    private readonly headingPath: string[],
+    private readonly opts: ChunkOptions,
+    private readonly nextIndex: () => number,
+  ) {}
 
   // Pieces are joined by "\n\n", one cl100k token each: a chunk's size counts them too.
   private sizeOf = (ps: { tokens: number }[]) => ps.reduce((n, p) => n + p.tokens, 0) + Math.max(0, ps.length - 1);
@@ -97,12 +102,17 @@ class SectionPacker {
     const content = this.current.map((p) => p.text).join('\n\n');
     const location = mergeLocations(this.current.map((p) => p.loc));
     const chunk: Chunk = {
-      index: this.nextIndex(), content, context: this.context, headingPath: this.headingPath, tokenCount: countTokens(content),
+      index: this.nextIndex(),
+      content,
+      context: this.context,
+      headingPath: this.headingPath,
+      tokenCount: countTokens(content),
       ...(location ? { location } : {}),
     };
     // Carry trailing pieces (up to the overlap budget) into the next chunk of this section.
     const carry: typeof this.current = [];
-    for (let i = this.current.length - 1; i > 0 && this.sizeOf([this.current[i], ...carry]) <= this.opts.overlapTokens; i--) carry.unshift(this.current[i]);
+    for (let i = this.current.length - 1; i > 0 && this.sizeOf([this.current[i], ...carry]) <= this.opts.overlapTokens; i--)
+      carry.unshift(this.current[i]);
     this.current = carry;
     return chunk;
   }
@@ -234,7 +244,8 @@ export function* chunkDocumentStream(doc: ChunkInput, title: string, opts: Chunk
     }
     offset += sec.text.length + 2;
     for (const paragraph of sec.text.split(/\n\s*\n/))
-      for (const piece of pieces(paragraph, opts.maxTokens)) for (const chunk of packer.add({ ...piece, loc: sec.location })) yield { chunk, offset };
+      for (const piece of pieces(paragraph, opts.maxTokens))
+        for (const chunk of packer.add({ ...piece, loc: sec.location })) yield { chunk, offset };
   }
   if (packer) for (const chunk of packer.finish()) yield { chunk, offset: doc.text.length };
 }

@@ -42,7 +42,14 @@ export interface Health {
   /** hitRate over the last INGEST_RUNS_FOR_HIT_RATE ingest runs; null when they embedded nothing. */
   cache: { rows: number; hitRate: number | null };
   lastBackup: { file: string; ageHours: number } | null;
-  lastIngest: { source: string; status: string; startedAt: string; finishedAt: string | null; summary: unknown; error: string | null } | null;
+  lastIngest: {
+    source: string;
+    status: string;
+    startedAt: string;
+    finishedAt: string | null;
+    summary: unknown;
+    error: string | null;
+  } | null;
   failedJobs24h: FailedJob[];
   /** Documents nobody may see because their sharing or a group could not be read (counts only). */
   access: AccessHealth;
@@ -104,9 +111,14 @@ export async function collectHealth(db: Queryable, opts: HealthOptions): Promise
        FROM (SELECT summary FROM ingest_runs WHERE summary IS NOT NULL AND finished_at IS NOT NULL
               ORDER BY started_at DESC LIMIT ${INGEST_RUNS_FOR_HIT_RATE}) r`,
   );
-  const ing = await db.query<{ source: string; status: string; started_at: Date; finished_at: Date | null; summary: unknown; error: string | null }>(
-    `SELECT source, status, started_at, finished_at, summary, error FROM ingest_runs ORDER BY started_at DESC LIMIT 1`,
-  );
+  const ing = await db.query<{
+    source: string;
+    status: string;
+    started_at: Date;
+    finished_at: Date | null;
+    summary: unknown;
+    error: string | null;
+  }>(`SELECT source, status, started_at, finished_at, summary, error FROM ingest_runs ORDER BY started_at DESC LIMIT 1`);
   const failed = await db.query<{ job: string; error: string | null; started_at: Date }>(
     `SELECT job, error, started_at FROM job_runs
       WHERE status = 'failed' AND started_at > $1 AND started_at <= $2 ORDER BY started_at DESC LIMIT 20`,
@@ -116,7 +128,8 @@ export async function collectHealth(db: Queryable, opts: HealthOptions): Promise
   // A 'running' row whose source's ingest lock nobody holds is a run whose process died: say so,
   // rather than "running" for ever (the next run of that source closes the row as abandoned).
   const lastRow = ing.rows[0];
-  if (lastRow?.status === 'running' && !(await ingestRunning(db, lastRow.source))) Object.assign(lastRow, { status: 'abandoned', error: ABANDONED_ERROR });
+  if (lastRow?.status === 'running' && !(await ingestRunning(db, lastRow.source)))
+    Object.assign(lastRow, { status: 'abandoned', error: ABANDONED_ERROR });
 
   const backup = latestBackup(opts.backupDir);
   const s = sizes.rows[0]!;
@@ -137,7 +150,14 @@ export async function collectHealth(db: Queryable, opts: HealthOptions): Promise
     cache: { rows: num(cacheRows.rows[0]?.n), hitRate: hits + embedded > 0 ? hits / (hits + embedded) : null },
     lastBackup: backup ? { file: backup.file, ageHours: (now.getTime() - backup.createdAt.getTime()) / 3_600_000 } : null,
     lastIngest: last
-      ? { source: last.source, status: last.status, startedAt: iso(last.started_at), finishedAt: last.finished_at ? iso(last.finished_at) : null, summary: last.summary, error: last.error }
+      ? {
+          source: last.source,
+          status: last.status,
+          startedAt: iso(last.started_at),
+          finishedAt: last.finished_at ? iso(last.finished_at) : null,
+          summary: last.summary,
+          error: last.error,
+        }
       : null,
     failedJobs24h: failed.rows.map((r) => ({ job: r.job, error: r.error, at: iso(r.started_at) })),
     access: await accessHealth(db),
@@ -157,13 +177,14 @@ export function healthWarnings(h: Health, opts: Pick<HealthOptions, 'p95WarnMs' 
     w.push(`Last ingest (${h.lastIngest.source}) ${h.lastIngest.status}${h.lastIngest.error ? `: ${h.lastIngest.error}` : ''}`);
   if (h.lastIngest && (h.lastIngest.status === 'abandoned' || h.lastIngest.status === 'interrupted'))
     w.push(
-      `Last ingest (${h.lastIngest.source}) was interrupted (${h.lastIngest.status === 'abandoned' ? h.lastIngest.error ?? 'its process ended' : 'stopped'}, ` +
+      `Last ingest (${h.lastIngest.source}) was interrupted (${h.lastIngest.status === 'abandoned' ? (h.lastIngest.error ?? 'its process ended') : 'stopped'}, ` +
         `started ${h.lastIngest.startedAt.slice(0, 16).replace('T', ' ')} UTC); the next \`trajanus ingest\` or start resumes it`,
     );
   if (h.p95Ms !== null && h.p95Ms > opts.p95WarnMs) w.push(`p95 latency ${Math.round(h.p95Ms)} ms is above ${opts.p95WarnMs} ms`);
   // Before the first embedding space there is nothing to index; after it, no index means seq scans.
   if (!h.vectorIndex.present && h.chunks > 0) w.push('Vector index idx_chunks_embedding_hnsw is missing');
-  else if (h.vectorIndex.present && !h.vectorIndex.valid) w.push('Vector index idx_chunks_embedding_hnsw is invalid (rebuild it with REINDEX)');
+  else if (h.vectorIndex.present && !h.vectorIndex.valid)
+    w.push('Vector index idx_chunks_embedding_hnsw is invalid (rebuild it with REINDEX)');
   if (h.failedJobs24h.length) w.push(`${h.failedJobs24h.length} failed job run(s) in 24 h`);
   if (h.access) w.push(...accessWarnings(h.access));
   return w;
@@ -205,14 +226,21 @@ export function healthFigures(h: Health): [string, string][] {
     ['Last backup', h.lastBackup ? `${formatHours(h.lastBackup.ageHours)} ago` : 'none'],
     ['Last ingest', ingest],
     ['Failed jobs (24 h)', String(h.failedJobs24h.length)],
-    ['Hidden by access', h.access ? `${h.access.unreadable.reduce((n, x) => n + x.documents, 0)} unreadable sharing, ${h.access.unresolvedGroups.length} unresolved group(s)` : '—'],
+    [
+      'Hidden by access',
+      h.access
+        ? `${h.access.unreadable.reduce((n, x) => n + x.documents, 0)} unreadable sharing, ${h.access.unresolvedGroups.length} unresolved group(s)`
+        : '—',
+    ],
   ];
 }
 
 /** Plain text for the terminal. */
 export function formatHealth(h: Health): string {
   // The backup's path gets a labelled line of its own under its age, where an operator looks for it.
-  const figures = healthFigures(h).flatMap((f): [string, string][] => (f[0] === 'Last backup' && h.lastBackup ? [f, ['Backup file', h.lastBackup.file]] : [f]));
+  const figures = healthFigures(h).flatMap((f): [string, string][] =>
+    f[0] === 'Last backup' && h.lastBackup ? [f, ['Backup file', h.lastBackup.file]] : [f],
+  );
   const width = Math.max(...figures.map(([l]) => l.length));
   const lines = figures.map(([l, v]) => `${l.padEnd(width)}  ${v}`);
   for (const f of h.failedJobs24h) lines.push(`  ✗ ${f.job} at ${f.at}: ${f.error ?? ''}`);

@@ -20,9 +20,15 @@ const range = (a: number, b: number | undefined) => (b !== undefined && b !== a 
 
 /** "p. 14", "pp. 14–15", "tab Steel, rows 40–44", "slide 3"; a heading path when there is nothing else. */
 export function formatLocation(loc: Location | null | undefined, headingPath: string[] = []): string | undefined {
-  if (loc?.page !== undefined) return loc.pageEnd !== undefined && loc.pageEnd !== loc.page ? `pp. ${range(loc.page, loc.pageEnd)}` : `p. ${loc.page}`;
+  if (loc?.page !== undefined)
+    return loc.pageEnd !== undefined && loc.pageEnd !== loc.page ? `pp. ${range(loc.page, loc.pageEnd)}` : `p. ${loc.page}`;
   if (loc?.sheet !== undefined) {
-    const rows = loc.rowStart === undefined ? '' : loc.rowEnd !== undefined && loc.rowEnd !== loc.rowStart ? `, rows ${range(loc.rowStart, loc.rowEnd)}` : `, row ${loc.rowStart}`;
+    const rows =
+      loc.rowStart === undefined
+        ? ''
+        : loc.rowEnd !== undefined && loc.rowEnd !== loc.rowStart
+          ? `, rows ${range(loc.rowStart, loc.rowEnd)}`
+          : `, row ${loc.rowStart}`;
     return `tab ${loc.sheet}${rows}`;
   }
   if (loc?.slide !== undefined) return `slide ${loc.slide}`;
@@ -44,7 +50,9 @@ export function mergeLocations(locs: (Location | undefined)[]): Location | undef
   const sheet = present.find((l) => l.sheet !== undefined)?.sheet;
   if (sheet !== undefined) {
     out.sheet = sheet;
-    const rows = present.filter((l) => l.sheet === sheet).flatMap((l) => (l.rowStart !== undefined ? [l.rowStart, l.rowEnd ?? l.rowStart] : []));
+    const rows = present
+      .filter((l) => l.sheet === sheet)
+      .flatMap((l) => (l.rowStart !== undefined ? [l.rowStart, l.rowEnd ?? l.rowStart] : []));
     if (rows.length) {
       out.rowStart = Math.min(...rows);
       const end = Math.max(...rows);

@@ -25,7 +25,10 @@ let installed: ((reason: unknown) => void) | undefined;
 export function logUnhandledRejections(logger: Logger): () => void {
   if (installed) process.removeListener('unhandledRejection', installed);
   const handler = (reason: unknown) => {
-    logger.error({ err: reason instanceof Error ? reason : new Error(String(reason)) }, 'unexpected promise rejection (logged; the process keeps running)');
+    logger.error(
+      { err: reason instanceof Error ? reason : new Error(String(reason)) },
+      'unexpected promise rejection (logged; the process keeps running)',
+    );
   };
   installed = handler;
   process.on('unhandledRejection', handler);

@@ -68,7 +68,9 @@ export async function reembed(db: Database, embedder: Embedder | CachedEmbedder,
   await db.query('SELECT configure_embedding_space($1, $2, true)', [plan.to.model, plan.to.dimensions]);
 
   const total = (
-    await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE embedding IS NULL OR embedding_model IS DISTINCT FROM $1', [plan.to.model])
+    await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE embedding IS NULL OR embedding_model IS DISTINCT FROM $1', [
+      plan.to.model,
+    ])
   ).rows[0].n;
   const summary: ReembedSummary = { ...plan, pending: total, reembedded: 0, embedded: 0, cache_hits: 0, batches: 0, durationMs: 0 };
   opts.onProgress?.({ done: 0, total, embedded: 0, cacheHits: 0 });
@@ -85,7 +87,8 @@ export async function reembed(db: Database, embedder: Embedder | CachedEmbedder,
     after = batch.rows[batch.rows.length - 1].id;
     const res = await cached.embedMany(batch.rows.map(embeddingText));
     for (const v of res.vectors)
-      if (v.length !== plan.to.dimensions) throw new Error(`${plan.to.model} returned a vector of ${v.length} dimensions, expected ${plan.to.dimensions}`);
+      if (v.length !== plan.to.dimensions)
+        throw new Error(`${plan.to.model} returned a vector of ${v.length} dimensions, expected ${plan.to.dimensions}`);
     await db.transaction(async (tx) => {
       await tx.query(
         `UPDATE chunks c SET embedding = u.e::vector, embedding_model = $1

@@ -53,11 +53,18 @@ export async function createServices(config: Config, opts: { logger?: Logger; mi
 /** What the ingest pipeline needs from the services (chunk sizes from configuration). */
 export function ingestDeps(s: Pick<Services, 'config' | 'db' | 'cachedEmbedder' | 'logger'>): IngestDeps {
   return {
-    db: s.db, embedder: s.cachedEmbedder, logger: s.logger, chunkTokens: s.config.CHUNK_TOKENS, chunkOverlap: s.config.CHUNK_OVERLAP,
-    maxFileMb: s.config.INGEST_MAX_FILE_MB, ocr: ocrSettings(s.config),
+    db: s.db,
+    embedder: s.cachedEmbedder,
+    logger: s.logger,
+    chunkTokens: s.config.CHUNK_TOKENS,
+    chunkOverlap: s.config.CHUNK_OVERLAP,
+    maxFileMb: s.config.INGEST_MAX_FILE_MB,
+    ocr: ocrSettings(s.config),
   };
 }
 
-export function ocrSettings(c: Pick<Config, 'OCR_ENABLED' | 'OCR_IMAGES' | 'OCR_MAX_PAGES' | 'OCR_TIME_BUDGET_MS' | 'OCR_DPI'>): OcrSettings {
+export function ocrSettings(
+  c: Pick<Config, 'OCR_ENABLED' | 'OCR_IMAGES' | 'OCR_MAX_PAGES' | 'OCR_TIME_BUDGET_MS' | 'OCR_DPI'>,
+): OcrSettings {
   return { enabled: c.OCR_ENABLED, images: c.OCR_IMAGES, maxPages: c.OCR_MAX_PAGES, timeBudgetMs: c.OCR_TIME_BUDGET_MS, dpi: c.OCR_DPI };
 }

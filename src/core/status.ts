@@ -2,7 +2,18 @@ import type { Database } from './db/types.js';
 import { migrationStatus } from './db/migrate.js';
 import { currentEmbeddingSpace } from './embed/space.js';
 
-export const TABLES = ['documents', 'chunks', 'embeddings_cache', 'queries', 'feedback', 'query_stats', 'slack_events_seen', 'job_runs', 'sync_state', 'ingest_runs'] as const;
+export const TABLES = [
+  'documents',
+  'chunks',
+  'embeddings_cache',
+  'queries',
+  'feedback',
+  'query_stats',
+  'slack_events_seen',
+  'job_runs',
+  'sync_state',
+  'ingest_runs',
+] as const;
 
 export interface DatabaseStatus {
   kind: string;
@@ -15,7 +26,12 @@ export interface DatabaseStatus {
 
 /** What `trajanus status` prints: database kind, migration state, row counts. */
 export async function databaseStatus(db: Database): Promise<DatabaseStatus> {
-  const migrations = (await migrationStatus(db)).map((m) => ({ version: m.version, name: m.name, applied: m.appliedAt !== null, appliedAt: m.appliedAt }));
+  const migrations = (await migrationStatus(db)).map((m) => ({
+    version: m.version,
+    name: m.name,
+    applied: m.appliedAt !== null,
+    appliedAt: m.appliedAt,
+  }));
   const counts: Record<string, number | null> = {};
   for (const t of TABLES) {
     // Table names come from the constant above, never from input.
@@ -35,8 +51,13 @@ export async function databaseStatus(db: Database): Promise<DatabaseStatus> {
 
 export function formatStatus(s: DatabaseStatus): string {
   const lines = [`database: ${s.kind} (${s.description})`, `migrations: ${s.migrations.length - s.pending} applied, ${s.pending} pending`];
-  for (const m of s.migrations) lines.push(`  ${m.applied ? '✓' : '·'} ${String(m.version).padStart(4, '0')} ${m.name}${m.appliedAt ? `  ${m.appliedAt.toISOString()}` : ''}`);
-  lines.push(`embedding space: ${s.embeddingSpace ? `${s.embeddingSpace.model} (${s.embeddingSpace.dimensions}-d)` : 'not configured yet'}`);
+  for (const m of s.migrations)
+    lines.push(
+      `  ${m.applied ? '✓' : '·'} ${String(m.version).padStart(4, '0')} ${m.name}${m.appliedAt ? `  ${m.appliedAt.toISOString()}` : ''}`,
+    );
+  lines.push(
+    `embedding space: ${s.embeddingSpace ? `${s.embeddingSpace.model} (${s.embeddingSpace.dimensions}-d)` : 'not configured yet'}`,
+  );
   lines.push('rows:');
   for (const [t, n] of Object.entries(s.counts)) lines.push(`  ${t.padEnd(18)} ${n === null ? 'missing' : n}`);
   return lines.join('\n');

@@ -12,7 +12,10 @@ export interface BackupJobSummary {
   pruned: string[];
 }
 
-type BackupConfig = Pick<Config, 'JOB_BACKUP_CRON' | 'DATABASE_URL' | 'BACKUP_DIR' | 'BACKUP_RETENTION_DAYS' | 'PG_DUMP_PATH' | 'PG_RESTORE_PATH'>;
+type BackupConfig = Pick<
+  Config,
+  'JOB_BACKUP_CRON' | 'DATABASE_URL' | 'BACKUP_DIR' | 'BACKUP_RETENTION_DAYS' | 'PG_DUMP_PATH' | 'PG_RESTORE_PATH'
+>;
 
 export function backupJob(services: { config: BackupConfig; db: Database }): Job<BackupJobSummary> {
   const { config, db } = services;
@@ -21,7 +24,11 @@ export function backupJob(services: { config: BackupConfig; db: Database }): Job
     schedule: config.JOB_BACKUP_CRON,
     async run() {
       const b = await backupDatabase({
-        db, databaseUrl: config.DATABASE_URL, dir: config.BACKUP_DIR, pgDumpPath: config.PG_DUMP_PATH, pgRestorePath: config.PG_RESTORE_PATH,
+        db,
+        databaseUrl: config.DATABASE_URL,
+        dir: config.BACKUP_DIR,
+        pgDumpPath: config.PG_DUMP_PATH,
+        pgRestorePath: config.PG_RESTORE_PATH,
       });
       const pruned = pruneBackups(config.BACKUP_DIR, config.BACKUP_RETENTION_DAYS);
       return { file: b.file, bytes: b.bytes, durationMs: b.durationMs, kind: b.kind, pruned };

@@ -28,11 +28,7 @@ export function driveReingestJob(services: Pick<Services, 'config' | 'db' | 'cac
       const last = await lastFullSync(services.db, source.name);
       const full = !last || Date.now() - last.getTime() >= FULL_SYNC_EVERY_MS;
       // A busy source (the CLI ingesting Drive right now) throws IngestBusyError: reported as a failure.
-      const { plan: _plan, ...summary } = await ingest(
-        { ...ingestDeps(services), logger },
-        source,
-        { full },
-      );
+      const { plan: _plan, ...summary } = await ingest({ ...ingestDeps(services), logger }, source, { full });
       const why = !last
         ? 'full sync: no full sync recorded yet'
         : full

@@ -13,7 +13,12 @@ export function healthReportJob(services: { config: HealthConfig; db: Database }
     name: 'health-report',
     schedule: config.JOB_HEALTH_REPORT_CRON,
     run: () =>
-      collectHealth(db, { backupDir: config.BACKUP_DIR, p95WarnMs: config.HEALTH_P95_WARN_MS, backupWarnHours: config.HEALTH_BACKUP_WARN_HOURS, now: opts.now?.() }),
+      collectHealth(db, {
+        backupDir: config.BACKUP_DIR,
+        p95WarnMs: config.HEALTH_P95_WARN_MS,
+        backupWarnHours: config.HEALTH_BACKUP_WARN_HOURS,
+        now: opts.now?.(),
+      }),
     report: healthMessage,
   };
 }
@@ -27,10 +32,10 @@ export function healthMessage(h: Health): NotifierMessage {
   // Block Kit allows at most 10 fields per section.
   const sections = [];
   for (let i = 0; i < fields.length; i += 10) sections.push({ type: 'section', fields: fields.slice(i, i + 10) });
-  const warnings = h.warnings.length
-    ? h.warnings.map((w) => `:warning: ${esc(w)}`).join('\n')
-    : ':white_check_mark: No warnings';
-  const failed = h.failedJobs24h.slice(0, 5).map((f) => `• *${esc(f.job)}* ${f.at.slice(0, 16).replace('T', ' ')} UTC: ${esc((f.error ?? '').slice(0, 200))}`);
+  const warnings = h.warnings.length ? h.warnings.map((w) => `:warning: ${esc(w)}`).join('\n') : ':white_check_mark: No warnings';
+  const failed = h.failedJobs24h
+    .slice(0, 5)
+    .map((f) => `• *${esc(f.job)}* ${f.at.slice(0, 16).replace('T', ' ')} UTC: ${esc((f.error ?? '').slice(0, 200))}`);
   const text = `Trajanus health: ${h.warnings.length ? `${h.warnings.length} warning(s)` : 'OK'} — ${figures.map(([l, v]) => `${l}: ${v}`).join('; ')}`;
   return {
     text,
@@ -38,7 +43,9 @@ export function healthMessage(h: Health): NotifierMessage {
       { type: 'header', text: { type: 'plain_text', text: `Trajanus health — ${h.at.slice(0, 10)}` } },
       ...sections,
       { type: 'section', text: { type: 'mrkdwn', text: warnings.slice(0, 3000) } },
-      ...(failed.length ? [{ type: 'section', text: { type: 'mrkdwn', text: `*Failed jobs (24 h)*\n${failed.join('\n')}`.slice(0, 3000) } }] : []),
+      ...(failed.length
+        ? [{ type: 'section', text: { type: 'mrkdwn', text: `*Failed jobs (24 h)*\n${failed.join('\n')}`.slice(0, 3000) } }]
+        : []),
     ],
   };
 }

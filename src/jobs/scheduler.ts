@@ -73,7 +73,8 @@ export class Scheduler {
   register(job: Job<any>): this {
     if (this.jobs.has(job.name)) throw new Error(`Job "${job.name}" is registered twice`);
     // Fail at start, naming the variable's value, rather than at the first tick that never comes.
-    if (job.schedule !== 'off' && !cron.validate(job.schedule)) throw new Error(`Job "${job.name}": invalid cron expression "${job.schedule}"`);
+    if (job.schedule !== 'off' && !cron.validate(job.schedule))
+      throw new Error(`Job "${job.name}": invalid cron expression "${job.schedule}"`);
     this.jobs.set(job.name, job);
     return this;
   }
@@ -260,7 +261,8 @@ export class Scheduler {
         if (e.runId)
           await this.opts.db
             .query(`UPDATE job_runs SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1 AND status = 'running'`, [
-              e.runId, `interrupted: still running ${graceMs} ms after shutdown began`,
+              e.runId,
+              `interrupted: still running ${graceMs} ms after shutdown began`,
             ])
             .catch(() => {});
       }
@@ -276,7 +278,12 @@ const ABANDONED = 'abandoned: the process ended during the run';
 
 /** Holding the job's lock, no one else can be running it: a 'running' row left now is from a process that died mid-run. */
 async function closeAbandoned(db: Queryable, job: string): Promise<number> {
-  return (await db.query(`UPDATE job_runs SET status = 'failed', finished_at = now(), error = $2 WHERE job = $1 AND status = 'running'`, [job, ABANDONED])).rowCount;
+  return (
+    await db.query(`UPDATE job_runs SET status = 'failed', finished_at = now(), error = $2 WHERE job = $1 AND status = 'running'`, [
+      job,
+      ABANDONED,
+    ])
+  ).rowCount;
 }
 
 /**
@@ -284,7 +291,9 @@ async function closeAbandoned(db: Queryable, job: string): Promise<number> {
  * holds (a job running elsewhere keeps its row). Returns how many rows were closed.
  */
 export async function closeAbandonedRuns(db: Database, jobs: string[]): Promise<number> {
-  const running = await db.query<{ job: string }>(`SELECT DISTINCT job FROM job_runs WHERE status = 'running' AND job = ANY($1::text[])`, [jobs]);
+  const running = await db.query<{ job: string }>(`SELECT DISTINCT job FROM job_runs WHERE status = 'running' AND job = ANY($1::text[])`, [
+    jobs,
+  ]);
   let closed = 0;
   for (const { job } of running.rows) {
     const r = await db.withAdvisoryLock(lockName(job), () => closeAbandoned(db, job), { wait: false });
@@ -300,7 +309,10 @@ async function insertRun(db: Queryable, job: string, host: string): Promise<stri
 
 async function finishRun(db: Queryable, id: string, status: 'ok' | 'failed', summary: unknown, error: string | null) {
   await db.query(`UPDATE job_runs SET status = $2, finished_at = now(), summary = $3::jsonb, error = $4 WHERE id = $1`, [
-    id, status, summary === null || summary === undefined ? null : JSON.stringify(summary), error,
+    id,
+    status,
+    summary === null || summary === undefined ? null : JSON.stringify(summary),
+    error,
   ]);
 }
 
@@ -321,7 +333,9 @@ export function failureMessage(job: string, error: string, host: string, runId?:
       { type: 'section', text: { type: 'mrkdwn', text: `:rotating_light: Job *${job}* failed on \`${host}\`` } },
       // A code block: the error is shown as-is, Slack does not format or @-mention from it.
       { type: 'section', text: { type: 'mrkdwn', text: '```' + error.replaceAll('```', "'''").slice(0, 2900) + '```' } },
-      ...(runId ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `job_runs id ${runId} · \`trajanus jobs run ${job}\` to retry` }] }] : []),
+      ...(runId
+        ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `job_runs id ${runId} · \`trajanus jobs run ${job}\` to retry` }] }]
+        : []),
     ],
   };
 }
@@ -342,13 +356,35 @@ export interface JobListing {
   name: string;
   schedule: string;
   nextRun: string | null;
-  lastRun: { status: string; startedAt: string; finishedAt: string | null; host: string | null; error: string | null; summary: unknown } | null;
+  lastRun: {
+    status: string;
+    startedAt: string;
+    finishedAt: string | null;
+    host: string | null;
+    error: string | null;
+    summary: unknown;
+  } | null;
 }
 
 /** Each job's schedule, next tick and last recorded run (from any host); runs a dead process left 'running' are closed first. */
-export async function listJobs(db: Database, jobs: Pick<Job, 'name' | 'schedule'>[], opts: { timezone?: string } = {}): Promise<JobListing[]> {
-  await closeAbandonedRuns(db, jobs.map((j) => j.name));
-  const r = await db.query<{ job: string; status: string; started_at: Date; finished_at: Date | null; host: string | null; error: string | null; summary: unknown }>(
+export async function listJobs(
+  db: Database,
+  jobs: Pick<Job, 'name' | 'schedule'>[],
+  opts: { timezone?: string } = {},
+): Promise<JobListing[]> {
+  await closeAbandonedRuns(
+    db,
+    jobs.map((j) => j.name),
+  );
+  const r = await db.query<{
+    job: string;
+    status: string;
+    started_at: Date;
+    finished_at: Date | null;
+    host: string | null;
+    error: string | null;
+    summary: unknown;
+  }>(
     `SELECT DISTINCT ON (job) job, status, started_at, finished_at, host, error, summary
        FROM job_runs WHERE job = ANY($1::text[]) ORDER BY job, started_at DESC`,
     [jobs.map((j) => j.name)],
@@ -361,7 +397,16 @@ export async function listJobs(db: Database, jobs: Pick<Job, 'name' | 'schedule'
       name: j.name,
       schedule: j.schedule,
       nextRun: nextRun(j.schedule, opts.timezone),
-      lastRun: l ? { status: l.status, startedAt: iso(l.started_at), finishedAt: l.finished_at ? iso(l.finished_at) : null, host: l.host, error: l.error, summary: l.summary } : null,
+      lastRun: l
+        ? {
+            status: l.status,
+            startedAt: iso(l.started_at),
+            finishedAt: l.finished_at ? iso(l.finished_at) : null,
+            host: l.host,
+            error: l.error,
+            summary: l.summary,
+          }
+        : null,
     };
   });
 }

@@ -28,8 +28,13 @@ describe('permission-aware answers in Slack', () => {
     bot = await startHttpBot({ SLACK_SIGNING_SECRET: SECRET, WORKSPACE_DOMAINS: 'acme.com' });
     ({ fx, slack, started, url } = bot);
     const share = async (path: string, principals: string[]) => {
-      await fx.db.query(`DELETE FROM document_access WHERE document_id = (SELECT id FROM documents WHERE file_id = $1)`, [`folder:${path}`]);
-      await fx.db.query(`INSERT INTO document_access (document_id, principal) SELECT id, unnest($2::text[]) FROM documents WHERE file_id = $1`, [`folder:${path}`, principals]);
+      await fx.db.query(`DELETE FROM document_access WHERE document_id = (SELECT id FROM documents WHERE file_id = $1)`, [
+        `folder:${path}`,
+      ]);
+      await fx.db.query(
+        `INSERT INTO document_access (document_id, principal) SELECT id, unnest($2::text[]) FROM documents WHERE file_id = $1`,
+        [`folder:${path}`, principals],
+      );
     };
     await share('procedures/rfi-procedure.md', ['user:ann@acme.com', 'user:bob@acme.com']);
     await share('project/site-notices.md', ['user:ann@acme.com']);
@@ -46,7 +51,12 @@ describe('permission-aware answers in Slack', () => {
 
   const event = (ev: Record<string, unknown>) => signedRequest(url, SECRET, eventBody(ev), 'application/json');
   /** Everything the bot sent to Slack since the last reset, as one string. */
-  const sent = () => JSON.stringify(slack.calls.filter((c) => !['users.info', 'conversations.info', 'conversations.members', 'auth.test'].includes(c.method)).map((c) => c.args));
+  const sent = () =>
+    JSON.stringify(
+      slack.calls
+        .filter((c) => !['users.info', 'conversations.info', 'conversations.members', 'auth.test'].includes(c.method))
+        .map((c) => c.args),
+    );
   const answered = async (channel: string) => {
     // The answer is posted as a new message (so it notifies), then the "Searching…" placeholder is deleted.
     await slack.waitFor('chat.delete', { where: (c) => c.args.channel === channel });
@@ -55,7 +65,15 @@ describe('permission-aware answers in Slack', () => {
   };
   const mention = async (user: string, channel: string, text: string, threadTs?: string) => {
     const ts = newTs();
-    await event({ type: 'app_mention', user, text: `<@UBOT0001> ${text}`, ts, channel, event_ts: ts, ...(threadTs ? { thread_ts: threadTs } : {}) });
+    await event({
+      type: 'app_mention',
+      user,
+      text: `<@UBOT0001> ${text}`,
+      ts,
+      channel,
+      event_ts: ts,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    });
     return { ts, out: await answered(channel) };
   };
   const dm = async (user: string, channel: string, text: string) => {
@@ -126,7 +144,17 @@ describe('permission-aware answers in Slack', () => {
   });
 
   it('/trajanus in a public channel answers for the channel, not for the asker alone', async () => {
-    await signedRequest(url, SECRET, slashCommandBody({ text: 'When is the tower crane inspection notice posted?', channel_id: 'CPUB', user_id: 'UANN', response_url: slack.responseUrl() }), 'application/x-www-form-urlencoded');
+    await signedRequest(
+      url,
+      SECRET,
+      slashCommandBody({
+        text: 'When is the tower crane inspection notice posted?',
+        channel_id: 'CPUB',
+        user_id: 'UANN',
+        response_url: slack.responseUrl(),
+      }),
+      'application/x-www-form-urlencoded',
+    );
     await slack.waitFor('chat.postMessage', { where: (c) => c.args.channel === 'CPUB' && !!c.args.thread_ts });
     await started.app.trajanus.inflight.drain();
     const answers = slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts);

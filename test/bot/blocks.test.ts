@@ -7,13 +7,30 @@ import type { Answer } from '../../src/core/answer/types.js';
 
 const answer = (over: Partial<Answer> = {}): Answer => ({
   answer: 'A permit lasts **one shift** [1].',
-  sources: [{ n: 1, documentId: 'd1', title: 'Hot work permits', url: 'https://drive.example/doc?a=1&b=2', snippet: 'valid for one shift', score: 0.9 }],
-  confidence: 0.8, noAnswer: false, timings: {}, queryId: '00000000-0000-4000-8000-000000000001', standaloneQuery: 'q', model: 'composer', ...over,
+  sources: [
+    {
+      n: 1,
+      documentId: 'd1',
+      title: 'Hot work permits',
+      url: 'https://drive.example/doc?a=1&b=2',
+      snippet: 'valid for one shift',
+      score: 0.9,
+    },
+  ],
+  confidence: 0.8,
+  noAnswer: false,
+  timings: {},
+  queryId: '00000000-0000-4000-8000-000000000001',
+  standaloneQuery: 'q',
+  model: 'composer',
+  ...over,
 });
 
 describe('escape', () => {
   it('escapes &, <, > only, so mentions and specials cannot ping', () => {
-    expect(escapeMrkdwn('<!channel> <!here> <@U123> <#C1> a & b > c')).toBe('&lt;!channel&gt; &lt;!here&gt; &lt;@U123&gt; &lt;#C1&gt; a &amp; b &gt; c');
+    expect(escapeMrkdwn('<!channel> <!here> <@U123> <#C1> a & b > c')).toBe(
+      '&lt;!channel&gt; &lt;!here&gt; &lt;@U123&gt; &lt;#C1&gt; a &amp; b &gt; c',
+    );
   });
   it('builds links after escaping; rejects non-http URLs and pipes in labels', () => {
     expect(link('https://x.test/a?b=1&c=2', 'A <b> | c')).toBe('<https://x.test/a?b=1&amp;c=2|A &lt;b&gt; ¦ c>');
@@ -25,7 +42,8 @@ describe('escape', () => {
 
 describe('markdownToMrkdwn', () => {
   it('converts bold, italics, headings, bullets, links and keeps code', () => {
-    const md = '# Summary\n\n**Bold** and *italic* and ~~gone~~.\n- item <!here>\n* other\n\nSee [the plan](https://x.test/p).\n\n```\na < b && c\n```\nInline `x<y>`.';
+    const md =
+      '# Summary\n\n**Bold** and *italic* and ~~gone~~.\n- item <!here>\n* other\n\nSee [the plan](https://x.test/p).\n\n```\na < b && c\n```\nInline `x<y>`.';
     expect(markdownToMrkdwn(md)).toBe(
       '*Summary*\n\n*Bold* and _italic_ and ~gone~.\n• item &lt;!here&gt;\n• other\n\nSee <https://x.test/p|the plan>.\n\n```\na &lt; b &amp;&amp; c\n```\nInline `x&lt;y&gt;`.',
     );
@@ -48,13 +66,27 @@ describe('answerBlocks', () => {
   });
 
   it('shows the file path when a source has no usable link', () => {
-    const json = JSON.stringify(answerBlocks(answer({ sources: [{ n: 1, documentId: 'd', title: 'Plan', url: 'file:///kb/safety/plan.md', path: 'safety/plan.md', snippet: '', score: 1 }] })).blocks);
+    const json = JSON.stringify(
+      answerBlocks(
+        answer({
+          sources: [
+            { n: 1, documentId: 'd', title: 'Plan', url: 'file:///kb/safety/plan.md', path: 'safety/plan.md', snippet: '', score: 1 },
+          ],
+        }),
+      ).blocks,
+    );
     expect(json).toContain('[1] Plan — `safety/plan.md`');
     expect(json).not.toContain('file://');
   });
 
   it('has a "not found in the documents" variant listing the closest documents', () => {
-    const { blocks } = answerBlocks(answer({ noAnswer: true, answer: "I couldn't find this in the documents.", sources: [{ n: 1, documentId: 'd', title: 'RFI log', url: null, path: 'logs/rfi.csv', snippet: 'RFI 12 <!here> open', score: 0.2 }] }));
+    const { blocks } = answerBlocks(
+      answer({
+        noAnswer: true,
+        answer: "I couldn't find this in the documents.",
+        sources: [{ n: 1, documentId: 'd', title: 'RFI log', url: null, path: 'logs/rfi.csv', snippet: 'RFI 12 <!here> open', score: 0.2 }],
+      }),
+    );
     const json = JSON.stringify(blocks);
     expect(json).toContain('Not found in the documents');
     expect(json).toContain('Closest documents');
@@ -90,13 +122,26 @@ describe('blocksToText', () => {
   it('renders answer blocks as plain text for the terminal', () => {
     const text = blocksToText(answerBlocks(answer({ answer: 'Use <!channel> & **care** [1].', note: 'n' })).blocks);
     expect(text).toBe('Use <!channel> & care [1].\n\nSources\n[1] Hot work permits (https://drive.example/doc?a=1&b=2)\n\nℹ n');
-    expect(blocksToText([{ type: 'section', text: { type: 'mrkdwn', text: 'From _Hot work_: see `a_b_c.md` and *x* but 2*3*4 and snake_case_name' } }])).toBe(
-      'From Hot work: see `a_b_c.md` and x but 2*3*4 and snake_case_name',
-    );
+    expect(
+      blocksToText([
+        { type: 'section', text: { type: 'mrkdwn', text: 'From _Hot work_: see `a_b_c.md` and *x* but 2*3*4 and snake_case_name' } },
+      ]),
+    ).toBe('From Hot work: see `a_b_c.md` and x but 2*3*4 and snake_case_name');
     expect(blocksToText(answerBlocks(answer()).blocks, { includeActions: true })).toContain('[👍 Helpful] [👎 Not helpful]');
   });
   it('renders the home view with date fallbacks', () => {
-    const text = blocksToText(homeView({ documents: 3, chunks: 9, lastIngestAt: new Date('2025-01-02T03:04:00Z'), lastBackupAt: null, questionsThisWeek: 4, thumbsUp: 3, thumbsDown: 1, upRatio: 0.75 }).blocks);
+    const text = blocksToText(
+      homeView({
+        documents: 3,
+        chunks: 9,
+        lastIngestAt: new Date('2025-01-02T03:04:00Z'),
+        lastBackupAt: null,
+        questionsThisWeek: 4,
+        thumbsUp: 3,
+        thumbsDown: 1,
+        upRatio: 0.75,
+      }).blocks,
+    );
     expect(text).toContain('Documents\n3');
     expect(text).toContain('Last ingest\n2025-01-02 03:04 UTC');
     expect(text).toContain('Last backup\nnever');
@@ -126,7 +171,9 @@ describe('issue 15: links, entities and Markdown a model produces', () => {
   it('defect 11: bold around a link, ***x***, quotes and tables are converted', () => {
     expect(markdownToMrkdwn('**[the plan](https://x.test/p)** now')).toBe('*<https://x.test/p|the plan>* now');
     expect(markdownToMrkdwn('***very*** important')).toBe('*_very_* important');
-    expect(markdownToMrkdwn('> The permit lasts one shift.\n> Signed by the super.')).toBe('>The permit lasts one shift.\n>Signed by the super.');
+    expect(markdownToMrkdwn('> The permit lasts one shift.\n> Signed by the super.')).toBe(
+      '>The permit lasts one shift.\n>Signed by the super.',
+    );
     expect(markdownToMrkdwn('a > b')).toBe('a &gt; b');
     const table = '| Item | Owner |\n|---|:--|\n| Hot work | **Super** |\n| RFIs & ASIs | [Architect](https://x.test/a) |';
     expect(markdownToMrkdwn(`Who:\n\n${table}\n\nDone.`)).toBe(
@@ -135,11 +182,26 @@ describe('issue 15: links, entities and Markdown a model produces', () => {
   });
 
   it('defect 10: usage texts keep <placeholders> visible (escaped)', () => {
-    expect(JSON.stringify(homeView({ documents: 0, chunks: 0, lastIngestAt: null, lastBackupAt: null, questionsThisWeek: 0, thumbsUp: 0, thumbsDown: 0, upRatio: null }).blocks)).toContain('&lt;question&gt;');
+    expect(
+      JSON.stringify(
+        homeView({
+          documents: 0,
+          chunks: 0,
+          lastIngestAt: null,
+          lastBackupAt: null,
+          questionsThisWeek: 0,
+          thumbsUp: 0,
+          thumbsDown: 0,
+          upRatio: null,
+        }).blocks,
+      ),
+    ).toContain('&lt;question&gt;');
   });
 
   it('defect 6: text typed in Slack is read once: entities decoded, mentions and links made readable', () => {
-    expect(slackInputToPlain('O&amp;M &lt;draft&gt; for <@U123|pat> in <#C1|site> see <https://x.test/a?b=1&amp;c=2|spec>')).toBe('O&M <draft> for @pat in #site see spec (https://x.test/a?b=1&c=2)');
+    expect(slackInputToPlain('O&amp;M &lt;draft&gt; for <@U123|pat> in <#C1|site> see <https://x.test/a?b=1&amp;c=2|spec>')).toBe(
+      'O&M <draft> for @pat in #site see spec (https://x.test/a?b=1&c=2)',
+    );
     expect(escapeMrkdwn(slackInputToPlain('O&amp;M'))).toBe('O&amp;M');
   });
 

@@ -25,7 +25,9 @@ describe('claimEvent', () => {
   });
 
   it('prunes keys older than the TTL and keeps recent ones', async () => {
-    await db.query(`INSERT INTO slack_events_seen (event_key, seen_at) VALUES ('old', now() - interval '2 hours'), ('recent', now() - interval '10 minutes')`);
+    await db.query(
+      `INSERT INTO slack_events_seen (event_key, seen_at) VALUES ('old', now() - interval '2 hours'), ('recent', now() - interval '10 minutes')`,
+    );
     expect(await pruneEvents(db)).toBe(1);
     const keys = (await db.query<{ event_key: string }>('SELECT event_key FROM slack_events_seen ORDER BY 1')).rows.map((r) => r.event_key);
     expect(keys).toContain('recent');
@@ -35,11 +37,21 @@ describe('claimEvent', () => {
 
 describe('/healthz', () => {
   it('is 503 with JSON when the database does not answer', async () => {
-    const broken = { query: async () => { throw new Error('connection refused'); } } as unknown as Database;
+    const broken = {
+      query: async () => {
+        throw new Error('connection refused');
+      },
+    } as unknown as Database;
     const [health] = healthRoutes(broken, createBotMetrics(), createLogger('silent'));
     const res = await new Promise<{ status: number; body: string }>((resolve) => {
       let status = 0;
-      const fake = { writeHead: (s: number) => { status = s; return fake; }, end: (body: string) => resolve({ status, body }) };
+      const fake = {
+        writeHead: (s: number) => {
+          status = s;
+          return fake;
+        },
+        end: (body: string) => resolve({ status, body }),
+      };
       (health.handler as any)({}, fake);
     });
     expect(res.status).toBe(503);

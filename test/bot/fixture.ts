@@ -27,7 +27,8 @@ class HashEmbedder implements Embedder {
   async embed(texts: string[]): Promise<number[][]> {
     return texts.map((t) => {
       const v: number[] = [];
-      for (let i = 0; v.length < this.dimensions; i++) for (const b of createHash('sha256').update(`${i}|${t}`).digest()) if (v.length < this.dimensions) v.push(b / 255 - 0.5);
+      for (let i = 0; v.length < this.dimensions; i++)
+        for (const b of createHash('sha256').update(`${i}|${t}`).digest()) if (v.length < this.dimensions) v.push(b / 255 - 0.5);
       const n = Math.hypot(...v) || 1;
       return v.map((x) => x / n);
     });
@@ -73,7 +74,11 @@ export async function startFixture(env: Record<string, string | undefined> = {})
   const searcher = new HybridSearcher(db, new CachedEmbedder(db, embedder), searchSettings(config), logger);
   const answerer = createAnswerer({ config, db, searcher, logger });
   return {
-    db, answerer, logger, config, dir,
+    db,
+    answerer,
+    logger,
+    config,
+    dir,
     async close() {
       await searcher.log.flush();
       await db.close();

@@ -10,7 +10,12 @@ const resolveAccess = async () => OPERATOR_SCOPE;
 
 function capture() {
   const lines: any[] = [];
-  const dest = new Writable({ write(chunk, _e, cb) { lines.push(JSON.parse(String(chunk))); cb(); } });
+  const dest = new Writable({
+    write(chunk, _e, cb) {
+      lines.push(JSON.parse(String(chunk)));
+      cb();
+    },
+  });
   return { logger: createLogger('info', dest), lines };
 }
 
@@ -20,7 +25,15 @@ class RecordingAnswerer implements Answerer {
   async answer(question: string, opts?: AnswerOptions): Promise<Answer> {
     this.calls.push({ question, opts });
     if (this.fail) throw this.fail;
-    return { answer: `You asked: ${question}`, sources: [], confidence: 1, noAnswer: false, timings: {}, standaloneQuery: question, model: 'test' };
+    return {
+      answer: `You asked: ${question}`,
+      sources: [],
+      confidence: 1,
+      noAnswer: false,
+      timings: {},
+      standaloneQuery: question,
+      model: 'test',
+    };
   }
 }
 
@@ -30,7 +43,9 @@ describe('QuestionHandler', () => {
     const h = new QuestionHandler({ answerer: a, logger: capture().logger, resolveAccess });
     const r = await h.handle({ text: '  What is open?  ', userId: 'U1', channel: 'C1', threadTs: '123.456' });
     expect(r.kind).toBe('answered');
-    expect(a.calls).toEqual([{ question: 'What is open?', opts: { access: OPERATOR_SCOPE, sessionId: 'C1:123.456', userId: 'U1', filters: undefined } }]);
+    expect(a.calls).toEqual([
+      { question: 'What is open?', opts: { access: OPERATOR_SCOPE, sessionId: 'C1:123.456', userId: 'U1', filters: undefined } },
+    ]);
     expect(blocksToText(r.blocks)).toBe('You asked: What is open?');
   });
 
@@ -57,7 +72,11 @@ describe('QuestionHandler', () => {
 
   it('turns a failure into a friendly message with a correlation id that is logged with the error', async () => {
     const { logger, lines } = capture();
-    const h = new QuestionHandler({ answerer: new RecordingAnswerer(new Error('connect ECONNREFUSED 127.0.0.1:5432')), logger, resolveAccess });
+    const h = new QuestionHandler({
+      answerer: new RecordingAnswerer(new Error('connect ECONNREFUSED 127.0.0.1:5432')),
+      logger,
+      resolveAccess,
+    });
     const r = await h.handle({ text: 'What is open?', userId: 'U1', channel: 'C1', threadTs: '1.2' });
     expect(r.kind).toBe('error');
     expect(r.errorId).toMatch(/^[0-9a-f-]{36}$/);

@@ -21,10 +21,22 @@ export async function startHttpBot(env: Record<string, string> & { SLACK_SIGNING
   const slack = await startFakeSlack();
   const fx = await startFixture();
   const config = slackConfig({ SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: slack.url, PORT: '0', ...env });
-  const started = await startSlackApp({ config, db: fx.db, answerer: fx.answerer, logger: fx.logger, botMetrics: createBotMetrics(), host: '127.0.0.1', port: 0 });
+  const started = await startSlackApp({
+    config,
+    db: fx.db,
+    answerer: fx.answerer,
+    logger: fx.logger,
+    botMetrics: createBotMetrics(),
+    host: '127.0.0.1',
+    port: 0,
+  });
   const base = `http://127.0.0.1:${started.port}`;
   return {
-    fx, slack, started, base, url: `${base}/slack/events`,
+    fx,
+    slack,
+    started,
+    base,
+    url: `${base}/slack/events`,
     async close() {
       await started.stop(5000);
       await fx.close();

@@ -6,12 +6,19 @@ describe('service metrics on /metrics', () => {
   it('reports embedding cache hits/misses, retrieval latency and job runs by status from job_runs', async () => {
     const db = await migratedMemoryDb();
     try {
-      await db.query(`INSERT INTO job_runs (job, status) VALUES ('backup', 'ok'), ('backup', 'ok'), ('backup', 'failed'), ('cache-evict', 'ok')`);
+      await db.query(
+        `INSERT INTO job_runs (job, status) VALUES ('backup', 'ok'), ('backup', 'ok'), ('backup', 'failed'), ('cache-evict', 'ok')`,
+      );
       const totals = { hits: 7, misses: 3 };
       const m = createBotMetrics();
       registerServiceMetrics(m.registry, {
         cache: () => totals,
-        jobRuns: async () => (await db.query<{ job: string; status: string; runs: number }>('SELECT job, status, count(*)::int AS runs FROM job_runs GROUP BY 1, 2')).rows,
+        jobRuns: async () =>
+          (
+            await db.query<{ job: string; status: string; runs: number }>(
+              'SELECT job, status, count(*)::int AS runs FROM job_runs GROUP BY 1, 2',
+            )
+          ).rows,
       });
       m.retrieval(0.042);
       const text = await m.render();

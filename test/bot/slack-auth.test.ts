@@ -13,11 +13,20 @@ import { slackConfig } from './fixture.js';
 
 function capture() {
   const lines: any[] = [];
-  const dest = new Writable({ write(chunk, _e, cb) { lines.push(JSON.parse(String(chunk))); cb(); } });
+  const dest = new Writable({
+    write(chunk, _e, cb) {
+      lines.push(JSON.parse(String(chunk)));
+      cb();
+    },
+  });
   return { logger: createLogger('info', dest), lines };
 }
 const db = { kind: 'embedded', query: async () => ({ rows: [], rowCount: 0 }) } as any;
-const answerer = { answer: async () => { throw new Error('not used'); } };
+const answerer = {
+  answer: async () => {
+    throw new Error('not used');
+  },
+};
 
 describe('start-up against an unreachable or refusing Slack', () => {
   let slack: FakeSlack;
@@ -26,8 +35,21 @@ describe('start-up against an unreachable or refusing Slack', () => {
   beforeEach(() => slack.reset());
   const start = (logger: ReturnType<typeof capture>['logger'], env: Record<string, string> = {}, apiUrl = slack.url) =>
     startSlackApp({
-      config: slackConfig({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: apiUrl, PORT: '0', SLACK_API_TIMEOUT_MS: '2000', ...env }),
-      db, answerer, logger, botMetrics: createBotMetrics(), host: '127.0.0.1', port: 0, startBackoffMs: 10,
+      config: slackConfig({
+        SLACK_BOT_TOKEN: 'xoxb-test',
+        SLACK_SIGNING_SECRET: 's',
+        SLACK_API_URL: apiUrl,
+        PORT: '0',
+        SLACK_API_TIMEOUT_MS: '2000',
+        ...env,
+      }),
+      db,
+      answerer,
+      logger,
+      botMetrics: createBotMetrics(),
+      host: '127.0.0.1',
+      port: 0,
+      startBackoffMs: 10,
     });
 
   it('retries a temporary auth.test failure (503, then a hang) with backoff, then starts; "started" comes after', async () => {
@@ -49,7 +71,10 @@ describe('start-up against an unreachable or refusing Slack', () => {
   it('a refused token (invalid_auth) stops at once with one line naming SLACK_BOT_TOKEN; nothing says "started"', async () => {
     slack.fault('auth.test', { fault: { error: 'invalid_auth' } });
     const { logger, lines } = capture();
-    const err = await start(logger).then(() => undefined, (e: unknown) => e);
+    const err = await start(logger).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SlackStartError);
     expect((err as Error).message).toMatch(/^Slack refused SLACK_BOT_TOKEN \(invalid_auth\)/);
     expect((err as Error).message).not.toContain('\n');
@@ -66,9 +91,14 @@ describe('start-up against an unreachable or refusing Slack', () => {
       });
     });
     const { logger, lines } = capture();
-    const err = await start(logger, { SLACK_START_ATTEMPTS: '3' }, `http://127.0.0.1:${closed}/`).then(() => undefined, (e: unknown) => e);
+    const err = await start(logger, { SLACK_START_ATTEMPTS: '3' }, `http://127.0.0.1:${closed}/`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SlackStartError);
-    expect((err as Error).message).toMatch(/^Could not reach Slack's Web API at http:\/\/127\.0\.0\.1:\d+\/api\/ after 3 attempt\(s\).*SLACK_API_URL/);
+    expect((err as Error).message).toMatch(
+      /^Could not reach Slack's Web API at http:\/\/127\.0\.0\.1:\d+\/api\/ after 3 attempt\(s\).*SLACK_API_URL/,
+    );
     expect(lines.filter((l) => l.msg === 'Slack is not reachable yet; retrying')).toHaveLength(2);
     expect(lines.some((l) => l.msg === 'slack app started')).toBe(false);
   });

@@ -75,9 +75,13 @@ async function startFakeSocketServer(path = '/link'): Promise<FakeSocketServer> 
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
       return;
     }
-    const accept = createHash('sha1').update(key + GUID).digest('base64');
+    const accept = createHash('sha1')
+      .update(key + GUID)
+      .digest('base64');
     // No extensions (permessage-deflate declined) and no subprotocol.
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => sockets.delete(socket));
@@ -147,7 +151,12 @@ async function startFakeSocketServer(path = '/link'): Promise<FakeSocketServer> 
         }
       }
     });
-    socket.write(frame(0x1, Buffer.from(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake' }, connection_info: { app_id: 'A1' } }))));
+    socket.write(
+      frame(
+        0x1,
+        Buffer.from(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake' }, connection_info: { app_id: 'A1' } })),
+      ),
+    );
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
@@ -299,11 +308,25 @@ describe('Slack app in Socket Mode (Bolt + fake WebSocket + fake Web API)', () =
 
   it('an events_api app_mention delivered twice (retry_attempt 1, same event_id) is acked twice and answered once', async () => {
     const ts = newTs();
-    const ev = { type: 'app_mention', user: 'UMENTION2', text: '<@UBOT0001> Who answers RFIs and how fast?', ts, channel: 'CSOCKRETRY', event_ts: ts };
+    const ev = {
+      type: 'app_mention',
+      user: 'UMENTION2',
+      text: '<@UBOT0001> Who answers RFIs and how fast?',
+      ts,
+      channel: 'CSOCKRETRY',
+      event_ts: ts,
+    };
     const payload = JSON.parse(eventBody(ev, { eventId: 'EvSOCKRETRY1' }));
     ws.send({ envelope_id: 'ev-1', type: 'events_api', accepts_response_payload: false, retry_attempt: 0, retry_reason: '', payload });
     await sleep(30);
-    ws.send({ envelope_id: 'ev-2', type: 'events_api', accepts_response_payload: false, retry_attempt: 1, retry_reason: 'timeout', payload });
+    ws.send({
+      envelope_id: 'ev-2',
+      type: 'events_api',
+      accepts_response_payload: false,
+      retry_attempt: 1,
+      retry_reason: 'timeout',
+      payload,
+    });
     expect((await ackOf('ev-1')).data).toEqual({ envelope_id: 'ev-1', payload: {} });
     expect((await ackOf('ev-2')).data).toEqual({ envelope_id: 'ev-2', payload: {} });
     // The placeholder, then the answer as a new message in the thread (so it notifies).
@@ -313,7 +336,8 @@ describe('Slack app in Socket Mode (Bolt + fake WebSocket + fake Web API)', () =
     const posts = slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'CSOCKRETRY');
     expect(posts).toHaveLength(2);
     expect(posts.map((p) => p.args.thread_ts)).toEqual([ts, ts]);
-    const q = (await fx.db.query<{ query_text: string }>('SELECT query_text FROM queries WHERE session_id = $1', [`CSOCKRETRY:${ts}`])).rows;
+    const q = (await fx.db.query<{ query_text: string }>('SELECT query_text FROM queries WHERE session_id = $1', [`CSOCKRETRY:${ts}`]))
+      .rows;
     expect(q).toEqual([{ query_text: 'Who answers RFIs and how fast?' }]);
   });
 

@@ -9,8 +9,11 @@ import { describe, expect, it } from 'vitest';
 
 function run(input: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile('node', ['bin/trajanus.mjs', 'start'], { env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env }, timeout: 180_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    const child = execFile(
+      'node',
+      ['bin/trajanus.mjs', 'start'],
+      { env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env }, timeout: 180_000 },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
     child.stdin!.end(input);
   });
@@ -22,8 +25,14 @@ describe('terminal chat (npm start without Slack credentials)', () => {
     const kb = join(root, 'kb');
     mkdirSync(join(kb, 'safety'), { recursive: true });
     mkdirSync(join(kb, 'quality'), { recursive: true });
-    writeFileSync(join(kb, 'safety/hot-work.md'), '# Hot Work Permit Procedure\n\nA hot work permit is valid for one shift only, never more than 10 hours. A fire watch stays 60 minutes after hot work ends.\n');
-    writeFileSync(join(kb, 'quality/concrete.md'), '# Concrete Pour Checklist\n\nSlump is tested on the first truck and every 50 cubic yards. Cylinders are cast for every 100 cubic yards placed.\n');
+    writeFileSync(
+      join(kb, 'safety/hot-work.md'),
+      '# Hot Work Permit Procedure\n\nA hot work permit is valid for one shift only, never more than 10 hours. A fire watch stays 60 minutes after hot work ends.\n',
+    );
+    writeFileSync(
+      join(kb, 'quality/concrete.md'),
+      '# Concrete Pour Checklist\n\nSlump is tested on the first truck and every 50 cubic yards. Cylinders are cast for every 100 cubic yards placed.\n',
+    );
     writeFileSync(join(kb, 'safety/notice.txt'), 'Site notice: <!channel> the gate code changes on Monday.\n');
     const env = { TRAJANUS_DATA_DIR: join(root, 'data'), KNOWLEDGE_DIR: kb, LOG_LEVEL: 'info' };
 

@@ -22,7 +22,10 @@ async function specPdf(title: string, date: string, facts: Record<number, string
   const font = await doc.embedFont(StandardFonts.Helvetica);
   for (let p = 1; p <= pages; p++) {
     const page = doc.addPage([612, 792]);
-    const lines = p === 1 ? [`SECTION 05 12 00 STRUCTURAL STEEL FRAMING`, `Date: ${date}`, 'Part 1 General. This section covers structural steel framing.'] : [`Part ${p} continues the requirements for structural steel.`];
+    const lines =
+      p === 1
+        ? [`SECTION 05 12 00 STRUCTURAL STEEL FRAMING`, `Date: ${date}`, 'Part 1 General. This section covers structural steel framing.']
+        : [`Part ${p} continues the requirements for structural steel.`];
     [...lines, ...(facts[p] ?? [])].forEach((l, i) => page.drawText(l, { x: 72, y: 720 - i * 16, size: 11, font }));
   }
   return Buffer.from(await doc.save());
@@ -31,7 +34,16 @@ async function specPdf(title: string, date: string, facts: Record<number, string
 interface AskJson {
   answer: string;
   noAnswer: boolean;
-  sources: { n: number; title: string; url: string | null; location?: string; asOf?: string; revision?: string; revisionNote?: string; superseded?: boolean }[];
+  sources: {
+    n: number;
+    title: string;
+    url: string | null;
+    location?: string;
+    asOf?: string;
+    revision?: string;
+    revisionNote?: string;
+    superseded?: boolean;
+  }[];
 }
 
 describe('documents as construction teams have them, through trajanus ingest and ask --json', () => {
@@ -39,7 +51,14 @@ describe('documents as construction teams have them, through trajanus ingest and
   let kb: string;
   let summary: { added: number; failed: number; errors: { fileId: string; error: string }[]; warnings: unknown[] };
   const cli = async (...args: string[]) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, TRAJANUS_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'silent', EMBEDDING_PROVIDER: 'local', KNOWLEDGE_DIR: kb, OCR_DPI: '150' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TRAJANUS_DATA_DIR: join(dir, 'data'),
+      LOG_LEVEL: 'silent',
+      EMBEDDING_PROVIDER: 'local',
+      KNOWLEDGE_DIR: kb,
+      OCR_DPI: '150',
+    };
     for (const k of ['DATABASE_URL', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN', 'DRIVE_FOLDER_IDS']) delete env[k];
     return (await run(process.execPath, [BIN, ...args], { env, cwd: dir, timeout: 300_000, maxBuffer: 1 << 24 })).stdout;
   };
@@ -51,16 +70,41 @@ describe('documents as construction teams have them, through trajanus ingest and
     mkdirSync(join(kb, 'specs'), { recursive: true });
     mkdirSync(join(kb, 'logs'), { recursive: true });
     mkdirSync(join(kb, 'broken'), { recursive: true });
-    writeFileSync(join(kb, 'specs', 'Structural Specs 05 12 00 Rev B.pdf'), await specPdf('Structural Specs 05 12 00 Rev B', '2026-06-01', { 2: ['Anchor rods shall be ASTM F1554 Grade 36.', 'Mill certificates shall be faxed to the field office before erection.'] }));
-    writeFileSync(join(kb, 'specs', 'Structural Specs 05 12 00 Rev C.pdf'), await specPdf('Structural Specs 05 12 00 Rev C', '2026-08-14', { 2: ['Anchor rods shall be ASTM F1554 Grade 36.'] }));
-    writeFileSync(join(kb, 'specs', 'Structural Specs 05 12 00 Rev D.pdf'), await specPdf('Structural Specs 05 12 00 Rev D', '2026-10-02', { 3: ['Anchor rods shall be ASTM F1554 Grade 55, hot-dip galvanized.'] }));
+    writeFileSync(
+      join(kb, 'specs', 'Structural Specs 05 12 00 Rev B.pdf'),
+      await specPdf('Structural Specs 05 12 00 Rev B', '2026-06-01', {
+        2: ['Anchor rods shall be ASTM F1554 Grade 36.', 'Mill certificates shall be faxed to the field office before erection.'],
+      }),
+    );
+    writeFileSync(
+      join(kb, 'specs', 'Structural Specs 05 12 00 Rev C.pdf'),
+      await specPdf('Structural Specs 05 12 00 Rev C', '2026-08-14', { 2: ['Anchor rods shall be ASTM F1554 Grade 36.'] }),
+    );
+    writeFileSync(
+      join(kb, 'specs', 'Structural Specs 05 12 00 Rev D.pdf'),
+      await specPdf('Structural Specs 05 12 00 Rev D', '2026-10-02', {
+        3: ['Anchor rods shall be ASTM F1554 Grade 55, hot-dip galvanized.'],
+      }),
+    );
     writeFileSync(join(kb, 'logs', 'submittal-log.xlsx'), await makeSubmittalLog());
     writeFileSync(join(kb, 'logs', 'oac-meeting-14.pptx'), await makeOacDeck());
     writeFileSync(
       join(kb, 'logs', 'inspection-report-0412.pdf'),
-      await makeScannedPdf([[], ['FIELD INSPECTION REPORT 0412 - SIGNED COPY', 'Shear studs on the level 2 deck passed the bend test.', 'Inspector: R. Alvarez, special inspector.']], {
-        dpi: 200, title: 'Inspection Report 0412', textPages: { 1: ['Inspection Report 0412, typed cover page. Date: 2026-09-30.', 'The signed field sheet follows on page 2.'] },
-      }),
+      await makeScannedPdf(
+        [
+          [],
+          [
+            'FIELD INSPECTION REPORT 0412 - SIGNED COPY',
+            'Shear studs on the level 2 deck passed the bend test.',
+            'Inspector: R. Alvarez, special inspector.',
+          ],
+        ],
+        {
+          dpi: 200,
+          title: 'Inspection Report 0412',
+          textPages: { 1: ['Inspection Report 0412, typed cover page. Date: 2026-09-30.', 'The signed field sheet follows on page 2.'] },
+        },
+      ),
     );
     writeFileSync(join(kb, 'broken', 'corrupt.xlsx'), Buffer.from('PK\u0003\u0004 truncated'));
     writeFileSync(join(kb, 'broken', 'locked.xlsx'), encryptedOfficeFile());
@@ -90,7 +134,13 @@ describe('documents as construction teams have them, through trajanus ingest and
     expect(a.answer).toContain('Grade 55');
     expect(a.answer).not.toContain('Grade 36');
     const [s] = a.sources;
-    expect(s).toMatchObject({ title: 'Structural Specs 05 12 00 Rev D', location: 'p. 3', revision: 'Rev D', asOf: '2026-10-02', revisionNote: 'Rev D, 2026-10-02; earlier Rev C, Rev B also exist' });
+    expect(s).toMatchObject({
+      title: 'Structural Specs 05 12 00 Rev D',
+      location: 'p. 3',
+      revision: 'Rev D',
+      asOf: '2026-10-02',
+      revisionNote: 'Rev D, 2026-10-02; earlier Rev C, Rev B also exist',
+    });
     expect(s.url).toMatch(/^file:\/\/.*Rev%20D\.pdf#page=3$/);
     expect(a.sources.some((x) => /Rev [BC]/.test(x.title))).toBe(false);
   });
@@ -98,7 +148,11 @@ describe('documents as construction teams have them, through trajanus ingest and
   it('says a quoted revision is superseded', async () => {
     const a = await ask('Where are mill certificates faxed?');
     const s = a.sources.find((x) => x.title.endsWith('Rev B'))!;
-    expect(s).toMatchObject({ location: 'p. 2', superseded: true, revisionNote: 'Rev B, 2026-06-01; superseded: a newer Rev D (2026-10-02) exists' });
+    expect(s).toMatchObject({
+      location: 'p. 2',
+      superseded: true,
+      revisionNote: 'Rev B, 2026-06-01; superseded: a newer Rev D (2026-10-02) exists',
+    });
     expect(a.answer).toContain(`Note: [${s.n}] Structural Specs 05 12 00 Rev B is superseded: a newer Rev D (2026-10-02) exists.`);
   });
 

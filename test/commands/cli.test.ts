@@ -17,7 +17,10 @@ interface Run {
 }
 
 /** Runs the CLI with no .env and the offline defaults; `closeStdout` plays a reader that went away (`| head -1`). */
-function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; closeStdout?: boolean; nodeArgs?: string[] } = {}): Promise<Run> {
+function cli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: string; closeStdout?: boolean; nodeArgs?: string[] } = {},
+): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, TRAJANUS_DATA_DIR: join(tmp, 'data'), LOG_LEVEL: 'silent', ...opts.env };
   for (const k of ['DATABASE_URL', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN']) if (!opts.env?.[k]) delete env[k];
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], { env, cwd: tmp, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -39,7 +42,16 @@ async function packagesLoaded(args: string[]): Promise<Set<string>> {
   return new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean));
 }
 
-const HEAVY = ['googleapis', '@slack/bolt', '@electric-sql/pglite', '@energetic-ai/embeddings', 'openai', '@anthropic-ai/sdk', 'unpdf', 'mammoth'];
+const HEAVY = [
+  'googleapis',
+  '@slack/bolt',
+  '@electric-sql/pglite',
+  '@energetic-ai/embeddings',
+  'openai',
+  '@anthropic-ai/sdk',
+  'unpdf',
+  'mammoth',
+];
 
 describe('trajanus (entry point)', () => {
   it('exits quietly when the reader of its output goes away (`trajanus … | head -1`)', async () => {
@@ -53,7 +65,8 @@ describe('trajanus (entry point)', () => {
   it('lists every command in `help` without loading any of them', async () => {
     const r = await cli(['help']);
     expect(r.code).toBe(0);
-    for (const name of ['start', 'ask', 'search', 'ingest', 'jobs', 'health', 'config']) expect(r.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+    for (const name of ['start', 'ask', 'search', 'ingest', 'jobs', 'health', 'config'])
+      expect(r.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
     const loaded = await packagesLoaded(['help']);
     expect(HEAVY.filter((p) => loaded.has(p))).toEqual([]);
   });
@@ -86,7 +99,10 @@ describe('trajanus ask and search on a small knowledge base', () => {
   const env = { TRAJANUS_DATA_DIR: join(tmp, 'data-kb'), KNOWLEDGE_DIR: kb };
   beforeAll(async () => {
     mkdirSync(join(kb, 'safety'), { recursive: true });
-    writeFileSync(join(kb, 'safety/hot-work.md'), '# Hot work permits\n\nA hot work permit is valid for one shift. A fire watch stays sixty minutes after hot work ends.\n');
+    writeFileSync(
+      join(kb, 'safety/hot-work.md'),
+      '# Hot work permits\n\nA hot work permit is valid for one shift. A fire watch stays sixty minutes after hot work ends.\n',
+    );
     writeFileSync(join(kb, 'rfi.md'), '# RFI procedure\n\nRequests for information are answered within five working days.\n');
     const r = await cli(['ingest', kb, '--json'], { env });
     expect(r.code, r.stderr).toBe(0);

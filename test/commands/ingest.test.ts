@@ -14,7 +14,12 @@ describe('trajanus ingest (CLI)', () => {
   let dir: string;
   let kb: string;
   const cli = async (...args: string[]) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, TRAJANUS_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'silent', EMBEDDING_PROVIDER: 'local' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TRAJANUS_DATA_DIR: join(dir, 'data'),
+      LOG_LEVEL: 'silent',
+      EMBEDDING_PROVIDER: 'local',
+    };
     delete env.DATABASE_URL;
     delete env.OPENAI_API_KEY;
     const r = await run(process.execPath, [BIN, ...args], { env, cwd: dir, timeout: 120_000 });
@@ -30,7 +35,10 @@ describe('trajanus ingest (CLI)', () => {
     dir = mkdtempSync(join(tmpdir(), 'trajanus-ingest-cli-'));
     kb = join(dir, 'kb');
     mkdirSync(join(kb, 'safety'), { recursive: true });
-    writeFileSync(join(kb, 'safety', 'crane-lift-plan.md'), '# Crane lifts\n\nEvery crane lift needs a lift plan, a signaller and an exclusion zone.\n');
+    writeFileSync(
+      join(kb, 'safety', 'crane-lift-plan.md'),
+      '# Crane lifts\n\nEvery crane lift needs a lift plan, a signaller and an exclusion zone.\n',
+    );
     writeFileSync(join(kb, 'rfi-procedure.md'), '# RFI procedure\n\nRequests for information are answered within five working days.\n');
     writeFileSync(join(kb, 'weekly-minutes.md'), '# Weekly meeting\n\nThe concrete pour for level 3 moved to Friday.\n');
   });
@@ -38,16 +46,43 @@ describe('trajanus ingest (CLI)', () => {
 
   it('ingests, skips the unchanged corpus, and dry-runs an edit without writing', async () => {
     const first = await json();
-    expect(first).toMatchObject({ mode: 'full', files: 3, added: 3, changed: 0, unchanged: 0, deleted: 0, failed: 0, skipped: 0, errors: [] });
+    expect(first).toMatchObject({
+      mode: 'full',
+      files: 3,
+      added: 3,
+      changed: 0,
+      unchanged: 0,
+      deleted: 0,
+      failed: 0,
+      skipped: 0,
+      errors: [],
+    });
     expect(first.chunks).toBeGreaterThanOrEqual(3);
     expect(first.embedded + first.cache_hits).toBe(first.chunks);
-    for (const k of ['files', 'added', 'changed', 'unchanged', 'deleted', 'failed', 'chunks', 'embedded', 'cache_hits', 'skipped', 'errors', 'mode', 'durationMs'])
+    for (const k of [
+      'files',
+      'added',
+      'changed',
+      'unchanged',
+      'deleted',
+      'failed',
+      'chunks',
+      'embedded',
+      'cache_hits',
+      'skipped',
+      'errors',
+      'mode',
+      'durationMs',
+    ])
       expect(first).toHaveProperty(k);
 
     const second = await json();
     expect(second).toMatchObject({ files: 3, added: 0, changed: 0, unchanged: 3, deleted: 0, failed: 0, chunks: 0, embedded: 0 });
 
-    writeFileSync(join(kb, 'rfi-procedure.md'), '# RFI procedure\n\nRequests for information are answered within three working days, urgent ones the same day.\n');
+    writeFileSync(
+      join(kb, 'rfi-procedure.md'),
+      '# RFI procedure\n\nRequests for information are answered within three working days, urgent ones the same day.\n',
+    );
     const dry = await json('--dry-run');
     expect(dry).toMatchObject({ mode: 'dry-run', added: 0, changed: 1, unchanged: 2, deleted: 0, embedded: 0 });
     expect(dry.plan).toEqual([expect.objectContaining({ action: 'change', fileId: 'folder:rfi-procedure.md' })]);
@@ -62,7 +97,10 @@ describe('trajanus ingest (CLI)', () => {
   }, 300_000); // five CLI processes, each booting PGlite and the local model
 
   it('exits non-zero when the folder does not exist', async () => {
-    await expect(cli('ingest', join(dir, 'missing'), '--json')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/does not exist/) });
+    await expect(cli('ingest', join(dir, 'missing'), '--json')).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/does not exist/),
+    });
   });
 
   it('refuses to replace the indexed folder with another one unless --replace is given', async () => {
@@ -89,7 +127,12 @@ describe('trajanus ingest (CLI)', () => {
     writeFileSync(join(mixed, 'good.md'), '# Hoarding\n\nThe site hoarding is inspected every Monday.\n');
     writeFileSync(join(mixed, 'broken.pdf'), '%PDF-1.7\nthis is not really a pdf');
     writeFileSync(join(mixed, 'photo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-    const env: NodeJS.ProcessEnv = { ...process.env, TRAJANUS_DATA_DIR: join(dir, 'data-mixed'), LOG_LEVEL: 'silent', EMBEDDING_PROVIDER: 'local' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TRAJANUS_DATA_DIR: join(dir, 'data-mixed'),
+      LOG_LEVEL: 'silent',
+      EMBEDDING_PROVIDER: 'local',
+    };
     delete env.DATABASE_URL;
     delete env.OPENAI_API_KEY;
     const failed = (args: string[]) =>
@@ -102,7 +145,9 @@ describe('trajanus ingest (CLI)', () => {
     const summary = JSON.parse(asJson.stdout);
     expect(summary).toMatchObject({ added: 1, failed: 1, skipped: 1 });
     expect(summary.errors).toEqual([expect.objectContaining({ fileId: 'folder:broken.pdf', error: expect.stringMatching(/PDF/i) })]);
-    expect(summary.skips).toEqual([expect.objectContaining({ fileId: 'folder:photo.png', reason: expect.stringMatching(/unsupported file type/) })]);
+    expect(summary.skips).toEqual([
+      expect.objectContaining({ fileId: 'folder:photo.png', reason: expect.stringMatching(/unsupported file type/) }),
+    ]);
     expect(asJson.stderr).toMatch(/ingest: 3\/3 files \(100%\)/);
 
     const human = await failed([]);

@@ -23,7 +23,11 @@ function writeFolder(dir: string, prefix: string) {
   mkdirSync(dir, { recursive: true });
   for (let i = 0; i < FILES; i++) {
     const n = String(i).padStart(2, '0');
-    const paras = Array.from({ length: 6 }, (_, p) => `Paragraph ${p} of ${prefix} note ${n}: the ${prefix} crew checked bay ${i * 7 + p} and logged ${p + i} defects for the ${prefix} punch list before the pour.`);
+    const paras = Array.from(
+      { length: 6 },
+      (_, p) =>
+        `Paragraph ${p} of ${prefix} note ${n}: the ${prefix} crew checked bay ${i * 7 + p} and logged ${p + i} defects for the ${prefix} punch list before the pour.`,
+    );
     writeFileSync(join(dir, `${prefix}-${n}.md`), `# ${prefix} note ${n}\n\n${paras.join('\n\n')}\n`);
   }
 }
@@ -114,7 +118,9 @@ describe('an interrupted ingest resumes and never leaves a broken knowledge base
     expect(stopped.code).toBe(0); // a clean stop, not a death by signal
     const kept = (await documents()).length;
     const db = await EmbeddedDatabase.open(data);
-    const lastRun = (await db.query<{ status: string; error: string }>('SELECT status, error FROM ingest_runs ORDER BY started_at DESC LIMIT 1')).rows[0];
+    const lastRun = (
+      await db.query<{ status: string; error: string }>('SELECT status, error FROM ingest_runs ORDER BY started_at DESC LIMIT 1')
+    ).rows[0];
     await db.close();
     expect(lastRun).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/SIGTERM.*next run resumes/) });
     expect(kept).toBeGreaterThan(0);

@@ -14,10 +14,19 @@ it('the interactive terminal chat keeps log lines off the terminal and in ./traj
   const kb = join(dir, 'kb');
   mkdirSync(kb);
   writeFileSync(join(kb, 'hot-work.md'), '# Hot work permits\n\nA hot work permit is valid for one shift.\n');
-  const env: NodeJS.ProcessEnv = { ...process.env, TRAJANUS_DATA_DIR: join(dir, 'data'), KNOWLEDGE_DIR: kb, LOG_LEVEL: 'info', BACKUP_DIR: join(dir, 'backups') };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TRAJANUS_DATA_DIR: join(dir, 'data'),
+    KNOWLEDGE_DIR: kb,
+    LOG_LEVEL: 'info',
+    BACKUP_DIR: join(dir, 'backups'),
+  };
   for (const k of ['DATABASE_URL', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN', 'DRIVE_FOLDER_IDS', 'LOG_FILE']) delete env[k];
   // stdin, stdout and stderr of the bot are all the pseudo-terminal, as when a person runs it.
-  const child = spawn('script', ['-qfec', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} start`, '/dev/null'], { cwd: dir, env });
+  const child = spawn('script', ['-qfec', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} start`, '/dev/null'], {
+    cwd: dir,
+    env,
+  });
   let screen = '';
   const waitFor = (re: RegExp) =>
     new Promise<void>((done, fail) => {
@@ -44,6 +53,9 @@ it('the interactive terminal chat keeps log lines off the terminal and in ./traj
   expect(screen).not.toMatch(/"level":\d+/);
   const logFile = join(dir, 'trajanus.log');
   expect(existsSync(logFile)).toBe(true);
-  const logged = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const logged = readFileSync(logFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(logged.some((l) => l.msg === 'job scheduled')).toBe(true);
 }, 300_000);

@@ -14,8 +14,11 @@ import { counts, pgDumpPath, pgRestorePath, seed, tempDir } from '../helpers/bac
 const BIN = resolve(import.meta.dirname, '../../bin/trajanus.mjs');
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'silent', ...env }, timeout: 120_000 }, (err, stdout, stderr) =>
-      done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'silent', ...env }, timeout: 120_000 },
+      (err, stdout, stderr) => done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -90,7 +93,9 @@ describe('embedded backup and restore', () => {
     // PGlite's own gunzip of such files rejected a promise nobody awaited: vitest fails the run on that.
     for (const f of files) {
       const err = await restoreDatabase({ file: f, dataDir, pgRestorePath, confirm: true }).catch((e: unknown) => e);
-      expect((err as Error).message).toMatch(new RegExp(`^${basename(f)} is not a readable Trajanus embedded backup \\(.+\\); nothing was changed$`));
+      expect((err as Error).message).toMatch(
+        new RegExp(`^${basename(f)} is not a readable Trajanus embedded backup \\(.+\\); nothing was changed$`),
+      );
       expect(readdirSync(dataDir).sort()).toEqual(['pgdata']);
     }
     await new Promise((r) => setTimeout(r, 200)); // give a stray rejection time to surface
@@ -108,7 +113,9 @@ describe('embedded backup and restore', () => {
     writeFileSync(f, randomBytes(5000));
     const r = await runCli(['restore', f, '--yes'], { TRAJANUS_DATA_DIR: join(dir, 'data') });
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe(`trajanus: ${basename(f)} is not a readable Trajanus embedded backup (not a complete gzip file: incorrect header check); nothing was changed`);
+    expect(r.stderr.trim()).toBe(
+      `trajanus: ${basename(f)} is not a readable Trajanus embedded backup (not a complete gzip file: incorrect header check); nothing was changed`,
+    );
   });
 
   it('a truncated table file fails the backup check (every table is read in full) and leaves no backup', async () => {
@@ -116,7 +123,11 @@ describe('embedded backup and restore', () => {
     let db = await EmbeddedDatabase.open(dataDir);
     await migrate(db);
     for (let i = 0; i < 120; i++)
-      await db.query(`INSERT INTO documents (title, content, file_id, content_hash) VALUES ($1, $2, $3, 'h')`, [`t${i}`, 'x'.repeat(1500), `folder:t${i}.md`]);
+      await db.query(`INSERT INTO documents (title, content, file_id, content_hash) VALUES ($1, $2, $3, 'h')`, [
+        `t${i}`,
+        'x'.repeat(1500),
+        `folder:t${i}.md`,
+      ]);
     const rel = (await db.query<{ p: string }>(`SELECT pg_relation_filepath('documents') AS p`)).rows[0]!.p;
     await db.query('CHECKPOINT');
     await db.close();
@@ -129,7 +140,9 @@ describe('embedded backup and restore', () => {
     try {
       // What the old check saw: the database opens and counts the rows of the one block that is left.
       expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM documents')).rows[0]!.n).toBeLessThan(120);
-      await expect(backupDatabase({ db, dir: backups, pgDumpPath, pgRestorePath })).rejects.toThrow(/could not be read back: table documents cannot be read: could not read block/);
+      await expect(backupDatabase({ db, dir: backups, pgDumpPath, pgRestorePath })).rejects.toThrow(
+        /could not be read back: table documents cannot be read: could not read block/,
+      );
       expect(readdirSync(backups)).toEqual([]);
     } finally {
       await db.close();
@@ -188,17 +201,24 @@ describe('postgres backup and restore (real PostgreSQL 15)', () => {
     chmodSync(fake, 0o755);
     const backups = tempDir();
     try {
-      await expect(backupDatabase({ db, databaseUrl: source.url, dir: backups, pgDumpPath: fake, pgRestorePath, now: new Date() })).rejects.toThrow(
-        'pg_dump 13 is older than the server 15: install postgresql-client-15 or set PG_DUMP_PATH',
-      );
+      await expect(
+        backupDatabase({ db, databaseUrl: source.url, dir: backups, pgDumpPath: fake, pgRestorePath, now: new Date() }),
+      ).rejects.toThrow('pg_dump 13 is older than the server 15: install postgresql-client-15 or set PG_DUMP_PATH');
       expect(readdirSync(backups)).toEqual([]);
-      await expect(backupDatabase({ db, databaseUrl: source.url, dir: backups, pgDumpPath: join(bin, 'missing'), pgRestorePath })).rejects.toThrow(/not found.*PG_DUMP_PATH/);
+      await expect(
+        backupDatabase({ db, databaseUrl: source.url, dir: backups, pgDumpPath: join(bin, 'missing'), pgRestorePath }),
+      ).rejects.toThrow(/not found.*PG_DUMP_PATH/);
 
       // A pg_dump that "succeeds" but writes garbage: pg_restore --list rejects it, no backup is left.
       const liar = join(bin, 'pg_dump_liar');
-      writeFileSync(liar, '#!/bin/sh\n[ "$1" = --version ] && { echo "pg_dump (PostgreSQL) 16.1"; exit 0; }\nwhile [ "$1" != -f ]; do shift; done\necho garbage > "$2"\n');
+      writeFileSync(
+        liar,
+        '#!/bin/sh\n[ "$1" = --version ] && { echo "pg_dump (PostgreSQL) 16.1"; exit 0; }\nwhile [ "$1" != -f ]; do shift; done\necho garbage > "$2"\n',
+      );
       chmodSync(liar, 0o755);
-      await expect(backupDatabase({ db, databaseUrl: source.url, dir: backups, pgDumpPath: liar, pgRestorePath })).rejects.toThrow(/pg_restore failed/);
+      await expect(backupDatabase({ db, databaseUrl: source.url, dir: backups, pgDumpPath: liar, pgRestorePath })).rejects.toThrow(
+        /pg_restore failed/,
+      );
       expect(readdirSync(backups)).toEqual([]);
     } finally {
       await db.close();
@@ -212,7 +232,9 @@ describe('restore confirmation', () => {
     const dir = tempDir();
     const file = join(dir, 'trajanus-20240101T000000Z.dump');
     writeFileSync(file, 'x');
-    await expect(restoreDatabase({ file, databaseUrl: 'postgres://nobody@127.0.0.1:1/none', pgRestorePath, confirm: false })).rejects.toThrow(/without confirmation/);
+    await expect(
+      restoreDatabase({ file, databaseUrl: 'postgres://nobody@127.0.0.1:1/none', pgRestorePath, confirm: false }),
+    ).rejects.toThrow(/without confirmation/);
     const dataDir = tempDir();
     await expect(
       // @ts-expect-error: a missing confirm is refused too

@@ -12,7 +12,16 @@ describe('chunkText', () => {
   });
 
   it('carries the heading path in the context, naming the title once', () => {
-    const text = ['# Safety Plan', 'Intro text.', '## Fall Protection', 'Harness rules.', '### Ladders', 'Three points of contact.', '## Fire', 'Extinguishers.'].join('\n\n');
+    const text = [
+      '# Safety Plan',
+      'Intro text.',
+      '## Fall Protection',
+      'Harness rules.',
+      '### Ladders',
+      'Three points of contact.',
+      '## Fire',
+      'Extinguishers.',
+    ].join('\n\n');
     const chunks = chunkText(text, 'Safety Plan', { maxTokens: 100, overlapTokens: 10 });
     expect(chunks.map((c) => [c.context, c.content])).toEqual([
       ['Safety Plan', 'Intro text.'],
@@ -34,7 +43,12 @@ describe('chunkText', () => {
 
   it('never makes a chunk over maxTokens, and tokenCount is true', () => {
     const text = [words(9, 'a'), words(9, 'b'), words(9, 'c'), words(39, 'd'), words(9, 'e'), sentences(30)].join('\n\n');
-    for (const [maxTokens, overlapTokens] of [[40, 25], [40, 0], [64, 20], [20, 19]]) {
+    for (const [maxTokens, overlapTokens] of [
+      [40, 25],
+      [40, 0],
+      [64, 20],
+      [20, 19],
+    ]) {
       const chunks = chunkText(text, 'Doc', { maxTokens, overlapTokens });
       expect(chunks.length).toBeGreaterThan(3);
       for (const c of chunks) {
@@ -62,7 +76,10 @@ describe('chunkText', () => {
   });
 
   it('does not overlap across sections', () => {
-    const chunks = chunkText(`## A\n\n${words(8, 'x')}\n\n${words(8, 'y')}\n\n## B\n\n${words(8, 'z')}`, 'Doc', { maxTokens: 60, overlapTokens: 30 });
+    const chunks = chunkText(`## A\n\n${words(8, 'x')}\n\n${words(8, 'y')}\n\n## B\n\n${words(8, 'z')}`, 'Doc', {
+      maxTokens: 60,
+      overlapTokens: 30,
+    });
     expect(chunks.map((c) => c.context)).toEqual(['Doc › A', 'Doc › B']);
     expect(chunks[1].content).toBe(words(8, 'z'));
   });
@@ -78,7 +95,13 @@ describe('chunkText', () => {
     const byTokens = chunkText(noSentences, 'Doc', { maxTokens: 50, overlapTokens: 0 });
     expect(byTokens.length).toBeGreaterThanOrEqual(Math.ceil(countTokens(noSentences) / 50));
     for (const c of byTokens) expect(c.tokenCount).toBeLessThanOrEqual(50);
-    expect(byTokens.map((c) => c.content).join('').replace(/\s+/g, ' ').trim()).toBe(noSentences);
+    expect(
+      byTokens
+        .map((c) => c.content)
+        .join('')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    ).toBe(noSentences);
   });
 
   it('splits an oversized list on its items', () => {

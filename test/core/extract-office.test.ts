@@ -10,14 +10,27 @@ describe('spreadsheets (xlsx)', () => {
     const tabs = [...new Set(out.sections!.map((s) => s.location?.sheet))];
     expect(tabs).toEqual(['Steel', 'Doors', 'Summary']);
     // The merged title row is row 1; the merged group header "Dates" (row 2) combines with row 3.
-    expect(out.sections![0]).toEqual({ text: 'Structural Steel Submittals — Harbor Medical Office Building', location: { sheet: 'Steel', rowStart: 1 }, heading: 'Steel' });
+    expect(out.sections![0]).toEqual({
+      text: 'Structural Steel Submittals — Harbor Medical Office Building',
+      location: { sheet: 'Steel', rowStart: 1 },
+      heading: 'Steel',
+    });
     const row42 = out.sections!.find((s) => s.location?.sheet === 'Steel' && s.location.rowStart === 42)!;
-    expect(row42.text).toBe('Submittal: 05 12 00-39 · Status: Revise and resubmit · Reviewer: M. Okafor (EOR) · Dates › Submitted: 2026-09-15 · Dates › Returned: 2026-10-16');
-    expect(out.sections!.find((s) => s.location?.sheet === 'Doors' && s.location.rowStart === 2)!.text).toBe('Door: 101 · Hardware set: HW-3 (closer, panic bar) · Fire rating: 90 min');
+    expect(row42.text).toBe(
+      'Submittal: 05 12 00-39 · Status: Revise and resubmit · Reviewer: M. Okafor (EOR) · Dates › Submitted: 2026-09-15 · Dates › Returned: 2026-10-16',
+    );
+    expect(out.sections!.find((s) => s.location?.sheet === 'Doors' && s.location.rowStart === 2)!.text).toBe(
+      'Door: 101 · Hardware set: HW-3 (closer, panic bar) · Fire rating: 90 min',
+    );
     // A formula's cached result, not the formula.
     expect(out.sections!.find((s) => s.location?.sheet === 'Summary')!.text).toBe('Tab: Steel · Open items: 1');
     // Header rows are not repeated as rows of their own.
-    expect(out.sections!.filter((s) => s.location?.sheet === 'Steel').map((s) => s.location!.rowStart).slice(0, 3)).toEqual([1, 4, 5]);
+    expect(
+      out
+        .sections!.filter((s) => s.location?.sheet === 'Steel')
+        .map((s) => s.location!.rowStart)
+        .slice(0, 3),
+    ).toEqual([1, 4, 5]);
   });
 
   it('knows .xlsx by its extension', () => {

@@ -68,7 +68,8 @@ describe('extractText', () => {
   });
 
   it('turns HTML headings into Markdown headings and skips scripts', async () => {
-    const html = '<html><head><title>RFI Process</title><script>alert(1)</script></head><body><h1>RFIs</h1><p>Submit via the portal.</p><h2>Response time</h2><p>Seven days.</p></body></html>';
+    const html =
+      '<html><head><title>RFI Process</title><script>alert(1)</script></head><body><h1>RFIs</h1><p>Submit via the portal.</p><h2>Response time</h2><p>Seven days.</p></body></html>';
     const out = await extractText(Buffer.from(html), 'text/html; charset=utf-8');
     expect(out.title).toBe('RFI Process');
     expect(out.text).toMatch(/^# RFIs$/m);

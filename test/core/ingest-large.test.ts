@@ -13,11 +13,17 @@ import { ArraySource, TopicEmbedder, topicDb } from '../helpers/corpus.js';
 /** About `paras` paragraphs of distinct text: with 40-token chunks, one chunk each. */
 const bigText = (paras: number, tag: string) =>
   `# Site diary ${tag}\n\n` +
-  Array.from({ length: paras }, (_, i) => `Entry ${i} (${tag}): the crew poured slab ${i % 17} and checked guardrail ${i % 23} before the crane lift ${i}.`).join('\n\n');
+  Array.from(
+    { length: paras },
+    (_, i) => `Entry ${i} (${tag}): the crew poured slab ${i % 17} and checked guardrail ${i % 23} before the crane lift ${i}.`,
+  ).join('\n\n');
 
 /** Aborts the run once the embedder has been called `n` times: a Ctrl-C in the middle of a large file. */
 class StoppingEmbedder extends TopicEmbedder {
-  constructor(readonly stop: AbortController, private readonly after: number) {
+  constructor(
+    readonly stop: AbortController,
+    private readonly after: number,
+  ) {
     super();
   }
   override async embed(texts: string[]) {
@@ -33,7 +39,14 @@ class BytesSource implements DocumentSource {
   constructor(readonly files: { path: string; data: Buffer }[]) {}
   async *list(): AsyncIterable<SourceFile> {
     for (const f of this.files)
-      yield { fileId: `bytes:${f.path}`, title: f.path, mimeType: 'text/plain', path: f.path, version: String(f.data.length), metadata: { size: f.data.length } };
+      yield {
+        fileId: `bytes:${f.path}`,
+        title: f.path,
+        mimeType: 'text/plain',
+        path: f.path,
+        version: String(f.data.length),
+        metadata: { size: f.data.length },
+      };
   }
   async fetch(file: SourceFile): Promise<FetchedFile> {
     return { data: this.files.find((f) => `bytes:${f.path}` === file.fileId)!.data, mimeType: 'text/plain' };
@@ -69,13 +82,17 @@ describe('a large document', () => {
     const stop = new AbortController();
     const stopping = new StoppingEmbedder(stop, 2);
     const progress: IngestProgress[] = [];
-    const err = await ingest({ db, embedder: stopping, ...opts }, v2, { signal: stop.signal, onProgress: (p) => progress.push(p) }).catch((e) => e);
+    const err = await ingest({ db, embedder: stopping, ...opts }, v2, { signal: stop.signal, onProgress: (p) => progress.push(p) }).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(IngestInterruptedError);
     expect(err.reason).toBe('SIGINT');
     // Two batches are committed, and a reader still sees v1 whole.
     expect(await staged(db)).toBe(2 * BATCH_CHUNKS);
     expect(await chunksOf(db, fileId)).toEqual(before);
-    const run = (await db.query<{ status: string; error: string }>('SELECT status, error FROM ingest_runs ORDER BY started_at DESC LIMIT 1')).rows[0];
+    const run = (
+      await db.query<{ status: string; error: string }>('SELECT status, error FROM ingest_runs ORDER BY started_at DESC LIMIT 1')
+    ).rows[0];
     expect(run.status).toBe('interrupted');
     // Progress came from inside the file, as it was read.
     const inFile = progress.filter((p) => p.file);
@@ -97,7 +114,12 @@ describe('a large document', () => {
   });
 
   it('skips a file over its type’s size limit, naming the limit, and fails bytes of no recognisable encoding', async () => {
-    const latin1 = iconv.encode('Réunion de chantier: le béton du niveau 3 sera coulé vendredi. Température prévue: 12 °C. Responsable: François Lefèvre.\n'.repeat(3), 'latin1');
+    const latin1 = iconv.encode(
+      'Réunion de chantier: le béton du niveau 3 sera coulé vendredi. Température prévue: 12 °C. Responsable: François Lefèvre.\n'.repeat(
+        3,
+      ),
+      'latin1',
+    );
     const garbage = Buffer.from(Array.from({ length: 400 }, (_, i) => 0x80 + ((i * 37) % 0x7f)));
     const source = new BytesSource([
       { path: 'big.txt', data: Buffer.from('x '.repeat(600_000)) },
@@ -106,10 +128,23 @@ describe('a large document', () => {
     ]);
     const summary = await ingest({ db, embedder: new TopicEmbedder(), maxFileMb: { text: 1, other: 50 } }, source);
     expect(summary).toMatchObject({ added: 1, skipped: 1, failed: 1 });
-    expect(summary.skips).toEqual([{ fileId: 'bytes:big.txt', title: 'big.txt', reason: expect.stringMatching(/too large: 1\.1 MB, over the 1 MB limit for text files \(INGEST_MAX_FILE_MB\)/) }]);
-    expect(summary.errors).toEqual([{ fileId: 'bytes:garbage.txt', title: 'garbage.txt', error: expect.stringMatching(/not valid UTF-8 \(byte 0\).*save the file as UTF-8/) }]);
+    expect(summary.skips).toEqual([
+      {
+        fileId: 'bytes:big.txt',
+        title: 'big.txt',
+        reason: expect.stringMatching(/too large: 1\.1 MB, over the 1 MB limit for text files \(INGEST_MAX_FILE_MB\)/),
+      },
+    ]);
+    expect(summary.errors).toEqual([
+      {
+        fileId: 'bytes:garbage.txt',
+        title: 'garbage.txt',
+        error: expect.stringMatching(/not valid UTF-8 \(byte 0\).*save the file as UTF-8/),
+      },
+    ]);
     // Latin-1 is read as Latin-1: no replacement characters in the knowledge base.
-    const content = (await db.query<{ content: string }>(`SELECT content FROM documents WHERE file_id = 'bytes:french.txt'`)).rows[0].content;
+    const content = (await db.query<{ content: string }>(`SELECT content FROM documents WHERE file_id = 'bytes:french.txt'`)).rows[0]
+      .content;
     expect(content).toContain('Réunion de chantier: le béton du niveau 3 sera coulé vendredi');
     expect(content).not.toContain('\uFFFD');
   });

@@ -27,8 +27,14 @@ class MutableSource implements DocumentSource {
   async *list(): AsyncIterable<SourceFile> {
     for (const e of this.entries)
       yield {
-        fileId: `mutable:${e.id}`, title: e.title, mimeType: 'text/markdown', path: e.path, category: e.category,
-        url: `https://example.test/${e.path}`, version: e.version, metadata: { path: e.path },
+        fileId: `mutable:${e.id}`,
+        title: e.title,
+        mimeType: 'text/markdown',
+        path: e.path,
+        category: e.category,
+        url: `https://example.test/${e.path}`,
+        version: e.version,
+        metadata: { path: e.path },
       };
   }
   async fetch(file: SourceFile): Promise<FetchedFile> {
@@ -44,10 +50,14 @@ const text = [
 
 async function row(db: Database, fileId: string) {
   return (
-    await db.query<{ title: string; file_path: string; category: string | null; url: string; metadata: { path: string }; source_version: string }>(
-      'SELECT title, file_path, category, url, metadata, source_version FROM documents WHERE file_id = $1',
-      [fileId],
-    )
+    await db.query<{
+      title: string;
+      file_path: string;
+      category: string | null;
+      url: string;
+      metadata: { path: string };
+      source_version: string;
+    }>('SELECT title, file_path, category, url, metadata, source_version FROM documents WHERE file_id = $1', [fileId])
   ).rows[0];
 }
 
@@ -127,7 +137,11 @@ describe('ingest: full-sync bookkeeping and renames', () => {
     source.entries[0] = { ...source.entries[0]!, title: 'Fall Protection Program', path: 'Safety/Fall Protection Program', version: '2' };
     const s = await ingest({ db, embedder }, source);
     expect(s).toMatchObject({ changed: 1, unchanged: 0 });
-    expect(await row(db, 'mutable:f1')).toMatchObject({ title: 'Fall Protection Program', file_path: 'Safety/Fall Protection Program', source_version: '2' });
+    expect(await row(db, 'mutable:f1')).toMatchObject({
+      title: 'Fall Protection Program',
+      file_path: 'Safety/Fall Protection Program',
+      source_version: '2',
+    });
     const after = await chunks(db, 'mutable:f1');
     expect(after.length).toBeGreaterThan(0);
     for (const c of after) {
@@ -178,7 +192,14 @@ async function twoIngestsAtOnce(db: Database) {
   // release, so the first to settle is the refused one.
   const gated = new GatedSource(source.docs);
   const runs2 = [ingest({ db, embedder }, gated), ingest({ db, embedder }, gated)];
-  const firstSettled = Promise.race(runs2.map((p) => p.then(() => 'ran', (e) => e)));
+  const firstSettled = Promise.race(
+    runs2.map((p) =>
+      p.then(
+        () => 'ran',
+        (e) => e,
+      ),
+    ),
+  );
   await gated.entered;
   expect(await firstSettled).toBeInstanceOf(IngestBusyError);
   gated.release();

@@ -7,7 +7,12 @@ import { ingest } from '../../src/core/ingest/index.js';
 import { ArraySource, TopicEmbedder, topicDb, type FixtureDoc } from '../helpers/corpus.js';
 
 const long = (topic: string, n: number) =>
-  `# ${topic}\n\n` + Array.from({ length: n }, (_, i) => `## Section ${i + 1}\n\nThe ${topic} rule number ${i + 1} says the crew checks the guardrail and the concrete pour schedule before work starts.`).join('\n\n');
+  `# ${topic}\n\n` +
+  Array.from(
+    { length: n },
+    (_, i) =>
+      `## Section ${i + 1}\n\nThe ${topic} rule number ${i + 1} says the crew checks the guardrail and the concrete pour schedule before work starts.`,
+  ).join('\n\n');
 
 const docs = (): FixtureDoc[] => [
   { path: 'safety/fall.md', text: long('fall protection', 12) },
@@ -18,7 +23,8 @@ const docs = (): FixtureDoc[] => [
 /** Wraps a Database so that the INSERT of a document's chunks fails: a crash between the document row and its chunks. */
 function failingChunkInsert(db: Database): Database {
   const wrapTx = (tx: Queryable): Queryable => ({
-    query: (sql, params) => (/INSERT INTO chunks/.test(sql) ? Promise.reject(new Error('injected failure: connection lost')) : tx.query(sql, params)),
+    query: (sql, params) =>
+      /INSERT INTO chunks/.test(sql) ? Promise.reject(new Error('injected failure: connection lost')) : tx.query(sql, params),
     exec: (sql) => tx.exec(sql),
   });
   return Object.assign(Object.create(db), {
@@ -114,7 +120,9 @@ describe('ingest pipeline', () => {
     expect(s).toMatchObject({ changed: 1, deleted: 1 });
     const left = await db.query<{ file_id: string }>('SELECT file_id FROM documents ORDER BY 1');
     expect(left.rows.map((r) => r.file_id)).toEqual(['fixture:quality/pour.md', 'fixture:schedule/narrative.md']);
-    const orphans = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunk_terms p WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = p.chunk_id)');
+    const orphans = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM chunk_terms p WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = p.chunk_id)',
+    );
     expect(orphans.rows[0].n).toBe(0);
   });
 });

@@ -15,14 +15,27 @@ describe('locations', () => {
 
   it('merges the locations of the pieces of one chunk into a page or row range', () => {
     expect(mergeLocations([{ page: 3 }, { page: 5 }, { page: 4 }])).toEqual({ page: 3, pageEnd: 5 });
-    expect(mergeLocations([{ sheet: 'Doors', rowStart: 12 }, { sheet: 'Doors', rowStart: 13, rowEnd: 15 }])).toEqual({ sheet: 'Doors', rowStart: 12, rowEnd: 15 });
+    expect(
+      mergeLocations([
+        { sheet: 'Doors', rowStart: 12 },
+        { sheet: 'Doors', rowStart: 13, rowEnd: 15 },
+      ]),
+    ).toEqual({ sheet: 'Doors', rowStart: 12, rowEnd: 15 });
     expect(mergeLocations([undefined, {}])).toBeUndefined();
   });
 
   it('links a PDF to its page, and leaves other links alone', () => {
-    expect(linkToLocation('https://drive.google.com/file/d/1/view', { page: 14 }, 'application/pdf')).toBe('https://drive.google.com/file/d/1/view#page=14');
+    expect(linkToLocation('https://drive.google.com/file/d/1/view', { page: 14 }, 'application/pdf')).toBe(
+      'https://drive.google.com/file/d/1/view#page=14',
+    );
     expect(linkToLocation('file:///kb/spec.pdf#page=2', { page: 9 })).toBe('file:///kb/spec.pdf#page=9');
-    expect(linkToLocation('https://docs.google.com/spreadsheets/d/1', { sheet: 'Steel', rowStart: 2 }, 'application/vnd.google-apps.spreadsheet')).toBe('https://docs.google.com/spreadsheets/d/1');
+    expect(
+      linkToLocation(
+        'https://docs.google.com/spreadsheets/d/1',
+        { sheet: 'Steel', rowStart: 2 },
+        'application/vnd.google-apps.spreadsheet',
+      ),
+    ).toBe('https://docs.google.com/spreadsheets/d/1');
     expect(linkToLocation(null, { page: 1 })).toBeNull();
   });
 });
@@ -58,6 +71,9 @@ describe('chunkDocument', () => {
 
   it('chunks a document without sections on its headings, as before', () => {
     const chunks = chunkDocument({ text: '# A\n\nOne.\n\n## B\n\nTwo.' }, 'A', opts);
-    expect(chunks.map((c) => [c.context, c.location])).toEqual([['A', undefined], ['A › B', undefined]]);
+    expect(chunks.map((c) => [c.context, c.location])).toEqual([
+      ['A', undefined],
+      ['A › B', undefined],
+    ]);
   });
 });

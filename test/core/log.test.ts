@@ -26,7 +26,10 @@ describe('log redaction', () => {
 
   it('redacts configuration secrets and connection strings', () => {
     const { lines, logger } = capture();
-    logger.info({ config: { SLACK_BOT_TOKEN: 'xoxb-secret-1', OPENAI_API_KEY: 'sk-secret-2' }, client: { token: 'xapp-secret-3' } }, 'starting');
+    logger.info(
+      { config: { SLACK_BOT_TOKEN: 'xoxb-secret-1', OPENAI_API_KEY: 'sk-secret-2' }, client: { token: 'xapp-secret-3' } },
+      'starting',
+    );
     expect(lines.join('')).not.toMatch(/secret-[123]/);
     expect(redactUrl('postgres://app:pw-secret@db:5432/x')).toBe('postgres://app:***@db:5432/x');
   });

@@ -11,7 +11,14 @@ const SPEC = [
   'High-strength bolts shall be ASTM F3125 Grade A325, Type 1.',
   'Field welding shall be inspected by the special inspector.',
 ];
-const ocr = (o: Partial<OcrSettings> = {}): OcrSettings => ({ enabled: true, images: false, maxPages: 10, timeBudgetMs: 120_000, dpi: 200, ...o });
+const ocr = (o: Partial<OcrSettings> = {}): OcrSettings => ({
+  enabled: true,
+  images: false,
+  maxPages: 10,
+  timeBudgetMs: 120_000,
+  dpi: 200,
+  ...o,
+});
 
 describe('OCR of scanned PDF pages', () => {
   it('reads a page scanned at 300 dpi close to its known text, and only the page without a text layer', async () => {

@@ -24,7 +24,11 @@ describe('process guard', () => {
       await new Promise((r) => setTimeout(r, 200));
       console.log('still alive');
       await embedder.close();`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: process.cwd(),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(r.stdout).toContain('still alive');
     expect(r.stdout + r.stderr).toContain('stray rejection');
     expect(r.status).toBe(0);

@@ -24,7 +24,10 @@ class FakeEmbedder implements Embedder {
   readonly maxInputTokens = 128;
   calls = 0;
   texts = 0;
-  constructor(readonly id: string, readonly dimensions: number) {}
+  constructor(
+    readonly id: string,
+    readonly dimensions: number,
+  ) {}
   async embed(texts: string[]): Promise<number[][]> {
     this.calls++;
     this.texts += texts.length;
@@ -41,7 +44,8 @@ class FakeEmbedder implements Embedder {
 }
 
 /** Distinct sentences, so that no two chunks share a text (the cache would count them once). */
-const sentences = (subject: string, rest: string, n: number) => Array.from({ length: n }, (_, i) => `${subject} number ${i + 1} ${rest}.`).join(' ');
+const sentences = (subject: string, rest: string, n: number) =>
+  Array.from({ length: n }, (_, i) => `${subject} number ${i + 1} ${rest}.`).join(' ');
 
 describe('reembed()', () => {
   let db: Database;
@@ -50,8 +54,14 @@ describe('reembed()', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'trajanus-reembed-'));
     mkdirSync(join(dir, 'safety'));
-    writeFileSync(join(dir, 'safety', 'crane-lift-plan.md'), `# Crane lifts\n\n${sentences('Crane lift', 'needs a lift plan, a signaller and an exclusion zone', 40)}\n`);
-    writeFileSync(join(dir, 'rfi-procedure.md'), `# RFI procedure\n\n${sentences('Request for information', 'is answered within five working days', 30)}\n`);
+    writeFileSync(
+      join(dir, 'safety', 'crane-lift-plan.md'),
+      `# Crane lifts\n\n${sentences('Crane lift', 'needs a lift plan, a signaller and an exclusion zone', 40)}\n`,
+    );
+    writeFileSync(
+      join(dir, 'rfi-procedure.md'),
+      `# RFI procedure\n\n${sentences('Request for information', 'is answered within five working days', 30)}\n`,
+    );
     writeFileSync(join(dir, 'weekly-minutes.md'), '# Weekly meeting\n\nThe concrete pour for level 3 moved to Friday.\n');
     db = await migratedMemoryDb();
   });
@@ -71,7 +81,13 @@ describe('reembed()', () => {
     const b = new FakeEmbedder('fake-b', 16);
     // The product refuses the new embedder until reembed runs.
     await expect(ensureEmbeddingSpace(db, b)).rejects.toBeInstanceOf(EmbedderMismatchError);
-    expect(await planReembed(db, b)).toMatchObject({ from: { model: 'fake-a', dimensions: 8 }, to: { model: 'fake-b', dimensions: 16 }, chunks, pending: chunks, switching: true });
+    expect(await planReembed(db, b)).toMatchObject({
+      from: { model: 'fake-a', dimensions: 8 },
+      to: { model: 'fake-b', dimensions: 16 },
+      chunks,
+      pending: chunks,
+      switching: true,
+    });
 
     const progress: ReembedProgress[] = [];
     const summary = await reembed(db, new CachedEmbedder(db, b), { batchSize: 4, onProgress: (p) => progress.push(p) });
@@ -79,9 +95,11 @@ describe('reembed()', () => {
     expect(progress.at(-1)).toMatchObject({ done: chunks, total: chunks });
     expect(b.texts).toBe(chunks);
 
-    const rows = (await db.query<{ model: string; dims: number; n: number }>(
-      'SELECT embedding_model AS model, vector_dims(embedding) AS dims, count(*)::int AS n FROM chunks GROUP BY 1, 2',
-    )).rows;
+    const rows = (
+      await db.query<{ model: string; dims: number; n: number }>(
+        'SELECT embedding_model AS model, vector_dims(embedding) AS dims, count(*)::int AS n FROM chunks GROUP BY 1, 2',
+      )
+    ).rows;
     expect(rows).toEqual([{ model: 'fake-b', dims: 16, n: chunks }]);
     expect((await db.query('SELECT model, dimensions FROM embedding_space')).rows).toEqual([{ model: 'fake-b', dimensions: 16 }]);
     expect((await db.query(`SELECT 1 FROM pg_indexes WHERE indexname = 'idx_chunks_embedding_hnsw'`)).rows).toHaveLength(1);
@@ -96,7 +114,9 @@ describe('reembed()', () => {
       if (mode !== 'dense') expect(r.documents[0].fileId).toBe('folder:safety/crane-lift-plan.md');
     }
     // Dense search with a chunk's own text finds that chunk first (the vectors are fake-b's).
-    const one = (await db.query<{ id: string; context: string; content: string }>('SELECT id, context, content FROM chunks ORDER BY id LIMIT 1')).rows[0];
+    const one = (
+      await db.query<{ id: string; context: string; content: string }>('SELECT id, context, content FROM chunks ORDER BY id LIMIT 1')
+    ).rows[0];
     const r = await searcher.search(`${one.context}\n\n${one.content}`, { access: OPERATOR_SCOPE, mode: 'dense', log: false });
     expect(r.chunks[0].chunkId).toBe(one.id);
     expect(r.chunks[0].denseScore).toBeCloseTo(1, 5);
@@ -115,8 +135,14 @@ describe('trajanus reembed / search (CLI): local → OpenAI-compatible', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'trajanus-reembed-cli-'));
     mkdirSync(join(dir, 'kb'));
-    writeFileSync(join(dir, 'kb', 'crane-lift-plan.md'), '# Crane lifts\n\nEvery crane lift needs a lift plan, a signaller and an exclusion zone.\n');
-    writeFileSync(join(dir, 'kb', 'rfi-procedure.md'), '# RFI procedure\n\nRequests for information are answered within five working days.\n');
+    writeFileSync(
+      join(dir, 'kb', 'crane-lift-plan.md'),
+      '# Crane lifts\n\nEvery crane lift needs a lift plan, a signaller and an exclusion zone.\n',
+    );
+    writeFileSync(
+      join(dir, 'kb', 'rfi-procedure.md'),
+      '# RFI procedure\n\nRequests for information are answered within five working days.\n',
+    );
     openai = await startFakeOpenAI();
   });
   afterAll(async () => {
@@ -151,7 +177,11 @@ describe('trajanus reembed / search (CLI): local → OpenAI-compatible', () => {
     const done = await cli(remote(), 'reembed', '--yes', '--json');
     expect(done.code).toBe(0);
     const summary = JSON.parse(done.stdout);
-    expect(summary).toMatchObject({ done: true, to: { model: 'openai:text-embedding-3-small@16', dimensions: 16 }, from: { model: 'local:use-lite' } });
+    expect(summary).toMatchObject({
+      done: true,
+      to: { model: 'openai:text-embedding-3-small@16', dimensions: 16 },
+      from: { model: 'local:use-lite' },
+    });
     expect(summary.reembedded).toBe(summary.chunks);
 
     const search = await cli(remote(), 'search', 'crane lift plan', '--json', '-k', '1');

@@ -67,13 +67,19 @@ describe('restore as a database owner who is not a superuser', () => {
     await restoreDatabase({ file, databaseUrl: url, pgRestorePath, confirm: true });
     expect(await counts(db)).toEqual(before);
     // The extension is still the superuser's, untouched.
-    const ext = await db.query<{ owner: string }>(`SELECT r.rolname AS owner FROM pg_extension e JOIN pg_roles r ON r.oid = e.extowner WHERE e.extname = 'vector'`);
+    const ext = await db.query<{ owner: string }>(
+      `SELECT r.rolname AS owner FROM pg_extension e JOIN pg_roles r ON r.oid = e.extowner WHERE e.extname = 'vector'`,
+    );
     expect(ext.rows).toEqual([{ owner: new URL(inject('pgUrl')).username }]);
 
     // Into a database of the same owner without vector: one clear error, and nothing restored.
     const bare = await ownedDatabase(role, false);
     const err = await restoreDatabase({ file, databaseUrl: bare, pgRestorePath, confirm: true }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(new RegExp(`needs the PostgreSQL extension "vector", which is not installed in database trajanus_owned_\\w+ and role ${role} cannot create it .*CREATE EXTENSION vector.*Nothing was changed`));
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `needs the PostgreSQL extension "vector", which is not installed in database trajanus_owned_\\w+ and role ${role} cannot create it .*CREATE EXTENSION vector.*Nothing was changed`,
+      ),
+    );
     const empty = new PostgresDatabase({ url: bare, poolSize: 1 });
     cleanups.push(() => empty.close());
     expect((await empty.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`)).rows[0]!.n).toBe(0);
@@ -81,7 +87,9 @@ describe('restore as a database owner who is not a superuser', () => {
 });
 
 async function backupRuns(db: Database) {
-  return (await db.query<{ status: string; error: string | null }>(`SELECT status, error FROM job_runs WHERE job = 'backup' ORDER BY started_at`)).rows;
+  return (
+    await db.query<{ status: string; error: string | null }>(`SELECT status, error FROM job_runs WHERE job = 'backup' ORDER BY started_at`)
+  ).rows;
 }
 
 describe('a backup made by the backup job, restored', () => {
@@ -103,7 +111,10 @@ describe('a backup made by the backup job, restored', () => {
     await restoreDatabase({ file, databaseUrl: target.url, pgRestorePath, confirm: true });
     expect(await backupRuns(db)).toEqual([{ status: 'ok', error: null }]);
     expect((await scheduler().runNow('backup')).status).toBe('ok');
-    expect(await backupRuns(db)).toEqual([{ status: 'ok', error: null }, { status: 'ok', error: null }]);
+    expect(await backupRuns(db)).toEqual([
+      { status: 'ok', error: null },
+      { status: 'ok', error: null },
+    ]);
     expect((await collectHealth(db, healthOpts(dir))).failedJobs24h).toEqual([]);
   });
 
@@ -113,15 +124,23 @@ describe('a backup made by the backup job, restored', () => {
     let db: Database = await EmbeddedDatabase.open(dataDir);
     await migrate(db);
     const config = parseConfig({ TRAJANUS_DATA_DIR: dataDir, BACKUP_DIR: dir });
-    const first = await new Scheduler({ db, notifier: new LogNotifier(logger), logger }).register(backupJob({ config, db })).runNow('backup');
+    const first = await new Scheduler({ db, notifier: new LogNotifier(logger), logger })
+      .register(backupJob({ config, db }))
+      .runNow('backup');
     expect(first.status).toBe('ok');
     await db.close();
     await restoreDatabase({ file: (first as { summary: { file: string } }).summary.file, dataDir, pgRestorePath, confirm: true });
     db = await EmbeddedDatabase.open(dataDir);
     try {
       expect(await backupRuns(db)).toEqual([{ status: 'ok', error: null }]);
-      expect((await new Scheduler({ db, notifier: new LogNotifier(logger), logger }).register(backupJob({ config, db })).runNow('backup')).status).toBe('ok');
-      expect(await backupRuns(db)).toEqual([{ status: 'ok', error: null }, { status: 'ok', error: null }]);
+      expect(
+        (await new Scheduler({ db, notifier: new LogNotifier(logger), logger }).register(backupJob({ config, db })).runNow('backup'))
+          .status,
+      ).toBe('ok');
+      expect(await backupRuns(db)).toEqual([
+        { status: 'ok', error: null },
+        { status: 'ok', error: null },
+      ]);
       expect((await collectHealth(db, healthOpts(dir))).failedJobs24h).toEqual([]);
     } finally {
       await db.close();

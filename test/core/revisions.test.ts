@@ -41,7 +41,18 @@ describe('revision marks', () => {
 });
 
 describe('revision standing', () => {
-  const hit = (id: string): DocumentHit => ({ documentId: id, fileId: id, title: id, url: null, path: null, category: null, docType: null, score: 1, relevance: 1, chunks: [] });
+  const hit = (id: string): DocumentHit => ({
+    documentId: id,
+    fileId: id,
+    title: id,
+    url: null,
+    path: null,
+    category: null,
+    docType: null,
+    score: 1,
+    relevance: 1,
+    chunks: [],
+  });
 
   it('drops a superseded revision found beside a latest that matches as well, keeps one found alone or matching far better', () => {
     const standings = new Map([
@@ -57,7 +68,9 @@ describe('revision standing', () => {
     const d = { documentId: 'D', title: 'Spec Rev D', revision: 'Rev D', date: '2026-10-02' };
     const c = { documentId: 'C', title: 'Spec Rev C', revision: 'Rev C', date: '2026-08-14' };
     expect(describeStanding('Rev D', '2026-10-02', { latest: true, earlier: [c] })).toBe('Rev D, 2026-10-02; an earlier Rev C also exists');
-    expect(describeStanding('Rev C', '2026-08-14', { latest: false, newer: d, earlier: [] })).toBe('Rev C, 2026-08-14; superseded: a newer Rev D (2026-10-02) exists');
+    expect(describeStanding('Rev C', '2026-08-14', { latest: false, newer: d, earlier: [] })).toBe(
+      'Rev C, 2026-08-14; superseded: a newer Rev D (2026-10-02) exists',
+    );
     expect(describeStanding('Rev D', null, undefined)).toBeUndefined();
   });
 });

@@ -26,13 +26,24 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       const lifecycle = fake.lifecycle[decodeURIComponent(model)];
       if (!lifecycle) return sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: `model: ${model}` } });
       return sendJson(res, 200, {
-        type: 'model', id: model, display_name: model, created_at: '2025-09-29T00:00:00Z', capabilities: null, line: 'sonnet', max_input_tokens: null, max_tokens: null,
-        lifecycle, deprecated_at: lifecycle === 'active' ? null : '2026-06-01T00:00:00Z', retires_at: lifecycle === 'active' ? null : '2026-11-30T00:00:00Z',
+        type: 'model',
+        id: model,
+        display_name: model,
+        created_at: '2025-09-29T00:00:00Z',
+        capabilities: null,
+        line: 'sonnet',
+        max_input_tokens: null,
+        max_tokens: null,
+        lifecycle,
+        deprecated_at: lifecycle === 'active' ? null : '2026-06-01T00:00:00Z',
+        retires_at: lifecycle === 'active' ? null : '2026-11-30T00:00:00Z',
       });
     }
-    if (req.method !== 'POST' || req.path !== '/v1/messages') return sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: req.path } });
+    if (req.method !== 'POST' || req.path !== '/v1/messages')
+      return sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: req.path } });
     // This SDK generation sends the key as a bearer token; older ones used x-api-key.
-    if (!req.headers['x-api-key'] && !req.headers.authorization) return sendJson(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'an API key is required' } });
+    if (!req.headers['x-api-key'] && !req.headers.authorization)
+      return sendJson(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'an API key is required' } });
     if (delay.left > 0) {
       delay.left--;
       await new Promise((r) => setTimeout(r, delay.ms));
@@ -41,7 +52,12 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     if (fail.left > 0) {
       fail.left--;
       const type = fail.status === 429 ? 'rate_limit_error' : fail.status === 529 ? 'overloaded_error' : 'api_error';
-      return sendJson(res, fail.status, { type: 'error', error: { type, message: 'fake failure' } }, { 'retry-after-ms': '1', 'retry-after': '0' });
+      return sendJson(
+        res,
+        fail.status,
+        { type: 'error', error: { type, message: 'fake failure' } },
+        { 'retry-after-ms': '1', 'retry-after': '0' },
+      );
     }
     if (malformed > 0) {
       malformed--;

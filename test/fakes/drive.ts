@@ -48,7 +48,14 @@ interface LoggedChange {
   driveId?: string;
 }
 
-type Injected = { status: number; reason: string; domain: 'usageLimits' | 'global'; message: string; match: (r: RecordedRequest) => boolean; left: number };
+type Injected = {
+  status: number;
+  reason: string;
+  domain: 'usageLimits' | 'global';
+  message: string;
+  match: (r: RecordedRequest) => boolean;
+  left: number;
+};
 
 export interface FakeDrive extends FakeServer {
   /** rootUrl for google.drive({ rootUrl }) */
@@ -66,7 +73,11 @@ export interface FakeDrive extends FakeServer {
   /** Page tokens below this answer like an expired token. */
   expireTokensBefore(n: number, status?: 400 | 404 | 410): void;
   /** The next `times` matching requests fail with Google's error JSON. */
-  fail(times: number, error: { status: number; reason: string; domain?: 'usageLimits' | 'global'; message?: string }, match?: (r: RecordedRequest) => boolean): void;
+  fail(
+    times: number,
+    error: { status: number; reason: string; domain?: 'usageLimits' | 'global'; message?: string },
+    match?: (r: RecordedRequest) => boolean,
+  ): void;
   rateLimit(times: number, match?: (r: RecordedRequest) => boolean): void;
   /** The next `times` matching requests get no answer for `ms` (then a normal one), to exercise client timeouts. */
   stall(times: number, ms: number, match?: (r: RecordedRequest) => boolean): void;
@@ -84,7 +95,13 @@ export interface FakeDrive extends FakeServer {
   directoryRootUrl: string;
 }
 
-export function googleError(res: ServerResponse, status: number, reason: string, message: string, domain: 'usageLimits' | 'global' = 'global') {
+export function googleError(
+  res: ServerResponse,
+  status: number,
+  reason: string,
+  message: string,
+  domain: 'usageLimits' | 'global' = 'global',
+) {
   sendJson(res, status, { error: { code: status, message, errors: [{ reason, domain, message }] } });
 }
 
@@ -131,12 +148,18 @@ export async function startFakeDrive(): Promise<FakeDrive> {
     const parent = /'((?:[^'\\]|\\.)+)' in parents/.exec(q)?.[1]?.replace(/\\'/g, "'");
     const notTrashed = /trashed\s*=\s*false/.test(q);
     const driveId = req.query.get('corpora') === 'drive' ? req.query.get('driveId') : null;
-    let all = [...files.values()].filter((f) => (!parent || f.parents.includes(parent)) && (!notTrashed || !f.trashed) && (!driveId || f.driveId === driveId));
+    let all = [...files.values()].filter(
+      (f) => (!parent || f.parents.includes(parent)) && (!notTrashed || !f.trashed) && (!driveId || f.driveId === driveId),
+    );
     all = all.sort((a, b) => a.id.localeCompare(b.id));
     const size = Number(req.query.get('pageSize') ?? 100);
     const start = Number(req.query.get('pageToken') ?? 0);
     const page = all.slice(start, start + size);
-    sendJson(res, 200, { kind: 'drive#fileList', files: page.map(view), ...(start + size < all.length ? { nextPageToken: String(start + size) } : {}) });
+    sendJson(res, 200, {
+      kind: 'drive#fileList',
+      files: page.map(view),
+      ...(start + size < all.length ? { nextPageToken: String(start + size) } : {}),
+    });
   }
 
   function listChanges(req: RecordedRequest, res: ServerResponse) {
@@ -153,9 +176,19 @@ export async function startFakeDrive(): Promise<FakeDrive> {
       .filter((c) => !driveId || c.driveId === driveId)
       .map((c) => {
         const f = files.get(c.fileId);
-        return { kind: 'drive#change', changeType: 'file', fileId: c.fileId, removed: c.removed || !f, ...(f && !c.removed ? { file: view(f) } : {}) };
+        return {
+          kind: 'drive#change',
+          changeType: 'file',
+          fileId: c.fileId,
+          removed: c.removed || !f,
+          ...(f && !c.removed ? { file: view(f) } : {}),
+        };
       });
-    sendJson(res, 200, { kind: 'drive#changeList', changes, ...(end < log.length ? { nextPageToken: String(end) } : { newStartPageToken: String(log.length) }) });
+    sendJson(res, 200, {
+      kind: 'drive#changeList',
+      changes,
+      ...(end < log.length ? { nextPageToken: String(end) } : { newStartPageToken: String(log.length) }),
+    });
   }
 
   async function route(req: RecordedRequest, res: ServerResponse): Promise<unknown> {
@@ -173,7 +206,8 @@ export async function startFakeDrive(): Promise<FakeDrive> {
     if (req.method !== 'GET') return googleError(res, 405, 'methodNotAllowed', 'fake Drive is read-only');
     const p = req.path;
     if (p === '/drive/v3/files') return listFiles(req, res);
-    if (p === '/drive/v3/changes/startPageToken') return sendJson(res, 200, { kind: 'drive#startPageToken', startPageToken: String(log.length) });
+    if (p === '/drive/v3/changes/startPageToken')
+      return sendJson(res, 200, { kind: 'drive#startPageToken', startPageToken: String(log.length) });
     if (p === '/drive/v3/changes') return listChanges(req, res);
     let m = /^\/admin\/directory\/v1\/groups\/([^/]+)\/members$/.exec(p);
     if (m) {
@@ -183,7 +217,9 @@ export async function startFakeDrive(): Promise<FakeDrive> {
       const start = Number(req.query.get('pageToken') ?? 0);
       return sendJson(res, 200, {
         kind: 'admin#directory#members',
-        members: members.slice(start, start + size).map((email) => ({ kind: 'admin#directory#member', email, type: 'USER', role: 'MEMBER' })),
+        members: members
+          .slice(start, start + size)
+          .map((email) => ({ kind: 'admin#directory#member', email, type: 'USER', role: 'MEMBER' })),
         ...(start + size < members.length ? { nextPageToken: String(start + size) } : {}),
       });
     }
@@ -193,7 +229,8 @@ export async function startFakeDrive(): Promise<FakeDrive> {
       const onDrive = drivePermissions.get(id);
       const f = files.get(id);
       if (!onDrive && !f) return notFound(res, id);
-      if (f?.permissionsUnreadable) return googleError(res, 403, 'insufficientFilePermissions', 'The user does not have sufficient permissions for this file.');
+      if (f?.permissionsUnreadable)
+        return googleError(res, 403, 'insufficientFilePermissions', 'The user does not have sufficient permissions for this file.');
       const all = onDrive ?? permsOf(f!);
       const size = Number(req.query.get('pageSize') ?? 100);
       const start = Number(req.query.get('pageToken') ?? 0);
@@ -206,7 +243,9 @@ export async function startFakeDrive(): Promise<FakeDrive> {
     m = /^\/drive\/v3\/drives\/([^/]+)$/.exec(p);
     if (m) {
       const name = drives.get(decodeURIComponent(m[1]));
-      return name ? sendJson(res, 200, { kind: 'drive#drive', id: m[1], name }) : googleError(res, 404, 'notFound', `Shared drive not found: ${m[1]}`);
+      return name
+        ? sendJson(res, 200, { kind: 'drive#drive', id: m[1], name })
+        : googleError(res, 404, 'notFound', `Shared drive not found: ${m[1]}`);
     }
     m = /^\/drive\/v3\/files\/([^/]+)(\/export)?$/.exec(p);
     if (!m) return googleError(res, 404, 'notFound', `no route ${p}`);
@@ -222,7 +261,13 @@ export async function startFakeDrive(): Promise<FakeDrive> {
       return res.end(body);
     }
     if (req.query.get('alt') === 'media') {
-      if (!f.content) return googleError(res, 403, 'fileNotDownloadable', 'Only files with binary content can be downloaded. Use Export with Docs Editors files.');
+      if (!f.content)
+        return googleError(
+          res,
+          403,
+          'fileNotDownloadable',
+          'Only files with binary content can be downloaded. Use Export with Docs Editors files.',
+        );
       res.writeHead(200, { 'content-type': f.mimeType });
       return res.end(f.content);
     }
@@ -280,7 +325,14 @@ export async function startFakeDrive(): Promise<FakeDrive> {
       expired = { before: n, status };
     },
     fail(times, e, match = () => true) {
-      injected.push({ status: e.status, reason: e.reason, domain: e.domain ?? 'global', message: e.message ?? e.reason, match, left: times });
+      injected.push({
+        status: e.status,
+        reason: e.reason,
+        domain: e.domain ?? 'global',
+        message: e.message ?? e.reason,
+        match,
+        left: times,
+      });
     },
     stall(times, ms, match = () => true) {
       stalls.push({ left: times, ms, match });

@@ -38,7 +38,12 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     if (failures.left > 0) {
       failures.left--;
       const s = failures.status;
-      return sendJson(res, s, { error: { message: s === 429 ? 'Rate limit reached' : 'Server error', type: s === 429 ? 'rate_limit_exceeded' : 'server_error' } }, { 'retry-after-ms': '1' });
+      return sendJson(
+        res,
+        s,
+        { error: { message: s === 429 ? 'Rate limit reached' : 'Server error', type: s === 429 ? 'rate_limit_exceeded' : 'server_error' } },
+        { 'retry-after-ms': '1' },
+      );
     }
     if (req.method === 'POST' && req.path === '/v1/embeddings') {
       const body = req.json ?? {};
@@ -62,7 +67,9 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: fake.chatReply(body), refusal: null }, finish_reason: 'stop', logprobs: null }],
+        choices: [
+          { index: 0, message: { role: 'assistant', content: fake.chatReply(body), refusal: null }, finish_reason: 'stop', logprobs: null },
+        ],
         usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
       });
     }

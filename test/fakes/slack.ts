@@ -117,7 +117,12 @@ export async function startFakeSlack(ids: Partial<FakeSlack['ids']> = {}): Promi
     else if (req.path.startsWith('/api/')) method = req.path.slice('/api/'.length);
     else return sendJson(res, 404, { ok: false, error: 'unknown_path' });
     if (delay[method]) await new Promise((r) => setTimeout(r, delay[method]));
-    const call: SlackCall = { method, args, at: Date.now(), ...(method === 'response_url' ? { responseId: req.path.slice('/response/'.length) } : {}) };
+    const call: SlackCall = {
+      method,
+      args,
+      at: Date.now(),
+      ...(method === 'response_url' ? { responseId: req.path.slice('/response/'.length) } : {}),
+    };
     const hit = rules.find((r) => (r.method === method || r.method === '*') && r.left > 0 && (r.rule.where?.(call) ?? true));
     if (hit) {
       hit.left--;
@@ -128,7 +133,13 @@ export async function startFakeSlack(ids: Partial<FakeSlack['ids']> = {}): Promi
     const f = call.fault;
     if (f) {
       if ('error' in f) return sendJson(res, 200, { ok: false, error: f.error });
-      if ('status' in f) return sendJson(res, f.status, { ok: false, error: `http_${f.status}` }, f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {});
+      if ('status' in f)
+        return sendJson(
+          res,
+          f.status,
+          { ok: false, error: `http_${f.status}` },
+          f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {},
+        );
       if ('hang' in f) {
         hanging.add(res);
         res.on('close', () => hanging.delete(res));
@@ -149,10 +160,24 @@ export async function startFakeSlack(ids: Partial<FakeSlack['ids']> = {}): Promi
       case 'response_url':
         return sendJson(res, 200, { ok: true });
       case 'auth.test':
-        return sendJson(res, 200, { ok: true, url: 'https://fake.slack.com/', team: 'Fake', user: who.botUserName, team_id: who.teamId, user_id: who.userId, bot_id: who.botId, is_enterprise_install: false });
+        return sendJson(res, 200, {
+          ok: true,
+          url: 'https://fake.slack.com/',
+          team: 'Fake',
+          user: who.botUserName,
+          team_id: who.teamId,
+          user_id: who.userId,
+          bot_id: who.botId,
+          is_enterprise_install: false,
+        });
       case 'chat.postMessage': {
         const ts = nextTs();
-        return sendJson(res, 200, { ok: true, channel, ts, message: { type: 'message', text: args.text, ts, thread_ts: args.thread_ts, user: who.userId, bot_id: who.botId } });
+        return sendJson(res, 200, {
+          ok: true,
+          channel,
+          ts,
+          message: { type: 'message', text: args.text, ts, thread_ts: args.thread_ts, user: who.userId, bot_id: who.botId },
+        });
       }
       case 'chat.update':
         return sendJson(res, 200, { ok: true, channel, ts: args.ts, text: args.text });
@@ -162,12 +187,26 @@ export async function startFakeSlack(ids: Partial<FakeSlack['ids']> = {}): Promi
         const id = String(args.user);
         const u = users.get(id) ?? { email: `${id.toLowerCase()}@fake.test` };
         const { email, ...flags } = u;
-        return sendJson(res, 200, { ok: true, user: { id, team_id: who.teamId, name: id.toLowerCase(), ...flags, profile: email ? { email } : {} } });
+        return sendJson(res, 200, {
+          ok: true,
+          user: { id, team_id: who.teamId, name: id.toLowerCase(), ...flags, profile: email ? { email } : {} },
+        });
       }
       case 'conversations.info': {
         const id = String(args.channel);
         const c = channels.get(id) ?? (id.startsWith('D') ? { name: id, is_im: true } : { name: `channel-${id.toLowerCase()}` });
-        return sendJson(res, 200, { ok: true, channel: { id, name: c.name, is_channel: !c.is_im && !c.is_private, is_group: !!c.is_private, is_im: !!c.is_im, is_private: !!c.is_private || !!c.is_im, is_ext_shared: !!c.is_ext_shared } });
+        return sendJson(res, 200, {
+          ok: true,
+          channel: {
+            id,
+            name: c.name,
+            is_channel: !c.is_im && !c.is_private,
+            is_group: !!c.is_private,
+            is_im: !!c.is_im,
+            is_private: !!c.is_private || !!c.is_im,
+            is_ext_shared: !!c.is_ext_shared,
+          },
+        });
       }
       case 'conversations.members': {
         const all = channels.get(String(args.channel))?.members ?? [];
@@ -205,7 +244,11 @@ export async function startFakeSlack(ids: Partial<FakeSlack['ids']> = {}): Promi
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`timed out waiting for ${count} × ${method} (have ${matching().length}; all calls: ${calls.map((c) => c.method).join(', ')})`));
+          reject(
+            new Error(
+              `timed out waiting for ${count} × ${method} (have ${matching().length}; all calls: ${calls.map((c) => c.method).join(', ')})`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();
@@ -258,7 +301,14 @@ export async function signedRequest(
 }
 
 /** A slash command body as Slack sends it (form-encoded). */
-export function slashCommandBody(fields: { text: string; user_id?: string; channel_id?: string; response_url?: string; command?: string; team_id?: string }): string {
+export function slashCommandBody(fields: {
+  text: string;
+  user_id?: string;
+  channel_id?: string;
+  response_url?: string;
+  command?: string;
+  team_id?: string;
+}): string {
   return new URLSearchParams({
     token: 'legacy-verification-token',
     team_id: fields.team_id ?? 'T0000001',
@@ -286,7 +336,9 @@ export function eventBody(event: Record<string, unknown>, opts: { eventId?: stri
     type: 'event_callback',
     event_id: opts.eventId ?? `Ev${Math.random().toString(36).slice(2, 12).toUpperCase()}`,
     event_time: Math.floor(Date.now() / 1000),
-    authorizations: [{ team_id: opts.teamId ?? 'T0000001', user_id: opts.botUserId ?? 'UBOT0001', is_bot: true, is_enterprise_install: false }],
+    authorizations: [
+      { team_id: opts.teamId ?? 'T0000001', user_id: opts.botUserId ?? 'UBOT0001', is_bot: true, is_enterprise_install: false },
+    ],
     is_ext_shared_channel: false,
   });
 }

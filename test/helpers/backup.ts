@@ -27,7 +27,11 @@ export async function seed(db: Database, docs: number, chunksPerDoc: number) {
       [`Doc ${d}`, `content of doc ${d}`, `folder:doc-${d}.md`, `hash-${d}`],
     );
     for (let c = 0; c < chunksPerDoc; c++)
-      await db.query(`INSERT INTO chunks (document_id, chunk_index, content) VALUES ($1, $2, $3)`, [r.rows[0]!.id, c, `chunk ${c} of doc ${d}`]);
+      await db.query(`INSERT INTO chunks (document_id, chunk_index, content) VALUES ($1, $2, $3)`, [
+        r.rows[0]!.id,
+        c,
+        `chunk ${c} of doc ${d}`,
+      ]);
   }
 }
 
@@ -42,4 +46,3 @@ export async function counts(db: Database) {
   );
   return { ...r.rows[0]!, top: top.rows.map((x) => x.content) };
 }
-

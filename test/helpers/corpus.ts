@@ -24,9 +24,17 @@ export class ArraySource implements DocumentSource {
   async *list(): AsyncIterable<SourceFile> {
     for (const d of this.docs)
       yield {
-        fileId: `fixture:${d.path}`, title: d.path.replace(/\.\w+$/, ''), mimeType: d.path.endsWith('.md') ? 'text/markdown' : d.path.endsWith('.pdf') ? 'application/pdf' : 'text/plain',
-        path: d.path, url: `https://example.test/${d.path}`, category: d.category, docType: d.docType, modifiedAt: d.modifiedAt,
-        version: String(d.text.length) + d.text.slice(0, 20), metadata: {}, access: d.access,
+        fileId: `fixture:${d.path}`,
+        title: d.path.replace(/\.\w+$/, ''),
+        mimeType: d.path.endsWith('.md') ? 'text/markdown' : d.path.endsWith('.pdf') ? 'application/pdf' : 'text/plain',
+        path: d.path,
+        url: `https://example.test/${d.path}`,
+        category: d.category,
+        docType: d.docType,
+        modifiedAt: d.modifiedAt,
+        version: String(d.text.length) + d.text.slice(0, 20),
+        metadata: {},
+        access: d.access,
       };
   }
 

@@ -22,7 +22,13 @@ export async function makeSubmittalLog(steelRows = 45): Promise<Buffer> {
   steel.mergeCells('D2:E2');
   steel.getRow(3).values = [null, null, null, 'Submitted', 'Returned'];
   for (let i = 4; i <= steelRows; i++) {
-    steel.getRow(i).values = [`05 12 00-${i - 3}`, i === 42 ? 'Revise and resubmit' : 'Approved', i === 42 ? 'M. Okafor (EOR)' : 'J. Lind', new Date(Date.UTC(2026, 8, i % 28 + 1)), `2026-10-${String((i % 27) + 1).padStart(2, '0')}`];
+    steel.getRow(i).values = [
+      `05 12 00-${i - 3}`,
+      i === 42 ? 'Revise and resubmit' : 'Approved',
+      i === 42 ? 'M. Okafor (EOR)' : 'J. Lind',
+      new Date(Date.UTC(2026, 8, (i % 28) + 1)),
+      `2026-10-${String((i % 27) + 1).padStart(2, '0')}`,
+    ];
   }
   steel.getCell('B42').value = { richText: [{ text: 'Revise and ' }, { text: 'resubmit' }] };
   const doors = wb.addWorksheet('Doors');
@@ -40,7 +46,10 @@ export async function makeOacDeck(): Promise<Buffer> {
   const pptx = new PptxGenJS();
   pptx.title = 'OAC Meeting 14';
   // Titles sit in a real title placeholder, as in a deck made from PowerPoint's layouts.
-  pptx.defineSlideMaster({ title: 'TITLED', objects: [{ placeholder: { options: { name: 'title', type: 'title', x: 0.5, y: 0.3, w: 9, h: 1 }, text: '' } }] });
+  pptx.defineSlideMaster({
+    title: 'TITLED',
+    objects: [{ placeholder: { options: { name: 'title', type: 'title', x: 0.5, y: 0.3, w: 9, h: 1 }, text: '' } }],
+  });
   const slide = () => pptx.addSlide({ masterName: 'TITLED' });
   const s1 = slide();
   s1.addText('OAC Meeting 14', { placeholder: 'title' });
@@ -48,7 +57,13 @@ export async function makeOacDeck(): Promise<Buffer> {
   const s2 = slide();
   s2.addText('Schedule Update', { placeholder: 'title' });
   s2.addText('Level 3 deck pour moved to October 20 because of the late rebar delivery.', { x: 0.5, y: 1.4, w: 9, h: 1 });
-  s2.addTable([[{ text: 'Milestone' }, { text: 'Date' }], [{ text: 'Roof dry-in' }, { text: 'December 4' }]], { x: 0.5, y: 2.6, w: 6 });
+  s2.addTable(
+    [
+      [{ text: 'Milestone' }, { text: 'Date' }],
+      [{ text: 'Roof dry-in' }, { text: 'December 4' }],
+    ],
+    { x: 0.5, y: 2.6, w: 6 },
+  );
   s2.addNotes('Tell the owner the float on the roof dry-in is two days.');
   const s3 = slide();
   s3.addText('Safety', { placeholder: 'title' });
@@ -89,14 +104,17 @@ export async function renderScanPng(lines: string[], dpi = 300, opts: { noisy?: 
   if (opts.noisy) {
     g.setTransform(1, 0, 0, 1, 0, 0);
     let seed = 42;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     g.fillStyle = '#555';
     for (let i = 0; i < (w * h) / 400; i++) g.fillRect(rnd() * w, rnd() * h, 1 + rnd() * 2, 1 + rnd() * 2);
   }
   return canvas.toBuffer('image/png');
 }
 
-export async function makeScannedPdf(pages: string[][], opts: { dpi?: number; noisy?: boolean; textPages?: Record<number, string[]>; title?: string } = {}): Promise<Buffer> {
+export async function makeScannedPdf(
+  pages: string[][],
+  opts: { dpi?: number; noisy?: boolean; textPages?: Record<number, string[]>; title?: string } = {},
+): Promise<Buffer> {
   const { PDFDocument, StandardFonts } = await import('pdf-lib');
   const doc = await PDFDocument.create();
   if (opts.title) doc.setTitle(opts.title);
@@ -136,7 +154,14 @@ export async function makeLockedPdf(): Promise<Buffer> {
   const doc = await PDFDocument.create();
   doc.addPage([300, 300]).drawText('Locked submittal', { x: 20, y: 250, size: 12, font: await doc.embedFont(StandardFonts.Helvetica) });
   const hex = (byte: number) => PDFHexString.of(byte.toString(16).padStart(2, '0').repeat(32));
-  const encrypt = doc.context.obj({ Filter: PDFName.of('Standard'), V: PDFNumber.of(1), R: PDFNumber.of(2), O: hex(0xab), U: hex(0xcd), P: PDFNumber.of(-44) });
+  const encrypt = doc.context.obj({
+    Filter: PDFName.of('Standard'),
+    V: PDFNumber.of(1),
+    R: PDFNumber.of(2),
+    O: hex(0xab),
+    U: hex(0xcd),
+    P: PDFNumber.of(-44),
+  });
   doc.context.trailerInfo.Encrypt = doc.context.register(encrypt);
   doc.context.trailerInfo.ID = doc.context.obj([hex(0x11), hex(0x11)]);
   return Buffer.from(await doc.save({ useObjectStreams: false }));

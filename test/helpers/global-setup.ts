@@ -13,7 +13,11 @@ export default function setup({ provide }: GlobalSetupContext) {
   if (!url) {
     try {
       const out = execFileSync(script, ['start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
-      url = out.trim().split('\n').pop()!.replace(/^DATABASE_URL=/, '');
+      url = out
+        .trim()
+        .split('\n')
+        .pop()!
+        .replace(/^DATABASE_URL=/, '');
     } catch (err) {
       throw new Error(
         `The pg-path tests need a PostgreSQL >= 15 with pgvector: ${script} could not start one (see its message above). ` +

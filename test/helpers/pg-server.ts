@@ -37,7 +37,11 @@ export async function startOwnPgServer(): Promise<OwnPgServer> {
   const pidFile = join(dir, 'data', 'postmaster.pid');
   const start = async () => {
     const { stdout } = await run(script, ['start', dir, port], { timeout: 600_000 });
-    return stdout.trim().split('\n').pop()!.replace(/^DATABASE_URL=/, '');
+    return stdout
+      .trim()
+      .split('\n')
+      .pop()!
+      .replace(/^DATABASE_URL=/, '');
   };
   const url = await start();
   const stop = async (mode: 'fast' | 'immediate') => {

@@ -34,10 +34,15 @@ const ROWS: Record<string, [string, number]> = {
 beforeEach(async () => {
   await db.query('DELETE FROM embeddings_cache');
   for (const [hash, [model, age]] of Object.entries(ROWS))
-    await db.query(`INSERT INTO embeddings_cache (text_hash, model, embedding, last_accessed) VALUES ($1, $2, '[1,2,3]', $3)`, [hash, model, daysAgo(age)]);
+    await db.query(`INSERT INTO embeddings_cache (text_hash, model, embedding, last_accessed) VALUES ($1, $2, '[1,2,3]', $3)`, [
+      hash,
+      model,
+      daysAgo(age),
+    ]);
 });
 
-const remaining = async () => (await db.query<{ text_hash: string }>('SELECT text_hash FROM embeddings_cache ORDER BY text_hash')).rows.map((r) => r.text_hash);
+const remaining = async () =>
+  (await db.query<{ text_hash: string }>('SELECT text_hash FROM embeddings_cache ORDER BY text_hash')).rows.map((r) => r.text_hash);
 
 describe('cacheEvict', () => {
   it('deletes stale rows of any model, then trims other models before the current one, then least recently used', async () => {

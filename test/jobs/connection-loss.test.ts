@@ -58,9 +58,19 @@ describe('a PostgreSQL restart under the running bot (a server of its own)', () 
     const embedder = new TopicEmbedder();
     await ensureEmbeddingSpace(db, embedder);
     await ingest({ db, embedder }, new ArraySource(DOCS));
-    const config = parseConfig({ DATABASE_URL: server.url, BACKUP_DIR: tempDir('trajanus-restart-backups-'), PG_RESTORE_PATH: pgRestorePath, EMBEDDING_PROVIDER: 'local', ANSWER_PROVIDER: 'composer' });
+    const config = parseConfig({
+      DATABASE_URL: server.url,
+      BACKUP_DIR: tempDir('trajanus-restart-backups-'),
+      PG_RESTORE_PATH: pgRestorePath,
+      EMBEDDING_PROVIDER: 'local',
+      ANSWER_PROVIDER: 'composer',
+    });
     const searcher = new HybridSearcher(db, new CachedEmbedder(db, embedder), searchSettings(config), logger);
-    const handler = new QuestionHandler({ answerer: createAnswerer({ config, db, searcher, logger }), logger, resolveAccess: async () => OPERATOR_SCOPE });
+    const handler = new QuestionHandler({
+      answerer: createAnswerer({ config, db, searcher, logger }),
+      logger,
+      resolveAccess: async () => OPERATOR_SCOPE,
+    });
     const ask = () => handler.handle({ text: 'What does the crane operator check before a lift?' });
     expect((await ask()).kind).toBe('answered');
 
@@ -70,13 +80,18 @@ describe('a PostgreSQL restart under the running bot (a server of its own)', () 
     const ready = join(bin, 'ready');
     const go = join(bin, 'go');
     const wrapper = join(bin, 'pg_dump');
-    writeFileSync(wrapper, `#!/bin/sh\n[ "$1" = --version ] && exec ${pgDumpPath} --version\ntouch ${ready}\nwhile [ ! -f ${go} ]; do sleep 0.05; done\nexec ${pgDumpPath} "$@"\n`);
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\n[ "$1" = --version ] && exec ${pgDumpPath} --version\ntouch ${ready}\nwhile [ ! -f ${go} ]; do sleep 0.05; done\nexec ${pgDumpPath} "$@"\n`,
+    );
     chmodSync(wrapper, 0o755);
 
     const slack = await startFakeSlack();
     try {
       const notifier = new SlackOpsNotifier({ token: 'xoxb-test', channel: 'COPS1', slackApiUrl: `${slack.url}/api/`, retries: 0 });
-      const scheduler = new Scheduler({ db, notifier, logger, host: 'bot-1' }).register(backupJob({ config: { ...config, PG_DUMP_PATH: wrapper }, db }));
+      const scheduler = new Scheduler({ db, notifier, logger, host: 'bot-1' }).register(
+        backupJob({ config: { ...config, PG_DUMP_PATH: wrapper }, db }),
+      );
       const outcome = scheduler.runNow('backup');
       await until('pg_dump to start', async () => existsSync(ready));
       await server.stop('fast');
@@ -94,16 +109,22 @@ describe('a PostgreSQL restart under the running bot (a server of its own)', () 
       expect(readdirSync(config.BACKUP_DIR)).toEqual([]); // no .partial left behind
 
       await server.start();
-      expect((await until('an answer once the server is back', async () => ((await ask()).kind === 'answered' ? 'yes' : undefined))) ).toBe('yes');
+      expect(await until('an answer once the server is back', async () => ((await ask()).kind === 'answered' ? 'yes' : undefined))).toBe(
+        'yes',
+      );
       // The run's end is written once the database is back (it was kept and retried).
       const row = await until('the failed run to be recorded', async () => {
-        const r = await db.query<{ status: string; error: string }>(`SELECT status, error FROM job_runs WHERE job = 'backup' AND id = $1`, [failed.runId]);
+        const r = await db.query<{ status: string; error: string }>(`SELECT status, error FROM job_runs WHERE job = 'backup' AND id = $1`, [
+          failed.runId,
+        ]);
         return r.rows[0]?.status === 'failed' ? r.rows[0] : undefined;
       });
       expect(row.error).toBe(failed.error);
 
       // The next run takes the lock again and succeeds.
-      const next = await new Scheduler({ db, notifier, logger, host: 'bot-1' }).register(backupJob({ config: { ...config, PG_DUMP_PATH: pgDumpPath }, db })).runNow('backup');
+      const next = await new Scheduler({ db, notifier, logger, host: 'bot-1' })
+        .register(backupJob({ config: { ...config, PG_DUMP_PATH: pgDumpPath }, db }))
+        .runNow('backup');
       expect(next.status).toBe('ok');
       expect(readdirSync(config.BACKUP_DIR)).toHaveLength(1);
       await scheduler.stop(1000);
@@ -131,13 +152,21 @@ describe('a PostgreSQL restart under the running bot (a server of its own)', () 
       },
     });
     // Other texts than the first test's, so that every chunk is embedded (none comes from the cache).
-    const source = new ArraySource(DOCS.map((d, i) => ({ path: d.path.replace('crane-', 'lift-'), text: `# Rigging note ${i}\n\nRigging for load ${i} is inspected by the operator; wind limits for lift ${i} apply.\n` })));
+    const source = new ArraySource(
+      DOCS.map((d, i) => ({
+        path: d.path.replace('crane-', 'lift-'),
+        text: `# Rigging note ${i}\n\nRigging for load ${i} is inspected by the operator; wind limits for lift ${i} apply.\n`,
+      })),
+    );
     Object.assign(source, { name: 'restart-folder' });
     const first = ingest({ db, embedder, logger }, source, { concurrency: 1 }).then(
       () => 'completed',
       (e: Error) => e,
     );
-    await Promise.race([atBlock, first.then((r) => Promise.reject(new Error(`the ingest ended before the test could stop the server: ${r}`)))]);
+    await Promise.race([
+      atBlock,
+      first.then((r) => Promise.reject(new Error(`the ingest ended before the test could stop the server: ${r}`))),
+    ]);
     await server.stop('immediate');
     await server.start();
     releaseBlocked();
@@ -145,7 +174,8 @@ describe('a PostgreSQL restart under the running bot (a server of its own)', () 
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/lost the database connection holding the lock "ingest:restart-folder"/);
 
-    const stored = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM documents WHERE source = 'restart-folder'`)).rows[0]!.n;
+    const stored = async () =>
+      (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM documents WHERE source = 'restart-folder'`)).rows[0]!.n;
     const before = await stored();
     expect(before).toBeLessThan(DOCS.length);
     const again = await ingest({ db, embedder: inner, logger }, source);

@@ -27,7 +27,9 @@ describe('drive-reingest job', () => {
   it('skips quietly when no Drive folder or shared drive is configured', async () => {
     const messages: NotifierMessage[] = [];
     const notifier: Notifier = { post: async (m) => void messages.push(m) };
-    const s = new Scheduler({ db, notifier, logger }).register(driveReingestJob({ config: parseConfig({}), db, cachedEmbedder: embedder, logger }));
+    const s = new Scheduler({ db, notifier, logger }).register(
+      driveReingestJob({ config: parseConfig({}), db, cachedEmbedder: embedder, logger }),
+    );
     expect(await s.runNow('drive-reingest')).toMatchObject({ status: 'ok', summary: { skipped: 'drive not configured' } });
     expect(messages).toEqual([]);
   });
@@ -36,7 +38,9 @@ describe('drive-reingest job', () => {
     const messages: NotifierMessage[] = [];
     const notifier: Notifier = { post: async (m) => void messages.push(m) };
     const config = parseConfig({ DRIVE_FOLDER_IDS: 'abc' });
-    const s = new Scheduler({ db, notifier, logger, host: 'h' }).register(driveReingestJob({ config, db, cachedEmbedder: embedder, logger }));
+    const s = new Scheduler({ db, notifier, logger, host: 'h' }).register(
+      driveReingestJob({ config, db, cachedEmbedder: embedder, logger }),
+    );
     const outcome = await s.runNow('drive-reingest');
     expect(outcome.status).toBe('failed');
     expect(messages[0]!.text).toMatch(/^Job drive-reingest failed on h: Drive: set GOOGLE_SERVICE_ACCOUNT_JSON/);
@@ -48,7 +52,13 @@ describe('drive-reingest job', () => {
     const db = await migratedMemoryDb();
     try {
       drive.put({ id: 'alpha', name: 'Project Alpha', mimeType: FOLDER });
-      drive.put({ id: 'a', name: 'a.txt', mimeType: 'text/plain', parents: ['alpha'], content: Buffer.from('Guardrails at every open edge.') });
+      drive.put({
+        id: 'a',
+        name: 'a.txt',
+        mimeType: 'text/plain',
+        parents: ['alpha'],
+        content: Buffer.from('Guardrails at every open edge.'),
+      });
       const topics = new TopicEmbedder();
       await ensureEmbeddingSpace(db, topics);
       const config = parseConfig({ DRIVE_FOLDER_IDS: 'alpha', DRIVE_ROOT_URL: drive.rootUrl });
@@ -60,7 +70,8 @@ describe('drive-reingest job', () => {
         if (o.status !== 'ok') throw new Error(`run ${o.status}: ${JSON.stringify(o)}`);
         return o.summary as Record<string, unknown>;
       };
-      const documents = async () => (await db.query<{ file_id: string }>('SELECT file_id FROM documents ORDER BY file_id')).rows.map((r) => r.file_id);
+      const documents = async () =>
+        (await db.query<{ file_id: string }>('SELECT file_id FROM documents ORDER BY file_id')).rows.map((r) => r.file_id);
 
       expect(await run()).toMatchObject({ mode: 'full', added: 1, why: 'full sync: no full sync recorded yet' });
       const first = await lastFullSync(db, 'drive');
@@ -68,7 +79,11 @@ describe('drive-reingest job', () => {
 
       // A new file whose download fails once: the incremental run records it, and its cursor moves past it.
       drive.put({ id: 'b', name: 'b.txt', mimeType: 'text/plain', parents: ['alpha'], content: Buffer.from('Concrete pour at dawn.') });
-      drive.fail(1, { status: 403, reason: 'forbidden', message: 'transient' }, (r) => r.path === '/drive/v3/files/b' && r.query.get('alt') === 'media');
+      drive.fail(
+        1,
+        { status: 403, reason: 'forbidden', message: 'transient' },
+        (r) => r.path === '/drive/v3/files/b' && r.query.get('alt') === 'media',
+      );
       expect(await run()).toMatchObject({ mode: 'incremental', failed: 1, why: `incremental: last full sync ${first!.toISOString()}` });
       expect(await run()).toMatchObject({ mode: 'incremental', files: 0, failed: 0 });
       expect(await documents()).toEqual(['drive:a']);
@@ -77,7 +92,13 @@ describe('drive-reingest job', () => {
       // A day later, the next run lists everything and picks the file up.
       const old = new Date(Date.now() - FULL_SYNC_EVERY_MS - 60_000).toISOString();
       await db.query(`UPDATE sync_state SET value = $1 WHERE source = 'drive' AND key = 'last_full_sync'`, [old]);
-      expect(await run()).toMatchObject({ mode: 'full', added: 1, unchanged: 1, failed: 0, why: `full sync: the last one (${old}) is over 24 h old` });
+      expect(await run()).toMatchObject({
+        mode: 'full',
+        added: 1,
+        unchanged: 1,
+        failed: 0,
+        why: `full sync: the last one (${old}) is over 24 h old`,
+      });
       expect(await documents()).toEqual(['drive:a', 'drive:b']);
       expect((await lastFullSync(db, 'drive'))!.getTime()).toBeGreaterThan(first!.getTime());
       expect(await run()).toMatchObject({ mode: 'incremental' });

@@ -24,16 +24,29 @@ beforeAll(async () => {
   // Last 24 h: four answers (100…400 ms, one "not covered"), one search (5 s, not an answer);
   // two days ago: a slow answer that must not count.
   const ids: string[] = [];
-  for (const [ms, noAnswer] of [[100, false], [200, false], [300, true], [400, false]] as const) {
+  for (const [ms, noAnswer] of [
+    [100, false],
+    [200, false],
+    [300, true],
+    [400, false],
+  ] as const) {
     const r = await db.query<{ id: string }>(
       `INSERT INTO queries (query_text, kind, execution_time_ms, no_answer, created_at) VALUES ('q', 'answer', $1, $2, now() - interval '1 hour') RETURNING id`,
       [ms, noAnswer],
     );
     ids.push(r.rows[0]!.id);
   }
-  await db.query(`INSERT INTO queries (query_text, kind, execution_time_ms, created_at) VALUES ('s', 'search', 5000, now() - interval '2 hours')`);
-  await db.query(`INSERT INTO queries (query_text, kind, execution_time_ms, no_answer, created_at) VALUES ('old', 'answer', 99999, true, now() - interval '2 days')`);
-  await db.query(`INSERT INTO feedback (query_id, user_id, value) VALUES ($1, 'U1', 1), ($2, 'U1', 1), ($3, 'U2', -1)`, [ids[0], ids[1], ids[2]]);
+  await db.query(
+    `INSERT INTO queries (query_text, kind, execution_time_ms, created_at) VALUES ('s', 'search', 5000, now() - interval '2 hours')`,
+  );
+  await db.query(
+    `INSERT INTO queries (query_text, kind, execution_time_ms, no_answer, created_at) VALUES ('old', 'answer', 99999, true, now() - interval '2 days')`,
+  );
+  await db.query(`INSERT INTO feedback (query_id, user_id, value) VALUES ($1, 'U1', 1), ($2, 'U1', 1), ($3, 'U2', -1)`, [
+    ids[0],
+    ids[1],
+    ids[2],
+  ]);
   // Cache: 2 rows; last ingests embedded 5 texts and hit the cache 15 times → 75 %.
   await db.query(`INSERT INTO embeddings_cache (text_hash, model, embedding) VALUES ('a', 'm', '[1,2]'), ('b', 'm', '[3,4]')`);
   await db.query(
@@ -55,8 +68,15 @@ describe('health', () => {
   it('collects the figures of the last 24 hours', async () => {
     const h = await collectHealth(db, { backupDir: dir, p95WarnMs: 350, backupWarnHours: 26 });
     expect(h).toMatchObject({
-      documents: 0, chunks: 0, queries24h: 5, p50Ms: 250, p95Ms: 385, latencyBasis: 'answer', noAnswerRate: 0.25,
-      feedback: { up: 2, down: 1 }, cache: { rows: 2, hitRate: 0.75 },
+      documents: 0,
+      chunks: 0,
+      queries24h: 5,
+      p50Ms: 250,
+      p95Ms: 385,
+      latencyBasis: 'answer',
+      noAnswerRate: 0.25,
+      feedback: { up: 2, down: 1 },
+      cache: { rows: 2, hitRate: 0.75 },
       vectorIndex: { present: false, valid: false },
       lastIngest: { source: 'drive', status: 'partial', summary: { cache_hits: 3, embedded: 1 } },
       failedJobs24h: [{ job: 'backup', error: 'pg_dump exploded' }],
@@ -73,7 +93,14 @@ describe('health', () => {
   });
 
   it('warns about a missing or invalid vector index and a missing backup', () => {
-    const base = { chunks: 10, vectorIndex: { present: false, valid: false }, lastBackup: null, lastIngest: null, p95Ms: null, failedJobs24h: [] } as unknown as Health;
+    const base = {
+      chunks: 10,
+      vectorIndex: { present: false, valid: false },
+      lastBackup: null,
+      lastIngest: null,
+      p95Ms: null,
+      failedJobs24h: [],
+    } as unknown as Health;
     const opts = { p95WarnMs: 1000, backupWarnHours: 26 };
     expect(healthWarnings(base, opts)).toEqual(['No backup found', 'Vector index idx_chunks_embedding_hnsw is missing']);
     expect(healthWarnings({ ...base, vectorIndex: { present: true, valid: false } }, opts)).toContain(

@@ -3,7 +3,8 @@ import { startFakeServer, sendJson, type FakeServer, type RecordedRequest } from
 
 export async function startFakeSlack(): Promise<FakeServer> {
   return startFakeServer((req, res) => {
-    if (req.path === '/api/chat.postMessage') return sendJson(res, 200, { ok: true, channel: param(req, 'channel'), ts: '1700000000.000100' });
+    if (req.path === '/api/chat.postMessage')
+      return sendJson(res, 200, { ok: true, channel: param(req, 'channel'), ts: '1700000000.000100' });
     if (req.path === '/api/auth.test') return sendJson(res, 200, { ok: true, user_id: 'UBOT', team_id: 'T1' });
     sendJson(res, 200, { ok: false, error: 'unknown_method' });
   });
@@ -19,7 +20,11 @@ export function param(req: RecordedRequest, name: string): string | undefined {
 export function posts(fake: FakeServer) {
   return fake.requests
     .filter((r) => r.path === '/api/chat.postMessage')
-    .map((r) => ({ channel: param(r, 'channel'), text: param(r, 'text') ?? '', blocks: JSON.parse(param(r, 'blocks') ?? '[]') as unknown[] }));
+    .map((r) => ({
+      channel: param(r, 'channel'),
+      text: param(r, 'text') ?? '',
+      blocks: JSON.parse(param(r, 'blocks') ?? '[]') as unknown[],
+    }));
 }
 
 /** Every text inside Block Kit blocks, joined: what a reader of the message sees. */

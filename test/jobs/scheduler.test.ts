@@ -29,9 +29,12 @@ class MemoryNotifier implements Notifier {
 }
 
 async function jobRuns(db: Database, job: string) {
-  return (await db.query<{ status: string; error: string | null; summary: unknown; host: string | null }>(
-    `SELECT status, error, summary, host FROM job_runs WHERE job = $1 ORDER BY started_at`, [job],
-  )).rows;
+  return (
+    await db.query<{ status: string; error: string | null; summary: unknown; host: string | null }>(
+      `SELECT status, error, summary, host FROM job_runs WHERE job = $1 ORDER BY started_at`,
+      [job],
+    )
+  ).rows;
 }
 
 describe('Scheduler on a shared Postgres', () => {
@@ -40,7 +43,10 @@ describe('Scheduler on a shared Postgres', () => {
     cleanups.push(pg.drop);
     const dbA = new PostgresDatabase({ url: pg.url, poolSize: 3 });
     const dbB = new PostgresDatabase({ url: pg.url, poolSize: 3 });
-    cleanups.push(() => dbA.close(), () => dbB.close());
+    cleanups.push(
+      () => dbA.close(),
+      () => dbB.close(),
+    );
     await migrate(dbA);
 
     let runs = 0;
@@ -109,7 +115,10 @@ describe('a run left "running" by a killed process (shared Postgres)', () => {
     cleanups.push(pg.drop);
     const db = new PostgresDatabase({ url: pg.url, poolSize: 3 });
     const other = new PostgresDatabase({ url: pg.url, poolSize: 2 }); // another replica, really running 'busy'
-    cleanups.push(() => db.close(), () => other.close());
+    cleanups.push(
+      () => db.close(),
+      () => other.close(),
+    );
     await migrate(db);
     const running = deferred();
     const holding = deferred();
@@ -118,19 +127,33 @@ describe('a run left "running" by a killed process (shared Postgres)', () => {
       await running.promise;
     });
     await holding.promise;
-    await db.query(`INSERT INTO job_runs (job, status, host) VALUES ('nightly', 'running', 'killed-host'), ('busy', 'running', 'replica-b')`);
+    await db.query(
+      `INSERT INTO job_runs (job, status, host) VALUES ('nightly', 'running', 'killed-host'), ('busy', 'running', 'replica-b')`,
+    );
 
-    const jobs = [{ name: 'nightly', schedule: '0 3 * * *' }, { name: 'busy', schedule: '0 * * * *' }];
+    const jobs = [
+      { name: 'nightly', schedule: '0 3 * * *' },
+      { name: 'busy', schedule: '0 * * * *' },
+    ];
     const listing = await listJobs(db, jobs);
-    expect(listing.find((j) => j.name === 'nightly')!.lastRun).toMatchObject({ status: 'failed', error: 'abandoned: the process ended during the run', host: 'killed-host' });
+    expect(listing.find((j) => j.name === 'nightly')!.lastRun).toMatchObject({
+      status: 'failed',
+      error: 'abandoned: the process ended during the run',
+      host: 'killed-host',
+    });
     expect(listing.find((j) => j.name === 'busy')!.lastRun).toMatchObject({ status: 'running', host: 'replica-b' });
 
     // The scheduler does the same at start (a daily job's next run may be a day away).
     await db.query(`INSERT INTO job_runs (job, status, host) VALUES ('nightly', 'running', 'killed-again')`);
-    const scheduler = new Scheduler({ db, notifier: new MemoryNotifier(), logger }).register({ name: 'nightly', schedule: '0 3 * * *', run: async () => ({}) });
+    const scheduler = new Scheduler({ db, notifier: new MemoryNotifier(), logger }).register({
+      name: 'nightly',
+      schedule: '0 3 * * *',
+      run: async () => ({}),
+    });
     scheduler.start();
     cleanups.push(async () => void (await scheduler.stop(1000)));
-    for (let i = 0; i < 100 && (await jobRuns(db, 'nightly')).some((r) => r.status === 'running'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && (await jobRuns(db, 'nightly')).some((r) => r.status === 'running'); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect((await jobRuns(db, 'nightly')).map((r) => r.status)).toEqual(['failed', 'failed']);
     expect((await jobRuns(db, 'busy')).map((r) => r.status)).toEqual(['running']);
     running.resolve();
@@ -150,7 +173,13 @@ describe('Scheduler', () => {
     cleanups.push(() => fake.close());
     const notifier = new SlackOpsNotifier({ token: 'xoxb-test', channel: 'COPS123', slackApiUrl: `${fake.url}/api/`, retries: 0 });
     const scheduler = new Scheduler({ db, notifier, logger, host: 'bot-1' })
-      .register({ name: 'flaky', schedule: 'off', run: async () => { throw new Error('disk on fire: 42 sectors'); } })
+      .register({
+        name: 'flaky',
+        schedule: 'off',
+        run: async () => {
+          throw new Error('disk on fire: 42 sectors');
+        },
+      })
       .register({ name: 'quiet', schedule: 'off', run: async () => ({ fine: 1 }) });
 
     expect(await scheduler.runNow('quiet')).toMatchObject({ status: 'ok', summary: { fine: 1 } });
@@ -170,15 +199,31 @@ describe('Scheduler', () => {
   it('posts a report after a successful run of a job that has one', async () => {
     const notifier = new MemoryNotifier();
     const scheduler = new Scheduler({ db, notifier, logger }).register({
-      name: 'reporter', schedule: 'off', run: async () => ({ n: 7 }), report: (s: { n: number }) => ({ text: `n is ${s.n}` }),
+      name: 'reporter',
+      schedule: 'off',
+      run: async () => ({ n: 7 }),
+      report: (s: { n: number }) => ({ text: `n is ${s.n}` }),
     });
     await scheduler.runNow('reporter');
     expect(notifier.messages).toEqual([{ text: 'n is 7' }]);
   });
 
   it('a failing notifier does not fail the run', async () => {
-    const scheduler = new Scheduler({ db, notifier: { post: async () => { throw new Error('slack down'); } }, logger })
-      .register({ name: 'alerting', schedule: 'off', run: async () => { throw new Error('boom'); } });
+    const scheduler = new Scheduler({
+      db,
+      notifier: {
+        post: async () => {
+          throw new Error('slack down');
+        },
+      },
+      logger,
+    }).register({
+      name: 'alerting',
+      schedule: 'off',
+      run: async () => {
+        throw new Error('boom');
+      },
+    });
     expect(await scheduler.runNow('alerting')).toMatchObject({ status: 'failed', error: 'boom' });
   });
 
@@ -186,7 +231,8 @@ describe('Scheduler', () => {
     const started = deferred();
     const release = deferred();
     const scheduler = new Scheduler({ db, notifier: new LogNotifier(logger), logger }).register({
-      name: 'slow', schedule: 'off',
+      name: 'slow',
+      schedule: 'off',
       async run() {
         started.resolve();
         await release.promise;
@@ -216,7 +262,8 @@ describe('Scheduler', () => {
     const release = deferred();
     let aborted = false;
     const scheduler = new Scheduler({ db, notifier: new LogNotifier(logger), logger }).register({
-      name: 'stuck', schedule: 'off',
+      name: 'stuck',
+      schedule: 'off',
       async run({ signal }) {
         signal.addEventListener('abort', () => (aborted = true));
         started.resolve();
@@ -228,14 +275,22 @@ describe('Scheduler', () => {
     await started.promise;
     expect(await scheduler.stop(100)).toEqual({ unfinished: ['stuck'] });
     expect(aborted).toBe(true);
-    expect(await jobRuns(db, 'stuck')).toMatchObject([{ status: 'failed', error: 'interrupted: still running 100 ms after shutdown began' }]);
+    expect(await jobRuns(db, 'stuck')).toMatchObject([
+      { status: 'failed', error: 'interrupted: still running 100 ms after shutdown began' },
+    ]);
     release.resolve();
     await run;
   });
 
   it('closes a run left "running" by a dead process, and lists last runs', async () => {
-    await db.query(`INSERT INTO job_runs (job, status, host, started_at) VALUES ('listed', 'running', 'dead-host', now() - interval '1 day')`);
-    const scheduler = new Scheduler({ db, notifier: new LogNotifier(logger), logger }).register({ name: 'listed', schedule: '*/5 * * * *', run: async () => ({ ok: 1 }) });
+    await db.query(
+      `INSERT INTO job_runs (job, status, host, started_at) VALUES ('listed', 'running', 'dead-host', now() - interval '1 day')`,
+    );
+    const scheduler = new Scheduler({ db, notifier: new LogNotifier(logger), logger }).register({
+      name: 'listed',
+      schedule: '*/5 * * * *',
+      run: async () => ({ ok: 1 }),
+    });
     await scheduler.runNow('listed');
     expect(await jobRuns(db, 'listed')).toMatchObject([
       { status: 'failed', error: 'abandoned: the process ended during the run', host: 'dead-host' },
@@ -259,7 +314,13 @@ describe('Scheduler', () => {
     const ran = deferred();
     const s = new Scheduler({ db, notifier: new LogNotifier(logger), logger, timezone: 'Europe/Berlin' })
       .register({ name: 'every-second', schedule: '* * * * * *', run: async () => (ran.resolve(), {}) })
-      .register({ name: 'disabled', schedule: 'off', run: async () => { throw new Error('must not run'); } });
+      .register({
+        name: 'disabled',
+        schedule: 'off',
+        run: async () => {
+          throw new Error('must not run');
+        },
+      });
     s.start();
     await ran.promise;
     await s.stop(5000);

@@ -49,7 +49,15 @@ describe('scripts/backup_database.sh', () => {
     at(stalePartial, 2);
 
     const { stdout } = await promisify(execFile)('bash', [SCRIPT], {
-      env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', DATABASE_URL: pg.url, BACKUP_DIR: dir, BACKUP_RETENTION_DAYS: '30', PG_DUMP_PATH: pgDumpPath, PG_RESTORE_PATH: pgRestorePath },
+      env: {
+        PATH: process.env.PATH!,
+        HOME: process.env.HOME ?? '/tmp',
+        DATABASE_URL: pg.url,
+        BACKUP_DIR: dir,
+        BACKUP_RETENTION_DAYS: '30',
+        PG_DUMP_PATH: pgDumpPath,
+        PG_RESTORE_PATH: pgRestorePath,
+      },
       timeout: 120_000,
     });
     const written = /backup: (\S+)/.exec(stdout)![1]!;

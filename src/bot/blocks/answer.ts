@@ -47,7 +47,10 @@ function inlineStyles(s: string): string {
 
 /** Inline code spans keep their content, escaped, without style conversion inside. */
 function inlineLine(line: string): string {
-  return line.split(/(`[^`\n]+`)/).map((part) => (part.startsWith('`') && part.endsWith('`') && part.length > 1 ? escapeMrkdwn(part) : inline(part))).join('');
+  return line
+    .split(/(`[^`\n]+`)/)
+    .map((part) => (part.startsWith('`') && part.endsWith('`') && part.length > 1 ? escapeMrkdwn(part) : inline(part)))
+    .join('');
 }
 
 const TABLE_ROW = /^\s*\|.*\|\s*$/;
@@ -65,10 +68,21 @@ function plainCell(cell: string): string {
 function tableBlock(rows: string[]): string[] {
   const cells = rows
     .filter((r) => !TABLE_RULE.test(r))
-    .map((r) => r.trim().replace(/^\|/, '').replace(/\|$/, '').split(/(?<!\\)\|/).map((c) => plainCell(c.replace(/\\\|/g, '|'))));
+    .map((r) =>
+      r
+        .trim()
+        .replace(/^\|/, '')
+        .replace(/\|$/, '')
+        .split(/(?<!\\)\|/)
+        .map((c) => plainCell(c.replace(/\\\|/g, '|'))),
+    );
   const cols = Math.max(...cells.map((r) => r.length));
   const widths = Array.from({ length: cols }, (_, i) => Math.max(...cells.map((r) => [...(r[i] ?? '')].length)));
-  const line = (r: string[]) => widths.map((w, i) => (r[i] ?? '').padEnd(w)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    widths
+      .map((w, i) => (r[i] ?? '').padEnd(w))
+      .join('  ')
+      .trimEnd();
   const out = cells.map(line);
   if (out.length > 1) out.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   return ['```', ...out.map((l) => escapeMrkdwn(l)), '```'];
@@ -99,7 +113,9 @@ export function markdownToMrkdwn(md: string): string {
     }
     const heading = /^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
     if (heading) {
-      const inner = inline(heading[1]).replace(/^\*(.*)\*$/, '$1').replace(/\*/g, '');
+      const inner = inline(heading[1])
+        .replace(/^\*(.*)\*$/, '$1')
+        .replace(/\*/g, '');
       out.push(inner ? `*${inner}*` : '');
       continue;
     }
@@ -121,12 +137,18 @@ export function markdownToMrkdwn(md: string): string {
     out.push(inlineLine(line));
   }
   if (inFence) out.push('```');
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  return out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
 /** Markdown → plain text (notifications, `text` fallbacks): no style marks, links as "label (url)". */
 export function markdownToPlain(md: string): string {
-  return stripEmphasis(mrkdwnToPlain(markdownToMrkdwn(md))).replace(/```\n?/g, '').replace(/`/g, '').replace(/^>/gm, '');
+  return stripEmphasis(mrkdwnToPlain(markdownToMrkdwn(md)))
+    .replace(/```\n?/g, '')
+    .replace(/`/g, '')
+    .replace(/^>/gm, '');
 }
 
 /**
@@ -186,7 +208,11 @@ export function sourceRef(s: AnswerSource): string {
 
 /** `, p. 14 — Rev D, 2026-10-02; an earlier Rev C also exists · as of 2026-10-02`, escaped. */
 function sourcePlaceText(s: AnswerSource): string {
-  const parts = [s.location ? `, ${escapeMrkdwn(s.location)}` : '', s.revisionNote ? ` — ${escapeMrkdwn(s.revisionNote)}` : '', s.asOf ? ` · as of ${escapeMrkdwn(s.asOf)}` : ''];
+  const parts = [
+    s.location ? `, ${escapeMrkdwn(s.location)}` : '',
+    s.revisionNote ? ` — ${escapeMrkdwn(s.revisionNote)}` : '',
+    s.asOf ? ` · as of ${escapeMrkdwn(s.asOf)}` : '',
+  ];
   return parts.join('');
 }
 
@@ -247,14 +273,18 @@ export function answerBlocks(answer: Answer, opts: { question?: string; feedback
     const ctx = contextBlock(['*Sources*', ...sources.map(sourceLine)]);
     if (sources.length && ctx) tail.push(ctx);
   }
-  if (answer.note) tail.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:information_source: ${escapeMrkdwn(answer.note).slice(0, LIMITS.sectionText - 30)}` }] });
+  if (answer.note)
+    tail.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `:information_source: ${escapeMrkdwn(answer.note).slice(0, LIMITS.sectionText - 30)}` }],
+    });
   if (answer.queryId && opts.feedback !== false) tail.push(feedbackBlock(answer.queryId));
 
   const room = LIMITS.messageBlocks - tail.length;
   let body = splitMrkdwn(bodyMd).map(section);
   if (body.length > room) {
     body = body.slice(0, room);
-    const lastText = ((body[room - 1] as { text: { text: string } }).text.text).slice(0, LIMITS.sectionText - 40);
+    const lastText = (body[room - 1] as { text: { text: string } }).text.text.slice(0, LIMITS.sectionText - 40);
     body[room - 1] = section(`${lastText}\n_…(answer shortened to fit Slack)_`);
   }
   // The notification shows this text as it is: plain words, escaped once, no Markdown marks.
@@ -264,5 +294,8 @@ export function answerBlocks(answer: Answer, opts: { question?: string; feedback
 
 /** A single-section message (usage, errors, "Searching…"). `mrkdwn` must already be escaped. */
 export function messageBlocks(mrkdwn: string, fallback?: string): RenderedMessage {
-  return { blocks: splitMrkdwn(mrkdwn).slice(0, LIMITS.messageBlocks).map(section), text: fallback ?? snippet(mrkdwn.replace(/[*_`]/g, ''), 300) };
+  return {
+    blocks: splitMrkdwn(mrkdwn).slice(0, LIMITS.messageBlocks).map(section),
+    text: fallback ?? snippet(mrkdwn.replace(/[*_`]/g, ''), 300),
+  };
 }

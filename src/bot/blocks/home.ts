@@ -20,14 +20,18 @@ const n = (x: number) => x.toLocaleString('en-US');
 
 export function homeView(stats: HomeStats, opts: { invocation?: string } = {}): HomeView {
   const cmd = escapeMrkdwn(opts.invocation ?? '/trajanus');
-  const ratio = stats.upRatio === null ? '—' : `${Math.round(stats.upRatio * 100)}% 👍 (${n(stats.thumbsUp)} 👍 · ${n(stats.thumbsDown)} 👎)`;
+  const ratio =
+    stats.upRatio === null ? '—' : `${Math.round(stats.upRatio * 100)}% 👍 (${n(stats.thumbsUp)} 👍 · ${n(stats.thumbsDown)} 👎)`;
   return {
     type: 'home',
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: 'Trajanus — project knowledge base', emoji: true } },
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: `Ask with \`${cmd} &lt;question&gt;\`, mention me in a channel, or write to me in *Messages*. Answers cite the documents they come from.` },
+        text: {
+          type: 'mrkdwn',
+          text: `Ask with \`${cmd} &lt;question&gt;\`, mention me in a channel, or write to me in *Messages*. Answers cite the documents they come from.`,
+        },
       },
       { type: 'divider' },
       {

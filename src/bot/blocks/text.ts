@@ -32,9 +32,7 @@ export function slackInputToPlain(s: string): string {
 export function stripEmphasis(s: string): string {
   return s
     .split(/(```[\s\S]*?```|`[^`\n]*`)/)
-    .map((part, i) =>
-      i % 2 === 1 ? part : part.replace(/(^|[\s(\[>•])([*_~])(?=\S)([^*_~\n]*?\S)\2(?=$|[\s).,:;!?\]])/gm, '$1$3'),
-    )
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/(^|[\s(\[>•])([*_~])(?=\S)([^*_~\n]*?\S)\2(?=$|[\s).,:;!?\]])/gm, '$1$3')))
     .join('');
 }
 
@@ -43,9 +41,16 @@ export function blocksToMrkdwn(blocks: readonly Block[] | readonly unknown[]): s
   const out: string[] = [];
   type RawBlock = { type?: string; text?: { text?: string }; fields?: TextObject[]; elements?: { text?: string; alt_text?: string }[] };
   for (const raw of blocks as RawBlock[]) {
-    if (raw.type === 'section') out.push([raw.text?.text, ...((raw.fields ?? []) as TextObject[]).map((f) => f.text)].filter(Boolean).join('\n'));
+    if (raw.type === 'section')
+      out.push([raw.text?.text, ...((raw.fields ?? []) as TextObject[]).map((f) => f.text)].filter(Boolean).join('\n'));
     else if (raw.type === 'header') out.push(`*${raw.text?.text ?? ''}*`);
-    else if (raw.type === 'context') out.push((raw.elements ?? []).map((e) => e.text ?? e.alt_text ?? '').filter(Boolean).join('  '));
+    else if (raw.type === 'context')
+      out.push(
+        (raw.elements ?? [])
+          .map((e) => e.text ?? e.alt_text ?? '')
+          .filter(Boolean)
+          .join('  '),
+      );
     else if (raw.type === 'rich_text') out.push(richText(raw.elements));
   }
   return out.filter(Boolean).join('\n\n');

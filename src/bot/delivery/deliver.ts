@@ -14,7 +14,12 @@ import type { Block } from '../blocks/types.js';
 import { explainProblem, slackProblem } from './slack-errors.js';
 import { sendMessage, type OutgoingMessage, type SendOptions } from './send.js';
 
-export type Respond = (msg: { response_type?: 'ephemeral' | 'in_channel'; text: string; blocks?: unknown[]; replace_original?: boolean }) => Promise<unknown>;
+export type Respond = (msg: {
+  response_type?: 'ephemeral' | 'in_channel';
+  text: string;
+  blocks?: unknown[];
+  replace_original?: boolean;
+}) => Promise<unknown>;
 
 export interface DeliveryTarget {
   channel: string;
@@ -55,7 +60,12 @@ export function privateCopy(msg: OutgoingMessage, why: string): OutgoingMessage 
   return { text: msg.text, blocks };
 }
 
-export async function deliver(client: webApi.WebClient, target: DeliveryTarget, msg: OutgoingMessage, opts: DeliverOptions): Promise<Delivered> {
+export async function deliver(
+  client: webApi.WebClient,
+  target: DeliveryTarget,
+  msg: OutgoingMessage,
+  opts: DeliverOptions,
+): Promise<Delivered> {
   const problems: string[] = [];
   let firstProblem: ReturnType<typeof slackProblem> | undefined;
   const attempt = async <T>(step: string, op: (m: OutgoingMessage) => Promise<T>, m: OutgoingMessage): Promise<T | undefined> => {
@@ -65,19 +75,37 @@ export async function deliver(client: webApi.WebClient, target: DeliveryTarget, 
       const p = slackProblem(err);
       firstProblem ??= p;
       problems.push(`${step}:${p.code}`);
-      opts.logger.warn({ err, step, code: p.code, channel: target.channel, what: opts.what }, 'slack delivery step failed; trying the next');
+      opts.logger.warn(
+        { err, step, code: p.code, channel: target.channel, what: opts.what },
+        'slack delivery step failed; trying the next',
+      );
       return undefined;
     }
   };
 
   if (!target.ephemeral) {
-    const posted = await attempt('chat.postMessage', (m) => client.chat.postMessage({ channel: target.channel, thread_ts: target.threadTs, text: m.text, blocks: m.blocks, unfurl_links: false }), msg);
+    const posted = await attempt(
+      'chat.postMessage',
+      (m) =>
+        client.chat.postMessage({
+          channel: target.channel,
+          thread_ts: target.threadTs,
+          text: m.text,
+          blocks: m.blocks,
+          unfurl_links: false,
+        }),
+      msg,
+    );
     if (posted) {
       if (target.placeholderTs) await removePlaceholder(client, target.channel, target.placeholderTs, opts.logger);
       return { route: 'message', ts: posted.ts, problems };
     }
     if (target.placeholderTs) {
-      const updated = await attempt('chat.update', (m) => client.chat.update({ channel: target.channel, ts: target.placeholderTs!, text: m.text, blocks: m.blocks ?? [] }), msg);
+      const updated = await attempt(
+        'chat.update',
+        (m) => client.chat.update({ channel: target.channel, ts: target.placeholderTs!, text: m.text, blocks: m.blocks ?? [] }),
+        msg,
+      );
       if (updated) return { route: 'update', ts: target.placeholderTs, problems };
     }
   }
@@ -90,18 +118,44 @@ export async function deliver(client: webApi.WebClient, target: DeliveryTarget, 
   };
   const ephemeral = async () =>
     target.userId
-      ? attempt('chat.postEphemeral', (m) => client.chat.postEphemeral({ channel: target.channel, user: target.userId!, thread_ts: target.threadTs, text: m.text, blocks: m.blocks }), privately())
+      ? attempt(
+          'chat.postEphemeral',
+          (m) =>
+            client.chat.postEphemeral({
+              channel: target.channel,
+              user: target.userId!,
+              thread_ts: target.threadTs,
+              text: m.text,
+              blocks: m.blocks,
+            }),
+          privately(),
+        )
       : undefined;
   const viaResponseUrl = async () =>
     target.respond
-      ? attempt('response_url', async (m) => (await target.respond!({ response_type: 'ephemeral', replace_original: false, text: m.text, blocks: m.blocks })) ?? true, privately())
+      ? attempt(
+          'response_url',
+          async (m) =>
+            (await target.respond!({ response_type: 'ephemeral', replace_original: false, text: m.text, blocks: m.blocks })) ?? true,
+          privately(),
+        )
       : undefined;
   // A slash command's response_url works where the bot is not a member; chat.postEphemeral needs membership.
-  const order: [DeliveryRoute, () => Promise<unknown>][] = target.ephemeral && !why()
-    ? [['ephemeral', ephemeral], ['response_url', viaResponseUrl]]
-    : [['response_url', viaResponseUrl], ['ephemeral', ephemeral]];
+  const order: [DeliveryRoute, () => Promise<unknown>][] =
+    target.ephemeral && !why()
+      ? [
+          ['ephemeral', ephemeral],
+          ['response_url', viaResponseUrl],
+        ]
+      : [
+          ['response_url', viaResponseUrl],
+          ['ephemeral', ephemeral],
+        ];
   for (const [route, step] of order) if ((await step()) !== undefined) return { route, problems };
-  opts.logger.error({ channel: target.channel, user: target.userId, problems, what: opts.what }, 'could not deliver the answer by any route: the asker saw nothing');
+  opts.logger.error(
+    { channel: target.channel, user: target.userId, problems, what: opts.what },
+    'could not deliver the answer by any route: the asker saw nothing',
+  );
   return { route: 'none', problems };
 }
 
@@ -111,7 +165,12 @@ async function removePlaceholder(client: webApi.WebClient, channel: string, ts: 
     await client.chat.delete({ channel, ts });
   } catch (err) {
     try {
-      await client.chat.update({ channel, ts, text: 'Answered below.', blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: ':arrow_down: Answered below.' }] }] });
+      await client.chat.update({
+        channel,
+        ts,
+        text: 'Answered below.',
+        blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: ':arrow_down: Answered below.' }] }],
+      });
     } catch {
       logger.warn({ err, channel, ts }, 'could not remove the "Searching…" placeholder');
     }

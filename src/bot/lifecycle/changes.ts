@@ -31,7 +31,12 @@ interface DeletedEvent {
   previous_message?: { ts?: string; bot_id?: string };
 }
 
-export async function onQuestionEdited(ctx: BotContext, client: webApi.WebClient, ev: ChangedEvent, botUserId: string | undefined): Promise<void> {
+export async function onQuestionEdited(
+  ctx: BotContext,
+  client: webApi.WebClient,
+  ev: ChangedEvent,
+  botUserId: string | undefined,
+): Promise<void> {
   const m = ev.message;
   if (!m?.ts) return;
   if (m.subtype === 'tombstone') return onQuestionDeleted(ctx, client, { channel: ev.channel, deleted_ts: m.ts, event_ts: ev.event_ts });
@@ -58,13 +63,17 @@ export async function onQuestionEdited(ctx: BotContext, client: webApi.WebClient
       let answerTs: string | undefined;
       if (answered.answerTs) {
         try {
-          await sendMessage((x) => client.chat.update({ channel: ev.channel, ts: answered.answerTs!, text: x.text, blocks: x.blocks ?? [] }), msg);
+          await sendMessage(
+            (x) => client.chat.update({ channel: ev.channel, ts: answered.answerTs!, text: x.text, blocks: x.blocks ?? [] }),
+            msg,
+          );
           answerTs = answered.answerTs;
         } catch (err) {
           ctx.logger.warn({ err, channel: ev.channel }, 'edit: could not update the earlier answer; posting the new one');
         }
       }
-      if (!answerTs) answerTs = (await deliver(client, { channel: ev.channel, threadTs, userId: m.user }, msg, { logger: ctx.logger, what: 'edit' })).ts;
+      if (!answerTs)
+        answerTs = (await deliver(client, { channel: ev.channel, threadTs, userId: m.user }, msg, { logger: ctx.logger, what: 'edit' })).ts;
       if (queryId) await recordAnswer(ctx.db, { queryId, channel: ev.channel, questionTs: m.ts, answerTs, threadTs, userId: m.user });
     })().catch((err) => ctx.logger.error({ err, channel: ev.channel, ts: m.ts }, 'edit: could not answer the edited question')),
   );
@@ -78,7 +87,10 @@ export async function onQuestionDeleted(ctx: BotContext, client: webApi.WebClien
   if (!(await claimEvent(ctx.db, `deleted:${ev.channel}:${ts}`))) return;
   await ctx.inflight.track(
     (async () => {
-      await markDeleted(ctx.db, answers.map((a) => a.queryId));
+      await markDeleted(
+        ctx.db,
+        answers.map((a) => a.queryId),
+      );
       const seen = new Set<string>();
       for (const a of answers) {
         if (!a.answerTs || seen.has(a.answerTs)) continue;
@@ -86,11 +98,16 @@ export async function onQuestionDeleted(ctx: BotContext, client: webApi.WebClien
         try {
           await client.chat.delete({ channel: ev.channel, ts: a.answerTs });
         } catch (err) {
-          ctx.logger.warn({ err, channel: ev.channel, ts: a.answerTs }, 'deleted question: could not delete the answer; withdrawing it in place');
+          ctx.logger.warn(
+            { err, channel: ev.channel, ts: a.answerTs },
+            'deleted question: could not delete the answer; withdrawing it in place',
+          );
           await sendMessage((x) => client.chat.update({ channel: ev.channel, ts: a.answerTs!, text: x.text, blocks: x.blocks ?? [] }), {
             text: WITHDRAWN,
             blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: `:wastebasket: ${WITHDRAWN}` }] }],
-          }).catch((e: unknown) => ctx.logger.error({ err: e, channel: ev.channel, ts: a.answerTs }, 'deleted question: could not withdraw the answer'));
+          }).catch((e: unknown) =>
+            ctx.logger.error({ err: e, channel: ev.channel, ts: a.answerTs }, 'deleted question: could not withdraw the answer'),
+          );
         }
       }
     })().catch((err) => ctx.logger.error({ err, channel: ev.channel, ts }, 'deleted question: could not withdraw its answers')),

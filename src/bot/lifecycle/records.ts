@@ -35,7 +35,15 @@ export interface AnsweredQuestion {
 
 /** The bot's answer to the message `channel`/`ts`, if it answered it. */
 export async function findAnswered(db: Queryable, channel: string, ts: string): Promise<AnsweredQuestion | undefined> {
-  const r = await db.query<{ query_id: string; edit_of: string | null; answer_ts: string | null; thread_ts: string | null; session_id: string | null; created_at: Date | string; question_deleted_at: unknown }>(
+  const r = await db.query<{
+    query_id: string;
+    edit_of: string | null;
+    answer_ts: string | null;
+    thread_ts: string | null;
+    session_id: string | null;
+    created_at: Date | string;
+    question_deleted_at: unknown;
+  }>(
     `SELECT a.query_id, q.edit_of, a.answer_ts, a.thread_ts, q.session_id, a.created_at, q.question_deleted_at
        FROM slack_answers a JOIN queries q ON q.id = a.query_id
       WHERE a.channel = $1 AND a.question_ts = $2 ORDER BY a.created_at DESC LIMIT 1`,
@@ -65,7 +73,12 @@ export async function turnsBefore(db: Queryable, sessionId: string, beforeQueryI
       ORDER BY q.created_at DESC LIMIT $3`,
     [sessionId, beforeQueryId, limit],
   );
-  return r.rows.reverse().flatMap((x): ChatTurn[] => [{ role: 'user', content: x.query_text }, ...(x.answer ? [{ role: 'assistant' as const, content: x.answer }] : [])]);
+  return r.rows
+    .reverse()
+    .flatMap((x): ChatTurn[] => [
+      { role: 'user', content: x.query_text },
+      ...(x.answer ? [{ role: 'assistant' as const, content: x.answer }] : []),
+    ]);
 }
 
 export async function linkEdit(db: Queryable, editQueryId: string, firstQueryId: string): Promise<void> {
@@ -73,7 +86,11 @@ export async function linkEdit(db: Queryable, editQueryId: string, firstQueryId:
 }
 
 /** The bot's answers that depend on the message: its own answers, and, for a thread's first message, every answer in that thread. */
-export async function answersToWithdraw(db: Queryable, channel: string, ts: string): Promise<{ queryId: string; answerTs: string | null }[]> {
+export async function answersToWithdraw(
+  db: Queryable,
+  channel: string,
+  ts: string,
+): Promise<{ queryId: string; answerTs: string | null }[]> {
   const r = await db.query<{ query_id: string; answer_ts: string | null }>(
     `SELECT query_id, answer_ts FROM slack_answers WHERE channel = $1 AND (question_ts = $2 OR thread_ts = $2)`,
     [channel, ts],
@@ -82,5 +99,6 @@ export async function answersToWithdraw(db: Queryable, channel: string, ts: stri
 }
 
 export async function markDeleted(db: Queryable, queryIds: string[]): Promise<void> {
-  if (queryIds.length) await db.query('UPDATE queries SET question_deleted_at = now() WHERE id = ANY($1::uuid[]) AND question_deleted_at IS NULL', [queryIds]);
+  if (queryIds.length)
+    await db.query('UPDATE queries SET question_deleted_at = now() WHERE id = ANY($1::uuid[]) AND question_deleted_at IS NULL', [queryIds]);
 }

@@ -6,7 +6,10 @@ const WINDOW_MS = 60_000;
 
 export class SlidingWindow {
   private readonly hits = new Map<string, number[]>();
-  constructor(private readonly perMinute: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly perMinute: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** 0 when allowed (and counted); otherwise the milliseconds until a slot frees. */
   take(key: string): number {

@@ -19,7 +19,10 @@ export const ATTACHMENTS_NOTE = 'Attachments are not read yet: I answered from t
 /** Removes `<@BOT>` (with or without a `|name` label) from a message text. */
 export function stripMention(text: string, botUserId: string | undefined): string {
   if (!botUserId) return text.trim();
-  return text.replace(new RegExp(`<@${botUserId}(?:\\|[^>]*)?>`, 'g'), ' ').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(new RegExp(`<@${botUserId}(?:\\|[^>]*)?>`, 'g'), ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** A question as Slack sends it → what the answer engine reads: the bot's mention removed, Slack's escaping undone once. */
@@ -41,14 +44,23 @@ export interface ThreadQuestion {
 }
 
 /** Adds a context line under the rendered answer (within Slack's 50 blocks). */
-export function withNote(r: Pick<QuestionResult, 'text' | 'blocks'>, note: string, where: 'top' | 'bottom' = 'bottom'): { text: string; blocks: Block[] } {
+export function withNote(
+  r: Pick<QuestionResult, 'text' | 'blocks'>,
+  note: string,
+  where: 'top' | 'bottom' = 'bottom',
+): { text: string; blocks: Block[] } {
   const line: Block = { type: 'context', elements: [{ type: 'mrkdwn', text: note }] };
   const blocks = r.blocks.slice(0, 49);
   return { text: r.text, blocks: where === 'top' ? [line, ...blocks] : [...blocks, line] };
 }
 
 /** A question's whole path after ack: limits, status, answer, delivery, record. */
-export async function answerInThread(ctx: BotContext, client: webApi.WebClient, q: ThreadQuestion, opts: { setStatus?: (s: string) => Promise<unknown> } = {}): Promise<Delivered> {
+export async function answerInThread(
+  ctx: BotContext,
+  client: webApi.WebClient,
+  q: ThreadQuestion,
+  opts: { setStatus?: (s: string) => Promise<unknown> } = {},
+): Promise<Delivered> {
   ctx.metrics.question(q.surface);
   const target: DeliveryTarget = { channel: q.channel, threadTs: q.threadTs, userId: q.userId };
   const verdict = ctx.limits.check(q.userId, q.teamId);
@@ -57,18 +69,27 @@ export async function answerInThread(ctx: BotContext, client: webApi.WebClient, 
     return deliver(client, { ...target, ephemeral: true }, m, { logger: ctx.logger, what: 'rate limit' });
   }
   if (q.hasFiles && !q.text) {
-    const m = messageBlocks(`:paperclip: I can't read attachments yet. Please type your question in the message itself, and I'll answer it from the documents.`);
+    const m = messageBlocks(
+      `:paperclip: I can't read attachments yet. Please type your question in the message itself, and I'll answer it from the documents.`,
+    );
     return deliver(client, target, m, { logger: ctx.logger, what: q.surface });
   }
   const sessionId = sessionIdFor(q.channel, q.threadTs)!;
   const status = ctx.inflight.ahead > 0 ? ctx.status.waiting(ctx.inflight.ahead) : await ctx.status.searching();
   if (opts.setStatus) {
-    await opts.setStatus(status).catch((err: unknown) => ctx.logger.warn({ err, channel: q.channel }, 'could not set the assistant status'));
+    await opts
+      .setStatus(status)
+      .catch((err: unknown) => ctx.logger.warn({ err, channel: q.channel }, 'could not set the assistant status'));
   } else {
     // The placeholder is a courtesy: if Slack refuses it, the answer is still worked on and delivered.
     const searching = messageBlocks(`:hourglass_flowing_sand: ${escapeMrkdwn(status)}`, status);
     try {
-      const p = await client.chat.postMessage({ channel: q.channel, thread_ts: q.threadTs, text: searching.text, blocks: searching.blocks });
+      const p = await client.chat.postMessage({
+        channel: q.channel,
+        thread_ts: q.threadTs,
+        text: searching.text,
+        blocks: searching.blocks,
+      });
       target.placeholderTs = p.ts;
     } catch (err) {
       ctx.logger.warn({ err, channel: q.channel }, 'could not post the "Searching…" placeholder; answering anyway');
@@ -79,13 +100,25 @@ export async function answerInThread(ctx: BotContext, client: webApi.WebClient, 
   if (result.answer) ctx.answeredThreads.add(sessionId);
   const msg = q.hasFiles ? withNote(result, `:paperclip: ${escapeMrkdwn(ATTACHMENTS_NOTE)}`) : result;
   const delivered = await deliver(client, target, msg, { logger: ctx.logger, what: q.surface });
-  await remember(ctx, result, { channel: q.channel, questionTs: q.messageTs, answerTs: delivered.ts, threadTs: q.threadTs, userId: q.userId });
+  await remember(ctx, result, {
+    channel: q.channel,
+    questionTs: q.messageTs,
+    answerTs: delivered.ts,
+    threadTs: q.threadTs,
+    userId: q.userId,
+  });
   return delivered;
 }
 
 /** Records where an answer went; a failed write costs only edit/delete tracking of that answer. */
-export async function remember(ctx: BotContext, result: QuestionResult, where: { channel: string; questionTs: string; answerTs?: string; threadTs?: string; userId?: string }): Promise<void> {
+export async function remember(
+  ctx: BotContext,
+  result: QuestionResult,
+  where: { channel: string; questionTs: string; answerTs?: string; threadTs?: string; userId?: string },
+): Promise<void> {
   const queryId = result.answer?.queryId;
   if (!queryId) return;
-  await recordAnswer(ctx.db, { queryId, ...where }).catch((err: unknown) => ctx.logger.warn({ err, queryId }, 'could not record where the answer was posted'));
+  await recordAnswer(ctx.db, { queryId, ...where }).catch((err: unknown) =>
+    ctx.logger.warn({ err, queryId }, 'could not record where the answer was posted'),
+  );
 }

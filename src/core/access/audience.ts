@@ -2,8 +2,15 @@
 // pure, so every rule of "who may see what, where" is tested without Slack. The Slack lookups
 // that gather the facts live in src/bot/access.ts.
 import {
-  ANYONE, WORKSPACE, channelPrincipal, domainPrincipal, emailDomain, groupPrincipal, userPrincipal,
-  type AccessScope, type Principal,
+  ANYONE,
+  WORKSPACE,
+  channelPrincipal,
+  domainPrincipal,
+  emailDomain,
+  groupPrincipal,
+  userPrincipal,
+  type AccessScope,
+  type Principal,
 } from './scope.js';
 
 export interface AccessPolicy {
@@ -64,10 +71,21 @@ export function audienceScope(asker: Identity, where: Conversation, policy: Acce
   if (where.kind === 'private-to-asker') return { kind: 'readers', readers: [askerReader], label: `only ${who}`, identityUnknown };
   const grant = channelPrincipal(where.id);
   const name = where.name ? `#${where.name}` : where.id;
-  if (where.kind === 'shared') return { kind: 'readers', readers: [askerReader, [ANYONE, grant]], label: `${name} (shared with other organisations)`, identityUnknown };
+  if (where.kind === 'shared')
+    return {
+      kind: 'readers',
+      readers: [askerReader, [ANYONE, grant]],
+      label: `${name} (shared with other organisations)`,
+      identityUnknown,
+    };
   if (where.kind === 'private' && where.members) {
     const members = where.members.map((m) => [...personPrincipals(m, policy), grant]);
-    return { kind: 'readers', readers: [askerReader, ...members], label: `${name} (private, ${where.members.length} members)`, identityUnknown };
+    return {
+      kind: 'readers',
+      readers: [askerReader, ...members],
+      label: `${name} (private, ${where.members.length} members)`,
+      identityUnknown,
+    };
   }
   const label = where.kind === 'private' ? `${name} (private, treated as public)` : `${name} (public)`;
   return { kind: 'readers', readers: [askerReader, [...workspacePrincipals(policy), grant]], label, identityUnknown };

@@ -14,7 +14,11 @@ export const isGroupDirectory = (x: unknown): x is GroupDirectory => typeof (x a
  * Reads the members of the groups documents are shared with: every group on a full sync (the daily
  * refresh), only groups not seen before otherwise. Returns how many groups were resolved and not.
  */
-export async function refreshGroups(db: Database, directory: GroupDirectory, opts: { all: boolean; logger?: Logger }): Promise<{ resolved: number; unresolved: number }> {
+export async function refreshGroups(
+  db: Database,
+  directory: GroupDirectory,
+  opts: { all: boolean; logger?: Logger },
+): Promise<{ resolved: number; unresolved: number }> {
   const r = await db.query<{ g: string }>(
     `SELECT DISTINCT substr(a.principal, 7) AS g FROM document_access a
      WHERE a.principal LIKE 'group:%' ${opts.all ? '' : 'AND NOT EXISTS (SELECT 1 FROM access_groups x WHERE x.group_email = substr(a.principal, 7))'}`,
@@ -38,7 +42,10 @@ export async function refreshGroups(db: Database, directory: GroupDirectory, opt
       );
       await tx.query('DELETE FROM access_group_members WHERE group_email = $1', [g]);
       if (members?.length)
-        await tx.query(`INSERT INTO access_group_members (group_email, member_email) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [g, members]);
+        await tx.query(
+          `INSERT INTO access_group_members (group_email, member_email) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
+          [g, members],
+        );
     });
     if (members) resolved++;
     else unresolved++;

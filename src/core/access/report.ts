@@ -30,8 +30,18 @@ export function accessWarnings(a: AccessHealth): string[] {
   const w: string[] = [];
   const n = a.unreadable.reduce((s, x) => s + x.documents, 0);
   if (n)
-    w.push(`${n} document(s) have sharing Trajanus cannot read, so nobody is answered from them (${a.unreadable.slice(0, 5).map((x) => `${x.folder}: ${x.documents}`).join(', ')}${a.unreadable.length > 5 ? ', …' : ''}); give the Drive account permission to see their sharing`);
+    w.push(
+      `${n} document(s) have sharing Trajanus cannot read, so nobody is answered from them (${a.unreadable
+        .slice(0, 5)
+        .map((x) => `${x.folder}: ${x.documents}`)
+        .join(', ')}${a.unreadable.length > 5 ? ', …' : ''}); give the Drive account permission to see their sharing`,
+    );
   if (a.unresolvedGroups.length)
-    w.push(`${a.unresolvedGroups.length} Google group(s) could not be resolved (${a.unresolvedGroups.slice(0, 5).map((g) => `${g.group}: ${g.documents} document(s) shared only with it`).join(', ')}${a.unresolvedGroups.length > 5 ? ', …' : ''}); set GOOGLE_DIRECTORY_SUBJECT with domain-wide delegation`);
+    w.push(
+      `${a.unresolvedGroups.length} Google group(s) could not be resolved (${a.unresolvedGroups
+        .slice(0, 5)
+        .map((g) => `${g.group}: ${g.documents} document(s) shared only with it`)
+        .join(', ')}${a.unresolvedGroups.length > 5 ? ', …' : ''}); set GOOGLE_DIRECTORY_SUBJECT with domain-wide delegation`,
+    );
   return w;
 }

@@ -28,7 +28,9 @@ export async function syncDocumentAccess(db: Queryable, documentId: string, acce
      UNION ALL SELECT NULL, NULL, NULL, e.error FROM document_access_errors e WHERE e.document_id = $1`,
     [documentId],
   );
-  const have = current.rows.filter((r) => r.principal !== null).map((r) => ({ principal: r.principal, role: r.role ?? undefined, via: r.via }));
+  const have = current.rows
+    .filter((r) => r.principal !== null)
+    .map((r) => ({ principal: r.principal, role: r.role ?? undefined, via: r.via }));
   const haveError = current.rows.find((r) => r.principal === null)?.error ?? null;
   const same = haveError === error && have.length === want.length && have.map(key).sort().join('\n') === want.map(key).join('\n');
   if (same) return false;

@@ -27,7 +27,14 @@ export function finalizeCitations<S extends CitedSource>(text: string, sources: 
   const renumber = new Map(order.map((n, i) => [n, i + 1]));
   const rewritten = text
     .replace(CITE, (_, list: string) => {
-      const kept = [...new Set(list.split(',').map((p) => renumber.get(Number(p.trim()))).filter((x): x is number => x !== undefined))];
+      const kept = [
+        ...new Set(
+          list
+            .split(',')
+            .map((p) => renumber.get(Number(p.trim())))
+            .filter((x): x is number => x !== undefined),
+        ),
+      ];
       return kept.map((n) => `[${n}]`).join('');
     })
     .replace(/[ \t]+([.,;:])/g, '$1')

@@ -90,7 +90,9 @@ const REVISED = /\b(revised|current|latest|updated|amended|now)\b/i;
 /** Words of a field row that carry its meaning: a header only counts when its value says more than a number or a date. */
 function matchText(s: Statement): string {
   if (!s.fields) return s.text;
-  return s.fields.map(([h, v]) => (/^[\d\s,./:$%-]*$/.test(v) || /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : `${h.replace(/_/g, ' ')} ${v}`)).join(' ; ');
+  return s.fields
+    .map(([h, v]) => (/^[\d\s,./:$%-]*$/.test(v) || /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : `${h.replace(/_/g, ' ')} ${v}`))
+    .join(' ; ');
 }
 
 const human = (h: string) => h.replace(/_/g, ' ').trim();
@@ -107,7 +109,10 @@ function readableRow(fields: [string, string][], wanted: (text: string) => boole
   const [[, id], [h2, second]] = fields;
   const texty = !/^[\d\s,./:$%-]*$/.test(second) && second.length > 3;
   const head = texty ? `${id} — ${second}` : `${id}`;
-  const picked = fields.slice(texty ? 2 : 1).filter(([h, v]) => wanted(`${human(h)} ${v}`)).slice(0, 4);
+  const picked = fields
+    .slice(texty ? 2 : 1)
+    .filter(([h, v]) => wanted(`${human(h)} ${v}`))
+    .slice(0, 4);
   if (!texty) picked.unshift([h2, second]);
   return picked.length ? `${head} (${picked.map(([h, v]) => `${human(h)}: ${v}`).join('; ')})` : head;
 }
@@ -136,11 +141,22 @@ interface PartAnswer {
   coverage: number;
 }
 
-async function answerPart(db: Queryable, part: ComposePart, dates: Map<string, string>, opts: Required<Omit<ComposeOptions, 'standings'>>): Promise<PartAnswer | undefined> {
+async function answerPart(
+  db: Queryable,
+  part: ComposePart,
+  dates: Map<string, string>,
+  opts: Required<Omit<ComposeOptions, 'standings'>>,
+): Promise<PartAnswer | undefined> {
   const raw = candidatesOf(part.docs.slice(0, opts.maxDocuments));
   if (!raw.length) return undefined;
   const contexts = [...new Set(raw.map((c) => c.context))];
-  const [lex, ctxLex] = [await lexemesOf(db, raw.map((c) => matchText(c.statement))), await lexemesOf(db, contexts)];
+  const [lex, ctxLex] = [
+    await lexemesOf(
+      db,
+      raw.map((c) => matchText(c.statement)),
+    ),
+    await lexemesOf(db, contexts),
+  ];
   const ctxOf = new Map(contexts.map((c, i) => [c, ctxLex[i]]));
   const scored: Candidate[] = raw.map((c, i) => {
     const lexemes = new Set(lex[i]);
@@ -149,7 +165,10 @@ async function answerPart(db: Queryable, part: ComposePart, dates: Map<string, s
     const cov = own + 0.3 * (coverage(part.concepts, new Set([...lexemes, ...(ctxOf.get(c.context) ?? [])])) - own);
     const len = c.statement.fields ? 0 : c.statement.text.length;
     const score =
-      cov + 0.1 / (c.rank + 1) + (holdsExpected(c.statement.text, part.expects) ? 0.15 : 0) - (len > 300 ? 0.1 : 0) +
+      cov +
+      0.1 / (c.rank + 1) +
+      (holdsExpected(c.statement.text, part.expects) ? 0.15 : 0) -
+      (len > 300 ? 0.1 : 0) +
       (part.wantsCurrent && REVISED.test(c.statement.text) ? 0.1 : 0);
     return { ...c, text: c.statement.text, lexemes, cov, score };
   });
@@ -162,7 +181,10 @@ async function answerPart(db: Queryable, part: ComposePart, dates: Map<string, s
   // When several sources answer about equally, the most recent dated one leads.
   const window = part.wantsCurrent ? RECENT_WINDOW.current : RECENT_WINDOW.other;
   // A statement without the kind of figure asked for ("the revised GMP was issued") does not lead over one with it.
-  const answering = part.expects && scored.some((s) => s.cov > 0 && holdsExpected(s.text, part.expects)) ? scored.filter((s) => holdsExpected(s.text, part.expects)) : scored;
+  const answering =
+    part.expects && scored.some((s) => s.cov > 0 && holdsExpected(s.text, part.expects))
+      ? scored.filter((s) => holdsExpected(s.text, part.expects))
+      : scored;
   const top = answering.reduce((a, b) => (b.score > a.score ? b : a));
   const contenders = answering.filter((s) => s.score >= window * top.score && s.cov > 0);
   if (!contenders.length) contenders.push(best);
@@ -170,7 +192,10 @@ async function answerPart(db: Queryable, part: ComposePart, dates: Map<string, s
   const lead0 = contenders.reduce((a, b) => (newest(b) > newest(a) || (newest(b) === newest(a) && b.score > a.score) ? b : a));
   const leadDate = newest(lead0);
   // Near-ties from the lead's document (or a source at least as recent) answer together: the open items of a log.
-  const lead = [lead0, ...scored.filter((s) => s !== lead0 && s.score >= NEAR_TIE * lead0.score && s.cov >= lead0.cov - 1e-9 && s.doc === lead0.doc)]
+  const lead = [
+    lead0,
+    ...scored.filter((s) => s !== lead0 && s.score >= NEAR_TIE * lead0.score && s.cov >= lead0.cov - 1e-9 && s.doc === lead0.doc),
+  ]
     .sort((a, b) => b.score - a.score)
     .slice(0, opts.maxPerPart);
   const got = new Set(lead.flatMap((l) => [...l.lexemes]));
@@ -182,21 +207,31 @@ async function answerPart(db: Queryable, part: ComposePart, dates: Map<string, s
   for (const s of scored) {
     if (lead.includes(s) || s.score < 0.5 * best.score || s.cov < 0.5) continue;
     if (leadDate && newest(s) && newest(s) < leadDate) continue;
-    const adds = covered(part.concepts, s.lexemes).reduce((g, c, i) => g + (c && !coveredByLead[i] ? part.concepts[i].weight : 0), 0) / total;
+    const adds =
+      covered(part.concepts, s.lexemes).reduce((g, c, i) => g + (c && !coveredByLead[i] ? part.concepts[i].weight : 0), 0) / total;
     if (adds >= 0.25 && adds > gain) [context, gain] = [s, adds];
   }
   // What an older dated source said, shown as older.
   let older: Candidate | undefined;
   if (leadDate && part.wantsCurrent)
     for (const s of scored)
-      if (s.doc !== lead0.doc && newest(s) && newest(s) < leadDate && s.score >= 0.8 * lead0.score && (!older || s.score > older.score)) older = s;
+      if (s.doc !== lead0.doc && newest(s) && newest(s) < leadDate && s.score >= 0.8 * lead0.score && (!older || s.score > older.score))
+        older = s;
   const cov = coverage(part.concepts, new Set([...got, ...(context ? context.lexemes : [])]));
   return { lead, context, older, coverage: cov };
 }
 
 /** Answers each part from its documents and merges them with one source numbering. */
-export async function composeParts(db: Queryable, parts: ComposePart[], dates: Map<string, string>, options: ComposeOptions = {}): Promise<Composed> {
-  const opts: Required<Omit<ComposeOptions, 'standings'>> = { maxPerPart: options.maxPerPart ?? 4, maxDocuments: options.maxDocuments ?? 4 };
+export async function composeParts(
+  db: Queryable,
+  parts: ComposePart[],
+  dates: Map<string, string>,
+  options: ComposeOptions = {},
+): Promise<Composed> {
+  const opts: Required<Omit<ComposeOptions, 'standings'>> = {
+    maxPerPart: options.maxPerPart ?? 4,
+    maxDocuments: options.maxDocuments ?? 4,
+  };
   const answers: (PartAnswer | undefined)[] = [];
   for (const p of parts) answers.push(await answerPart(db, p, dates, opts));
   const given = answers.filter((a): a is PartAnswer => !!a);
@@ -216,7 +251,11 @@ export async function composeParts(db: Queryable, parts: ComposePart[], dates: M
   const wantedFor = (p: ComposePart) => (text: string) => {
     const words = text.toLowerCase();
     // A row's status always tells; for "is it still open?" so do its answer and close-out cells.
-    if (/^\s*(status|state)\b/.test(words) || (p.wantsCurrent && /^\s*[\w ]*(answer|respon|closed|complet|resolution|decision)/.test(words))) return true;
+    if (
+      /^\s*(status|state)\b/.test(words) ||
+      (p.wantsCurrent && /^\s*[\w ]*(answer|respon|closed|complet|resolution|decision)/.test(words))
+    )
+      return true;
     return p.concepts.some((c) => c.alternatives.some((a) => a.every((l) => words.includes(l.slice(0, Math.max(3, l.length - 1))))));
   };
   const shown = new Set<string>();
@@ -246,9 +285,17 @@ export async function composeParts(db: Queryable, parts: ComposePart[], dates: M
   const leadDate = dates.get(leadDoc.documentId);
   const asOf = leadDate && (given.length === 1 || given.every((a) => a.lead[0].doc === leadDoc)) ? ` (as of ${leadDate})` : '';
   const single = sourceDocs.length === 1;
-  const intro = single ? `From **${sourceDocs[0].title}**${asOf}:` : leadDate && asOf ? `As of ${leadDate}, per **${leadDoc.title}**:` : 'From the documents:';
+  const intro = single
+    ? `From **${sourceDocs[0].title}**${asOf}:`
+    : leadDate && asOf
+      ? `As of ${leadDate}, per **${leadDoc.title}**:`
+      : 'From the documents:';
   const sources: AnswerSource[] = sourceDocs.map((d) => ({
-    n: numberOf.get(d.documentId)!, documentId: d.documentId, title: d.title, path: d.path, score: d.score,
+    n: numberOf.get(d.documentId)!,
+    documentId: d.documentId,
+    title: d.title,
+    path: d.path,
+    score: d.score,
     snippet: (quoted.get(d.documentId) ?? []).join(' … ').slice(0, 300),
     ...sourcePlace(d, [...new Set(quotedChunks.get(d.documentId))], options.standings?.get(d.documentId), dates.get(d.documentId)),
   }));

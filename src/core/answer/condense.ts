@@ -4,7 +4,8 @@
 import type { AnswerModel, ChatTurn } from './types.js';
 import { CONDENSE_SYSTEM, condenseMessages } from './prompt.js';
 
-const FOLLOW_UP = /^(and|also|what about|how about|same|then|so|but|or|ok|okay|what if|and if|is that|are they|does it|do they)\b|\b(it|its|that|this|those|these|they|them|there|same|one|ones)\b/i;
+const FOLLOW_UP =
+  /^(and|also|what about|how about|same|then|so|but|or|ok|okay|what if|and if|is that|are they|does it|do they)\b|\b(it|its|that|this|those|these|they|them|there|same|one|ones)\b/i;
 
 /** True when the message leans on the conversation rather than standing alone. */
 export function looksLikeFollowUp(question: string): boolean {
@@ -28,7 +29,15 @@ export async function condenseQuestion(
   if (!history.length) return { query: question, by: 'none' };
   if (model) {
     try {
-      const q = (await model.complete({ system: CONDENSE_SYSTEM, messages: condenseMessages(history, question), maxTokens: 100, temperature: 0, signal }))
+      const q = (
+        await model.complete({
+          system: CONDENSE_SYSTEM,
+          messages: condenseMessages(history, question),
+          maxTokens: 100,
+          temperature: 0,
+          signal,
+        })
+      )
         .trim()
         .replace(/^["']|["']$/g, '');
       if (q && q.length < 500) return { query: q, by: 'model' };

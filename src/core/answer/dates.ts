@@ -9,7 +9,8 @@ import type { Queryable } from '../db/types.js';
 const ISO = /\b(\d{4})-(\d{2})-(\d{2})\b/;
 const MONTH = /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? (\d{1,2}),? (\d{4})\b/i;
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const LABEL = /\b(date|dated|as of|data date|issued|revised|executed|effective|updated)\b[^\n]{0,40}?(\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4})/i;
+const LABEL =
+  /\b(date|dated|as of|data date|issued|revised|executed|effective|updated)\b[^\n]{0,40}?(\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4})/i;
 const FUTURE_COLUMN = /required|due|planned|forecast|scheduled|target|expected|needed/i;
 
 function isoOf(s: string): string | undefined {

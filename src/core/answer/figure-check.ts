@@ -40,22 +40,36 @@ export function checkFigures(answer: string, passages: Map<number, string>): Fig
     const kept = parts.filter((st, i) => {
       // A statement without its own citation leans on the next cited one of its line ("A. B [1]."): a
       // paragraph cited once at its end. After the last citation, nothing vouches for it.
-      const cited = parts.slice(i).map(citesOf).find((c) => c.length) ?? [];
+      const cited =
+        parts
+          .slice(i)
+          .map(citesOf)
+          .find((c) => c.length) ?? [];
       const bad = claims(st).filter((f) => !cited.some((n) => known.get(n)?.some((k) => sameFigure(f, k))));
       for (const f of bad)
-        unverified.push({ figure: f.text, cited, foundIn: [...known].filter(([n, fs]) => !cited.includes(n) && fs.some((k) => sameFigure(f, k))).map(([n]) => n) });
+        unverified.push({
+          figure: f.text,
+          cited,
+          foundIn: [...known].filter(([n, fs]) => !cited.includes(n) && fs.some((k) => sameFigure(f, k))).map(([n]) => n),
+        });
       return !bad.length;
     });
     return kept.length === parts.length ? line : kept.join(' ');
   });
   if (!unverified.length) return { text: answer, unverified };
-  const text = lines.filter((l, i, all) => l.trim() || (i > 0 && all[i - 1].trim())).join('\n').trim();
+  const text = lines
+    .filter((l, i, all) => l.trim() || (i > 0 && all[i - 1].trim()))
+    .join('\n')
+    .trim();
   return { text, unverified };
 }
 
 /** The closing line naming what was taken out, e.g. "Could not verify: $41,200,000 (not in “Agreement”; it appears in “Amendment No. 1”)". */
 export function unverifiedLine(u: UnverifiedFigure[], name: (n: number) => string): string {
   const list = (ns: number[]) => ns.map((n) => `“${name(n)}”`).join(', ');
-  const each = u.map((x) => `${x.figure} (${x.cited.length ? `not in ${list(x.cited)}, which it cited` : 'no source cited'}${x.foundIn.length ? `; it appears in ${list(x.foundIn)}` : ''})`);
+  const each = u.map(
+    (x) =>
+      `${x.figure} (${x.cited.length ? `not in ${list(x.cited)}, which it cited` : 'no source cited'}${x.foundIn.length ? `; it appears in ${list(x.foundIn)}` : ''})`,
+  );
   return `Could not verify: ${each.join('; ')}. The statement${u.length > 1 ? 's' : ''} with ${u.length > 1 ? 'these figures were' : 'this figure was'} removed.`;
 }

@@ -14,10 +14,18 @@ export function createAnswerModel(config: Config): AnswerModel | undefined {
   const common = { timeoutMs: config.ANSWER_TIMEOUT_MS, maxTokens: config.ANSWER_MAX_TOKENS, temperature: config.ANSWER_TEMPERATURE };
   switch (config.answerProvider) {
     case 'claude':
-      return new ClaudeModel({ ...common, apiKey: config.ANTHROPIC_API_KEY!, baseURL: config.ANTHROPIC_BASE_URL, model: config.CLAUDE_MODEL });
+      return new ClaudeModel({
+        ...common,
+        apiKey: config.ANTHROPIC_API_KEY!,
+        baseURL: config.ANTHROPIC_BASE_URL,
+        model: config.CLAUDE_MODEL,
+      });
     case 'openai':
       return new OpenAIChatModel({
-        ...common, apiKey: config.OPENAI_API_KEY ?? 'unused', baseURL: config.CHAT_BASE_URL ?? config.OPENAI_BASE_URL, model: config.CHAT_MODEL,
+        ...common,
+        apiKey: config.OPENAI_API_KEY ?? 'unused',
+        baseURL: config.CHAT_BASE_URL ?? config.OPENAI_BASE_URL,
+        model: config.CHAT_MODEL,
       });
     case 'composer':
       return undefined;
@@ -29,10 +37,24 @@ export async function answerModelWarning(config: Config): Promise<string | undef
   return createAnswerModel(config)?.lifecycleWarning?.();
 }
 
-export function createAnswerer(deps: { config: Config; db: Database; searcher: Searcher; logger?: Logger; model?: AnswerModel }): RagAnswerer {
+export function createAnswerer(deps: {
+  config: Config;
+  db: Database;
+  searcher: Searcher;
+  logger?: Logger;
+  model?: AnswerModel;
+}): RagAnswerer {
   const { config } = deps;
   return new RagAnswerer({
-    db: deps.db, searcher: deps.searcher, logger: deps.logger, model: deps.model ?? createAnswerModel(config),
-    settings: { minConfidence: config.ANSWER_MIN_CONFIDENCE, matchCount: config.SEARCH_MATCH_COUNT, timeoutMs: config.ANSWER_TIMEOUT_MS, historyTurns: 3 },
+    db: deps.db,
+    searcher: deps.searcher,
+    logger: deps.logger,
+    model: deps.model ?? createAnswerModel(config),
+    settings: {
+      minConfidence: config.ANSWER_MIN_CONFIDENCE,
+      matchCount: config.SEARCH_MATCH_COUNT,
+      timeoutMs: config.ANSWER_TIMEOUT_MS,
+      historyTurns: 3,
+    },
   });
 }

@@ -32,7 +32,13 @@ export class ClaudeModel implements AnswerModel {
     this.client = new Anthropic({ apiKey: o.apiKey, baseURL: o.baseURL, timeout: o.timeoutMs, maxRetries: o.maxRetries ?? 2 });
   }
 
-  async complete(req: { system: string; messages: ChatTurn[]; maxTokens?: number; temperature?: number; signal?: AbortSignal }): Promise<string> {
+  async complete(req: {
+    system: string;
+    messages: ChatTurn[];
+    maxTokens?: number;
+    temperature?: number;
+    signal?: AbortSignal;
+  }): Promise<string> {
     const res = await this.client.messages.create(
       {
         model: this.o.model,
@@ -72,7 +78,13 @@ export class OpenAIChatModel implements AnswerModel {
     this.client = new OpenAI({ apiKey: o.apiKey, baseURL: o.baseURL, timeout: o.timeoutMs, maxRetries: o.maxRetries ?? 2 });
   }
 
-  async complete(req: { system: string; messages: ChatTurn[]; maxTokens?: number; temperature?: number; signal?: AbortSignal }): Promise<string> {
+  async complete(req: {
+    system: string;
+    messages: ChatTurn[];
+    maxTokens?: number;
+    temperature?: number;
+    signal?: AbortSignal;
+  }): Promise<string> {
     const res = await this.client.chat.completions.create(
       {
         model: this.o.model,

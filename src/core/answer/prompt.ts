@@ -50,7 +50,10 @@ export function sourcesBlock(sources: PromptSource[]): string {
 
 export function answerMessages(question: string, sources: PromptSource[], history: ChatTurn[], parts: string[] = []): ChatTurn[] {
   const earlier = history.slice(-6);
-  const split = parts.length > 1 ? `\n\nThis question has ${parts.length} parts; answer each:\n${parts.map((p, i) => `${i + 1}. ${p}`).join('\n')}` : '';
+  const split =
+    parts.length > 1
+      ? `\n\nThis question has ${parts.length} parts; answer each:\n${parts.map((p, i) => `${i + 1}. ${p}`).join('\n')}`
+      : '';
   return [
     ...earlier,
     {

@@ -9,7 +9,12 @@ export interface Statement {
   fields?: [string, string][];
 }
 
-const cells = (row: string) => row.replace(/^\s*\|/, '').replace(/\|\s*$/, '').split('|').map((c) => c.replace(/\*\*/g, '').trim());
+const cells = (row: string) =>
+  row
+    .replace(/^\s*\|/, '')
+    .replace(/\|\s*$/, '')
+    .split('|')
+    .map((c) => c.replace(/\*\*/g, '').trim());
 const ABBREVIATION = /(?:^|[\s(])(?:No|Nos|e\.g|i\.e|approx|min|max|Mr|Mrs|Ms|Dr|St|vs|etc|Fig|Sec|Art|Inc|Co|Ltd|P\.E|[A-Z])\.$/;
 /** "rfi_no: RFI-044; subject: Roof hatch; status: Open" — a CSV row as the extractor writes it. */
 const FIELD_ROW = /^(?:[\w][\w ()/#.-]{0,40}: [^;]*;\s+){2,}[\w][\w ()/#.-]{0,40}: /;
@@ -61,8 +66,12 @@ function logicalLines(content: string): Statement[] {
     // A wrapped line continues the previous one: it starts in lower case, or the previous line
     // stopped mid-sentence at a typical wrap width and this one does not start a new item.
     const continues =
-      open && prev && !prev.fields && !LIST_ITEM.test(line) &&
-      (/^[a-z(0-9$]/.test(line) || (prev.text.length >= 50 && !/[.!?:;]$/.test(prev.text) && !LIST_ITEM.test(line) && !isHeadingLike(line)));
+      open &&
+      prev &&
+      !prev.fields &&
+      !LIST_ITEM.test(line) &&
+      (/^[a-z(0-9$]/.test(line) ||
+        (prev.text.length >= 50 && !/[.!?:;]$/.test(prev.text) && !LIST_ITEM.test(line) && !isHeadingLike(line)));
     if (continues) prev!.text += ` ${line}`;
     else out.push({ text: line });
     open = !/[.!?]$/.test(line) || ABBREVIATION.test(line);

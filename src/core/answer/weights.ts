@@ -40,7 +40,11 @@ export async function idfOf(db: Queryable, lexemes: string[]): Promise<Map<strin
 /** A lexeme that carries meaning: not a lone letter ("a b" asks nothing). */
 const meaningful = (l: string) => l.length >= 2 || /\d/.test(l);
 
-export async function weighConcepts(db: Queryable, concepts: Concept[], boost: (c: Concept) => number = () => 1): Promise<WeightedConcept[]> {
+export async function weighConcepts(
+  db: Queryable,
+  concepts: Concept[],
+  boost: (c: Concept) => number = () => 1,
+): Promise<WeightedConcept[]> {
   const flat = concepts.flatMap((c) => c.alternatives);
   const lex = await lexemesOf(db, flat);
   const idf = await idfOf(db, lex.flat());
@@ -52,7 +56,11 @@ export async function weighConcepts(db: Queryable, concepts: Concept[], boost: (
     const alts = kept.map((a) => a.lexemes);
     const whole = kept.map((a) => !!c.exact || !/\s/.test(a.text.trim()));
     // A phrase weighs what its words weigh on average; one token ("RFI-016") what its rarest part does.
-    const weight = Math.max(...alts.map((a, i) => (whole[i] ? Math.max(...a.map((l) => idf.get(l) ?? 0)) : a.reduce((s, l) => s + (idf.get(l) ?? 0), 0) / a.length)));
+    const weight = Math.max(
+      ...alts.map((a, i) =>
+        whole[i] ? Math.max(...a.map((l) => idf.get(l) ?? 0)) : a.reduce((s, l) => s + (idf.get(l) ?? 0), 0) / a.length,
+      ),
+    );
     // An identifier ("RFI-016", "CO-003") is what the question is about: it weighs double.
     const id = c.alternatives.some((a) => /^[A-Za-z]{1,6}-?\d+[A-Za-z0-9.-]*$/.test(a.trim()));
     out.push({ alternatives: alts, whole, weight: (id ? 2 : 1) * boost(c) * weight });
@@ -66,10 +74,14 @@ export function coverage(concepts: WeightedConcept[], passage: Set<string>): num
   if (total <= 0) return 0;
   let got = 0;
   for (const c of concepts)
-    got += c.weight * Math.max(...c.alternatives.map((a, i) => {
-      const share = a.filter((l) => passage.has(l)).length / a.length;
-      return c.whole[i] && share < 1 ? 0 : share;
-    }));
+    got +=
+      c.weight *
+      Math.max(
+        ...c.alternatives.map((a, i) => {
+          const share = a.filter((l) => passage.has(l)).length / a.length;
+          return c.whole[i] && share < 1 ? 0 : share;
+        }),
+      );
   return got / total;
 }
 

@@ -16,7 +16,10 @@ class Mutex {
   private tail: Promise<void> = Promise.resolve();
   run<T>(fn: () => Promise<T>): Promise<T> {
     const result = this.tail.then(fn);
-    this.tail = result.then(() => undefined, () => undefined);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
     return result;
   }
 }
@@ -38,13 +41,19 @@ function takeDatabaseLock(dir: string): () => void {
     return takeFolderLock(dir, { reentrant: true });
   } catch (e) {
     if (!(e instanceof FolderLockedError)) throw e;
-    throw new Error(`The embedded database in ${dir} is in use by process ${e.holder}. Stop it, or set DATABASE_URL to share a Postgres server between processes.`);
+    throw new Error(
+      `The embedded database in ${dir} is in use by process ${e.holder}. Stop it, or set DATABASE_URL to share a Postgres server between processes.`,
+    );
   }
 }
 
 /** The data folder is there but cannot be a working database; nothing in it was changed. */
 export class EmbeddedDamagedError extends Error {
-  constructor(readonly pgdata: string, readonly reason: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly pgdata: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
     super(`The embedded database in ${pgdata} is damaged: ${reason}`, options);
     this.name = 'EmbeddedDamagedError';
   }
@@ -82,7 +91,11 @@ export class EmbeddedDatabase implements Database {
   private readonly mutex = new Mutex();
   private readonly plain: Queryable;
 
-  private constructor(private readonly pg: PGlite, readonly description: string, private readonly release: () => void) {
+  private constructor(
+    private readonly pg: PGlite,
+    readonly description: string,
+    private readonly release: () => void,
+  ) {
     this.plain = wrap(pg);
   }
 
@@ -148,7 +161,12 @@ export class EmbeddedDatabase implements Database {
     return lock.mutex.run(async () => {
       lock.waiting--;
       // One in-process backend: its "connection" cannot be lost while the process lives.
-      const session: LockedSession = { query: (s, p) => this.query(s, p), exec: (s) => this.exec(s), transaction: (f) => this.transaction(f), signal: new AbortController().signal };
+      const session: LockedSession = {
+        query: (s, p) => this.query(s, p),
+        exec: (s) => this.exec(s),
+        transaction: (f) => this.transaction(f),
+        signal: new AbortController().signal,
+      };
       await this.query(`SELECT pg_advisory_lock(${advisoryKeySql})`, [name]);
       try {
         return { acquired: true as const, result: await fn(session) };

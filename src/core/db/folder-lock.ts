@@ -7,7 +7,10 @@ import { join } from 'node:path';
 export const PID_FILE = 'trajanus.pid';
 
 export class FolderLockedError extends Error {
-  constructor(readonly dir: string, readonly holder: number) {
+  constructor(
+    readonly dir: string,
+    readonly holder: number,
+  ) {
     super(`${dir} is locked by process ${holder}`);
     this.name = 'FolderLockedError';
   }

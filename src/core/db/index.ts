@@ -25,7 +25,10 @@ export async function damagedDatabaseAdvice(e: EmbeddedDamagedError, backupDir: 
 
 /** The one place that decides which database runs: DATABASE_URL → pg, otherwise embedded PGlite. */
 export async function openDatabase(
-  config: Pick<Config, 'DATABASE_URL' | 'TRAJANUS_DATA_DIR' | 'DATABASE_POOL_SIZE' | 'DATABASE_SSL' | 'DATABASE_STATEMENT_TIMEOUT_MS' | 'BACKUP_DIR'>,
+  config: Pick<
+    Config,
+    'DATABASE_URL' | 'TRAJANUS_DATA_DIR' | 'DATABASE_POOL_SIZE' | 'DATABASE_SSL' | 'DATABASE_STATEMENT_TIMEOUT_MS' | 'BACKUP_DIR'
+  >,
 ): Promise<Database> {
   // Each driver is imported only when chosen: a Postgres deployment never loads PGlite's WebAssembly.
   if (config.DATABASE_URL) {
@@ -51,7 +54,8 @@ export async function openDatabase(
   try {
     return await embedded.EmbeddedDatabase.open(config.TRAJANUS_DATA_DIR);
   } catch (e) {
-    if (e instanceof embedded.EmbeddedDamagedError) throw new DatabaseDamagedError(await damagedDatabaseAdvice(e, config.BACKUP_DIR), { cause: e });
+    if (e instanceof embedded.EmbeddedDamagedError)
+      throw new DatabaseDamagedError(await damagedDatabaseAdvice(e, config.BACKUP_DIR), { cause: e });
     throw e;
   }
 }

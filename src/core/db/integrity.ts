@@ -13,7 +13,11 @@ export interface TableCheck {
 }
 
 export class DatabaseIntegrityError extends Error {
-  constructor(message: string, readonly table?: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly table?: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'DatabaseIntegrityError';
   }
@@ -68,7 +72,10 @@ export async function checkEveryTable(q: Queryable): Promise<TableCheck[]> {
         throw new DatabaseIntegrityError(`table ${t.table} cannot be read: ${(e as Error).message}`, t.table, { cause: e });
       }
       if (indexRows !== null && indexRows !== rows)
-        throw new DatabaseIntegrityError(`table ${t.table} is damaged: ${rows} rows read from the table but ${indexRows} through its index`, t.table);
+        throw new DatabaseIntegrityError(
+          `table ${t.table} is damaged: ${rows} rows read from the table but ${indexRows} through its index`,
+          t.table,
+        );
       out.push({ table: t.table, rows, indexRows });
     }
   } finally {

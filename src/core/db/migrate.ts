@@ -27,11 +27,14 @@ export class MigrationError extends Error {
 }
 
 export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
-  const files = readdirSync(dir).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /^\d+_.+\.sql$/.test(f))
+    .sort();
   const seen = new Map<number, string>();
   return files.map((file) => {
     const version = Number(file.split('_')[0]);
-    if (seen.has(version)) throw new MigrationError(`Two migrations share version ${version}: ${seen.get(version)} and ${file}. Renumber one.`);
+    if (seen.has(version))
+      throw new MigrationError(`Two migrations share version ${version}: ${seen.get(version)} and ${file}. Renumber one.`);
     seen.set(version, file);
     const sql = readFileSync(join(dir, file), 'utf8');
     return { version, name: file.replace(/^\d+_|\.sql$/g, ''), file, sql, checksum: createHash('sha256').update(sql).digest('hex') };
@@ -46,7 +49,9 @@ const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
 )`;
 
 async function applied(q: Queryable) {
-  const r = await q.query<{ version: number; checksum: string; applied_at: Date }>('SELECT version, checksum, applied_at FROM schema_migrations ORDER BY version');
+  const r = await q.query<{ version: number; checksum: string; applied_at: Date }>(
+    'SELECT version, checksum, applied_at FROM schema_migrations ORDER BY version',
+  );
   return new Map(r.rows.map((row) => [row.version, row]));
 }
 

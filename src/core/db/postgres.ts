@@ -99,7 +99,7 @@ export class PostgresDatabase implements Database {
         // A healthy client goes back to the pool without our listener (it would pile up there);
         // a broken one keeps it, since pg may still report its end.
         if (!destroy) client.removeListener('error', onError);
-        client.release(destroy ? (lost.signal.reason as Error) ?? true : undefined);
+        client.release(destroy ? ((lost.signal.reason as Error) ?? true) : undefined);
       },
     };
   }

@@ -37,7 +37,11 @@ export interface Database extends Session {
    * wait=true blocks until the lock is free (pg_advisory_lock); wait=false returns
    * { acquired: false } at once when another session holds it (pg_try_advisory_lock).
    */
-  withAdvisoryLock<T>(name: string, fn: (session: LockedSession) => Promise<T>, opts?: { wait?: boolean }): Promise<{ acquired: true; result: T } | { acquired: false }>;
+  withAdvisoryLock<T>(
+    name: string,
+    fn: (session: LockedSession) => Promise<T>,
+    opts?: { wait?: boolean },
+  ): Promise<{ acquired: true; result: T } | { acquired: false }>;
   close(): Promise<void>;
 }
 

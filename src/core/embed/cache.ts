@@ -25,7 +25,10 @@ export class CachedEmbedder {
   /** Running totals for metrics. */
   readonly totals: CacheCounters = { hits: 0, misses: 0 };
 
-  constructor(private readonly db: Database, readonly embedder: Embedder) {}
+  constructor(
+    private readonly db: Database,
+    readonly embedder: Embedder,
+  ) {}
 
   /** `e` itself when it already goes through the cache, else `e` behind the cache of `db`. */
   static wrap(db: Database, e: Embedder | CachedEmbedder): CachedEmbedder {

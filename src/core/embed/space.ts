@@ -29,7 +29,9 @@ export async function ensureEmbeddingSpace(db: Database, embedder: Pick<Embedder
   } catch (e) {
     const msg = (e as Error).message;
     if (msg.includes('is configured'))
-      throw new EmbedderMismatchError(`${msg}. Run \`npx trajanus reembed\` to re-embed every chunk with ${embedder.id}, or configure the previous embedder (EMBEDDING_PROVIDER / EMBEDDING_MODEL) again.`);
+      throw new EmbedderMismatchError(
+        `${msg}. Run \`npx trajanus reembed\` to re-embed every chunk with ${embedder.id}, or configure the previous embedder (EMBEDDING_PROVIDER / EMBEDDING_MODEL) again.`,
+      );
     throw e;
   }
 }

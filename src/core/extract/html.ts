@@ -2,7 +2,10 @@ import { convert } from 'html-to-text';
 import { decodeText } from './text.js';
 import type { Extracted } from './types.js';
 
-const heading = (level: number) => ({ format: 'heading' as const, options: { uppercase: false, leadingLineBreaks: 2, trailingLineBreaks: 1, prefix: `${'#'.repeat(level)} ` } });
+const heading = (level: number) => ({
+  format: 'heading' as const,
+  options: { uppercase: false, leadingLineBreaks: 2, trailingLineBreaks: 1, prefix: `${'#'.repeat(level)} ` },
+});
 
 // Headings become Markdown headings (with a prefix via a custom formatter) so the chunker can
 // split on them; tables keep their cells apart (the default runs "RoleName…" together).

@@ -16,7 +16,8 @@ const byMime: Record<string, Extractor> = {
   'application/pdf': async (data, opts) => (await import('./pdf.js')).extractPdf(data, opts),
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document': async (data) => (await import('./docx.js')).extractDocx(data),
   'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': async (data) => (await import('./xlsx.js')).extractXlsx(data),
-  'application/vnd.openxmlformats-officedocument.presentationml.presentation': async (data) => (await import('./pptx.js')).extractPptx(data),
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': async (data) =>
+    (await import('./pptx.js')).extractPptx(data),
   'text/html': extractHtml,
   'text/markdown': extractMarkdown,
   'text/x-markdown': extractMarkdown,
@@ -65,7 +66,10 @@ export function isSupported(mimeType: string, fileName?: string, opts: ExtractOp
 }
 
 const formats: Record<string, string> = {
-  'text/plain': 'text', 'text/markdown': 'text', 'text/x-markdown': 'text', 'text/csv': 'text',
+  'text/plain': 'text',
+  'text/markdown': 'text',
+  'text/x-markdown': 'text',
+  'text/csv': 'text',
   'text/html': 'html',
   'application/pdf': 'pdf',
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
@@ -90,7 +94,17 @@ export async function extractText(data: Buffer, mimeType: string, fileName?: str
   const sections = out.sections?.map((s) => ({ ...s, text: normalise(s.text) })).filter((s) => s.text);
   const text = sections ? sections.map((s) => s.text).join('\n\n') : normalise(out.text);
   if (!text) throw new ExtractError(`no text in ${fileName ?? mime}${out.notes?.length ? ` (${out.notes.join('; ')})` : ''}`, 'empty');
-  return { text, title: out.title?.trim() || undefined, ...(sections ? { sections } : {}), ...(out.notes?.length ? { notes: out.notes } : {}) };
+  return {
+    text,
+    title: out.title?.trim() || undefined,
+    ...(sections ? { sections } : {}),
+    ...(out.notes?.length ? { notes: out.notes } : {}),
+  };
 }
 
-const normalise = (t: string) => t.replace(/\r\n?/g, '\n').replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+const normalise = (t: string) =>
+  t
+    .replace(/\r\n?/g, '\n')
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();

@@ -11,5 +11,8 @@ export function refuseOfficeContainer(data: Buffer, kind: 'spreadsheet' | 'prese
   if (data.length < 8 || !data.subarray(0, 8).equals(CFB_MAGIC)) return;
   if (data.includes(ENCRYPTION_INFO))
     throw new ExtractError(`the ${kind} is encrypted (password protected): save an unprotected copy to index it`, 'encrypted');
-  throw new ExtractError(`the ${kind} is in the old binary Office format (.xls/.ppt/.doc): save it as .xlsx/.pptx/.docx to index it`, 'corrupt');
+  throw new ExtractError(
+    `the ${kind} is in the old binary Office format (.xls/.ppt/.doc): save it as .xlsx/.pptx/.docx to index it`,
+    'corrupt',
+  );
 }

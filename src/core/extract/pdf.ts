@@ -39,7 +39,8 @@ async function readPdf(data: Buffer, opts: ExtractOptions): Promise<Extracted> {
     pdf = await getDocumentProxy(new Uint8Array(data));
   } catch (e) {
     const name = (e as Error).name ?? '';
-    if (name === 'PasswordException' || /password/i.test((e as Error).message)) throw new ExtractError('the PDF is encrypted (password protected)', 'encrypted');
+    if (name === 'PasswordException' || /password/i.test((e as Error).message))
+      throw new ExtractError('the PDF is encrypted (password protected)', 'encrypted');
     throw new ExtractError(`corrupt PDF: ${(e as Error).message}`, 'corrupt');
   }
   const { text } = await extractText(pdf, { mergePages: false });
@@ -61,7 +62,11 @@ async function paintsImage(pdf: PdfProxy, pageNumber: number): Promise<boolean> 
   const { OPS } = await getResolvedPDFJS();
   const page = await pdf.getPage(pageNumber);
   const ops = await page.getOperatorList();
-  const images = new Set<number>([OPS.paintImageXObject, OPS.paintInlineImageXObject, OPS.paintImageMaskXObject, OPS.paintImageXObjectRepeat].filter((x) => x !== undefined));
+  const images = new Set<number>(
+    [OPS.paintImageXObject, OPS.paintInlineImageXObject, OPS.paintImageMaskXObject, OPS.paintImageXObjectRepeat].filter(
+      (x) => x !== undefined,
+    ),
+  );
   return ops.fnArray.some((f) => images.has(f));
 }
 
@@ -72,9 +77,13 @@ async function paintsImage(pdf: PdfProxy, pageNumber: number): Promise<boolean> 
 async function ocrScannedPages(pdf: PdfProxy, pages: ExtractedSection[], opts: ExtractOptions): Promise<string[]> {
   const settings = opts.ocr ?? DEFAULT_OCR;
   const scanned: number[] = [];
-  for (let i = 0; i < pages.length; i++) if (pages[i].text.replace(/\s/g, '').length < MIN_TEXT_LAYER_CHARS && (await paintsImage(pdf, i + 1))) scanned.push(i + 1);
+  for (let i = 0; i < pages.length; i++)
+    if (pages[i].text.replace(/\s/g, '').length < MIN_TEXT_LAYER_CHARS && (await paintsImage(pdf, i + 1))) scanned.push(i + 1);
   if (!scanned.length) return [];
-  if (!settings.enabled) return [`${pageList(scanned)} ${scanned.length === 1 ? 'has' : 'have'} no text layer and ${scanned.length === 1 ? 'was' : 'were'} not read: OCR is off (OCR_ENABLED=false)`];
+  if (!settings.enabled)
+    return [
+      `${pageList(scanned)} ${scanned.length === 1 ? 'has' : 'have'} no text layer and ${scanned.length === 1 ? 'was' : 'were'} not read: OCR is off (OCR_ENABLED=false)`,
+    ];
   const session = new OcrSession(settings);
   const unread = new Map<string, number[]>();
   try {
@@ -86,7 +95,10 @@ async function ocrScannedPages(pdf: PdfProxy, pages: ExtractedSection[], opts: E
         const png = await renderPageAsImage(pdf, n, { canvasImport: () => import('@napi-rs/canvas'), scale: settings.dpi / 72 });
         const { text } = await session.recognize(Buffer.from(png));
         const before = pages[n - 1].text.trim();
-        pages[n - 1] = { text: [before, text].filter(Boolean).join('\n\n'), location: { ...(pages[n - 1].location as Location), ocr: true } };
+        pages[n - 1] = {
+          text: [before, text].filter(Boolean).join('\n\n'),
+          location: { ...(pages[n - 1].location as Location), ocr: true },
+        };
       } catch (e) {
         const reason = e instanceof OcrBudgetError ? e.message : `OCR failed: ${(e as Error).message}`;
         unread.set(reason, [...(unread.get(reason) ?? []), n]);

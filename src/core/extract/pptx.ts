@@ -16,15 +16,22 @@ const parser = new XMLParser({
   // Text runs must stay strings ("007" is not 7) and repeated elements arrays, one or many.
   parseTagValue: false,
   trimValues: false,
-  isArray: (name) => ['p:sp', 'p:grpSp', 'p:graphicFrame', 'a:p', 'a:r', 'a:fld', 'a:br', 'a:tr', 'a:tc', 'p:sldId', 'Relationship'].includes(name),
+  isArray: (name) =>
+    ['p:sp', 'p:grpSp', 'p:graphicFrame', 'a:p', 'a:r', 'a:fld', 'a:br', 'a:tr', 'a:tc', 'p:sldId', 'Relationship'].includes(name),
 });
 
 const list = (v: unknown): Node[] => (Array.isArray(v) ? (v as Node[]) : v ? [v as Node] : []);
-const text = (v: unknown): string => (typeof v === 'string' ? v : v && typeof v === 'object' && '#text' in (v as Node) ? String((v as Node)['#text']) : '');
+const text = (v: unknown): string =>
+  typeof v === 'string' ? v : v && typeof v === 'object' && '#text' in (v as Node) ? String((v as Node)['#text']) : '';
 
 function paragraphs(txBody: Node | undefined): string[] {
   return list(txBody?.['a:p'])
-    .map((p) => [...list(p['a:r']), ...list(p['a:fld'])].map((r) => text(r['a:t'])).join('').trim())
+    .map((p) =>
+      [...list(p['a:r']), ...list(p['a:fld'])]
+        .map((r) => text(r['a:t']))
+        .join('')
+        .trim(),
+    )
     .filter(Boolean);
 }
 
@@ -47,7 +54,7 @@ function collect(tree: Node | undefined, out: ShapeText, skip: (type: string | u
     (type === 'title' || type === 'ctrTitle' ? out.title : out.body).push(...paras);
   }
   for (const frame of list(tree['p:graphicFrame'])) {
-    const tbl = (((frame['a:graphic'] as Node | undefined)?.['a:graphicData'] as Node | undefined)?.['a:tbl'] as Node | undefined);
+    const tbl = ((frame['a:graphic'] as Node | undefined)?.['a:graphicData'] as Node | undefined)?.['a:tbl'] as Node | undefined;
     for (const tr of list(tbl?.['a:tr'])) {
       const cells = list(tr['a:tc']).map((tc) => paragraphs(tc['a:txBody'] as Node | undefined).join(' '));
       if (cells.some(Boolean)) out.body.push(cells.join(' | '));
@@ -90,17 +97,21 @@ export async function extractPptx(data: Buffer): Promise<Extracted> {
     if (!rel) continue;
     n++;
     const slide = await readXml(zip, rel.target);
-    const tree = (((slide?.['p:sld'] as Node | undefined)?.['p:cSld'] as Node | undefined)?.['p:spTree'] as Node | undefined);
+    const tree = ((slide?.['p:sld'] as Node | undefined)?.['p:cSld'] as Node | undefined)?.['p:spTree'] as Node | undefined;
     const shapes = collect(tree, { title: [], body: [] });
     const notesRel = [...(await relationships(zip, rel.target)).values()].find((r) => r.type.endsWith('/notesSlide'));
     const notesXml = notesRel ? await readXml(zip, notesRel.target) : undefined;
-    const notesTree = (((notesXml?.['p:notes'] as Node | undefined)?.['p:cSld'] as Node | undefined)?.['p:spTree'] as Node | undefined);
+    const notesTree = ((notesXml?.['p:notes'] as Node | undefined)?.['p:cSld'] as Node | undefined)?.['p:spTree'] as Node | undefined;
     // A notes page also holds the slide's picture and its number: only the notes' body is the speaker's text.
     const notes = collect(notesTree, { title: [], body: [] }, (type) => type !== 'body').body;
     const title = shapes.title.join(' ');
     const body = [...shapes.body, ...(notes.length ? [`Speaker notes: ${notes.join(' ')}`] : [])];
     if (!title && !body.length) continue;
-    sections.push({ text: [title, ...body].filter(Boolean).join('\n\n'), location: { slide: n }, heading: title ? `Slide ${n} · ${title}` : `Slide ${n}` });
+    sections.push({
+      text: [title, ...body].filter(Boolean).join('\n\n'),
+      location: { slide: n },
+      heading: title ? `Slide ${n} · ${title}` : `Slide ${n}`,
+    });
   }
   const core = await zip.file('docProps/core.xml')?.async('string');
   const docTitle = core ? /<dc:title>([^<]*)<\/dc:title>/.exec(core)?.[1]?.trim() : undefined;

@@ -22,7 +22,9 @@ export function decodeText(data: Buffer): string {
   }
   const bad = firstInvalidUtf8(data);
   if (data.includes(0)) throw new ExtractError(`not text: binary data (a NUL byte) and not valid UTF-8 at byte ${bad}`, 'encoding');
-  const guess = chardet.analyse(data).find((m) => m.confidence >= MIN_CONFIDENCE && !/^(UTF-8|ASCII)$/i.test(m.name) && iconv.encodingExists(m.name));
+  const guess = chardet
+    .analyse(data)
+    .find((m) => m.confidence >= MIN_CONFIDENCE && !/^(UTF-8|ASCII)$/i.test(m.name) && iconv.encodingExists(m.name));
   if (!guess)
     throw new ExtractError(`not valid UTF-8 (byte ${bad}) and its encoding could not be recognised; save the file as UTF-8`, 'encoding');
   return iconv.decode(data, guess.name);
@@ -70,6 +72,11 @@ export function extractCsv(data: Buffer): Extracted {
   const [header, ...body] = rows;
   const lines = body
     .filter((r) => r.some((c) => c.trim()))
-    .map((r) => header.map((h, i) => (r[i]?.trim() ? `${h.trim()}: ${r[i].trim()}` : '')).filter(Boolean).join('; '));
+    .map((r) =>
+      header
+        .map((h, i) => (r[i]?.trim() ? `${h.trim()}: ${r[i].trim()}` : ''))
+        .filter(Boolean)
+        .join('; '),
+    );
   return { text: lines.join('\n\n') };
 }

@@ -33,7 +33,10 @@ export interface ExtractOptions {
 }
 
 export class ExtractError extends Error {
-  constructor(message: string, public readonly reason: 'unsupported' | 'corrupt' | 'encrypted' | 'empty' | 'encoding') {
+  constructor(
+    message: string,
+    public readonly reason: 'unsupported' | 'corrupt' | 'encrypted' | 'empty' | 'encoding',
+  ) {
     super(message);
     this.name = 'ExtractError';
   }

@@ -16,8 +16,17 @@ function cellText(cell: Cell): string {
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? '' : v.toISOString().slice(0, 10);
   if (typeof v === 'object') {
     const o = v as { richText?: { text: string }[]; result?: unknown; text?: unknown; error?: string };
-    if (o.richText) return o.richText.map((r) => r.text).join('').trim();
-    if ('result' in o) return o.result instanceof Date ? o.result.toISOString().slice(0, 10) : o.result === undefined || o.result === null ? '' : String(o.result).trim();
+    if (o.richText)
+      return o.richText
+        .map((r) => r.text)
+        .join('')
+        .trim();
+    if ('result' in o)
+      return o.result instanceof Date
+        ? o.result.toISOString().slice(0, 10)
+        : o.result === undefined || o.result === null
+          ? ''
+          : String(o.result).trim();
     if (o.text !== undefined) return String(o.text).trim();
     return '';
   }

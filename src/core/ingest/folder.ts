@@ -4,7 +4,11 @@ import { assertFolderRoot, claimFolderRoot, completeFolderRoot } from '../source
 import type { FolderSource } from '../sources/folder.js';
 import { ingest, type IngestDeps, type IngestOptions } from './index.js';
 
-export async function ingestFolder(deps: IngestDeps, source: FolderSource, opts: Omit<IngestOptions, 'begin' | 'complete'> & { replace?: boolean } = {}) {
+export async function ingestFolder(
+  deps: IngestDeps,
+  source: FolderSource,
+  opts: Omit<IngestOptions, 'begin' | 'complete'> & { replace?: boolean } = {},
+) {
   await source.assertExists();
   // A dry run writes nothing, so it claims nothing either; it still refuses another folder.
   if (opts.dryRun) await assertFolderRoot(deps.db, source.root, opts.replace);

@@ -10,7 +10,14 @@ import { chunkDocumentStream, defaultChunkOptions, embeddingText, type ChunkAt, 
 import { ExtractError, extractText, formatOf, isSupported } from '../extract/index.js';
 import { isIncremental, SourceFileError, type DocumentSource, type SourceChange, type SourceFile } from '../sources/types.js';
 import {
-  deleteDocuments, existingDocuments, findDocument, stageChunks, stagedChunks, switchStagedDocument, updateDocumentMetadata, writeDocument,
+  deleteDocuments,
+  existingDocuments,
+  findDocument,
+  stageChunks,
+  stagedChunks,
+  switchStagedDocument,
+  updateDocumentMetadata,
+  writeDocument,
   type StoredDocument,
 } from './store.js';
 import { getSyncState, setSyncState } from '../sync-state.js';
@@ -64,13 +71,22 @@ const LAST_FULL_SYNC_KEY = 'last_full_sync';
  * A second run is refused at once with IngestBusyError rather than queued behind the first.
  */
 export async function ingest(deps: IngestDeps, source: DocumentSource, opts: IngestOptions = {}): Promise<IngestSummary> {
-  const locked = await deps.db.withAdvisoryLock(ingestLockName(source.name), (session) => ingestUnlocked(deps, source, opts, session.signal), { wait: false });
+  const locked = await deps.db.withAdvisoryLock(
+    ingestLockName(source.name),
+    (session) => ingestUnlocked(deps, source, opts, session.signal),
+    { wait: false },
+  );
   if (!locked.acquired) throw new IngestBusyError(source.name);
   return locked.result;
 }
 
 /** `lockLost`: aborted when the connection holding the source's lock is gone; the run stops at the next file. */
-async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: IngestOptions, lockLost: AbortSignal): Promise<IngestSummary> {
+async function ingestUnlocked(
+  deps: IngestDeps,
+  source: DocumentSource,
+  opts: IngestOptions,
+  lockLost: AbortSignal,
+): Promise<IngestSummary> {
   const started = Date.now();
   const cached = CachedEmbedder.wrap(deps.db, deps.embedder);
   const chunkOpts = defaultChunkOptions(cached.embedder.maxInputTokens, { tokens: deps.chunkTokens, overlap: deps.chunkOverlap });
@@ -78,14 +94,27 @@ async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: In
   let run: string | undefined;
   if (!opts.dryRun) {
     const abandoned = await closeAbandonedRuns(deps.db, source.name);
-    if (abandoned) deps.logger?.warn({ source: source.name, runs: abandoned }, 'an earlier ingest was abandoned (its process ended during the run): resuming');
+    if (abandoned)
+      deps.logger?.warn(
+        { source: source.name, runs: abandoned },
+        'an earlier ingest was abandoned (its process ended during the run): resuming',
+      );
     await opts.begin?.(deps.db);
     run = await startRun(deps.db, source.name);
   }
   const progress: Progress = (phase, done, total, current, file) => opts.onProgress?.({ phase, done, total, current, file, summary });
 
   const ctx: FileContext = {
-    deps, cached, chunkOpts, summary, dryRun: !!opts.dryRun, source, lockLost, signal: opts.signal, progress, files: { done: 0, total: 0 },
+    deps,
+    cached,
+    chunkOpts,
+    summary,
+    dryRun: !!opts.dryRun,
+    source,
+    lockLost,
+    signal: opts.signal,
+    progress,
+    files: { done: 0, total: 0 },
   };
   try {
     let incremental = false;
@@ -110,7 +139,8 @@ async function ingestUnlocked(deps: IngestDeps, source: DocumentSource, opts: In
     if (!opts.dryRun) await deps.db.query('SELECT refresh_access_grants()');
     if (!opts.dryRun) await opts.complete?.(deps.db, summary);
     // Group members: all of them on a full sync (the daily refresh), new groups on an incremental one.
-    if (!opts.dryRun && isGroupDirectory(source)) summary.groups = await refreshGroups(deps.db, source, { all: !incremental, logger: deps.logger });
+    if (!opts.dryRun && isGroupDirectory(source))
+      summary.groups = await refreshGroups(deps.db, source, { all: !incremental, logger: deps.logger });
     summary.durationMs = Date.now() - started;
     progress('done', summary.files, summary.files);
     if (run) await finishRun(deps.db, run, summary.failed ? 'partial' : 'ok', summary);
@@ -165,7 +195,11 @@ async function fullSync(ctx: FileContext, opts: IngestOptions, progress: Progres
   if (ctx.dryRun) {
     summary.deleted = gone.length;
     summary.plan?.push(...gone.map((d) => ({ action: 'delete' as const, fileId: d.file_id, title: d.title })));
-  } else summary.deleted = await deleteDocuments(deps.db, gone.map((d) => d.file_id));
+  } else
+    summary.deleted = await deleteDocuments(
+      deps.db,
+      gone.map((d) => d.file_id),
+    );
 }
 
 async function applyChanges(ctx: FileContext, changes: SourceChange[], opts: IngestOptions, progress: Progress) {
@@ -203,7 +237,8 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
   if (ctx.dryRun) summary.plan ??= [];
   ctx.lockLost.throwIfAborted();
   try {
-    if (!isSupported(file.mimeType, file.path ?? file.title, { ocr: deps.ocr })) throw new SkipFile(`unsupported file type ${file.mimeType || '(none)'}`);
+    if (!isSupported(file.mimeType, file.path ?? file.title, { ocr: deps.ocr }))
+      throw new SkipFile(`unsupported file type ${file.mimeType || '(none)'}`);
     if (existing && file.version && existing.source_version === file.version) {
       summary.unchanged++;
       // Same version, new place (a parent folder renamed or moved within a root): only the listing knows.
@@ -244,11 +279,23 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
       summary.warnings.push({ fileId: file.fileId, title, warning: note });
       deps.logger?.warn({ fileId: file.fileId, note }, 'document indexed in part');
     }
-    await writeChunks(ctx, file, extracted, { source: ctx.source.name, file, title, text: extracted.text, contentHash, revision, extraction });
+    await writeChunks(ctx, file, extracted, {
+      source: ctx.source.name,
+      file,
+      title,
+      text: extracted.text,
+      contentHash,
+      revision,
+      extraction,
+    });
     summary[existing ? 'changed' : 'added']++;
   } catch (e) {
     if (e instanceof IngestInterruptedError) throw e;
-    if (e instanceof SkipFile || (e instanceof ExtractError && e.reason === 'unsupported') || (e instanceof SourceFileError && e.reason === 'unsupported')) {
+    if (
+      e instanceof SkipFile ||
+      (e instanceof ExtractError && e.reason === 'unsupported') ||
+      (e instanceof SourceFileError && e.reason === 'unsupported')
+    ) {
       summary.skipped++;
       summary.skips.push({ fileId: file.fileId, title: file.title, reason: e.message });
       return;
@@ -309,10 +356,22 @@ async function writeChunks(ctx: FileContext, file: SourceFile, doc: ChunkInput, 
     checkStop(ctx);
     const fresh = batch.filter((c) => c.chunk.index >= already);
     summary.resumed += batch.length - fresh.length;
-    if (fresh.length) await stageChunks(deps.db, file.fileId, versionKey, cached.id, fresh.map((c) => c.chunk), await embed(fresh));
+    if (fresh.length)
+      await stageChunks(
+        deps.db,
+        file.fileId,
+        versionKey,
+        cached.id,
+        fresh.map((c) => c.chunk),
+        await embed(fresh),
+      );
     chunks += batch.length;
     const offset = batch[batch.length - 1].offset;
-    ctx.progress('files', ctx.files.done, ctx.files.total, header.title, { title: header.title, fraction: offset / Math.max(1, header.text.length), chunks });
+    ctx.progress('files', ctx.files.done, ctx.files.total, header.title, {
+      title: header.title,
+      fraction: offset / Math.max(1, header.text.length),
+      chunks,
+    });
     batch = [...carry, ...take(stream, BATCH_CHUNKS - carry.length)];
     carry = [];
   }
@@ -342,7 +401,12 @@ async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>)
 
 /** The listing's place of a file differs from the stored row (cheap columns only: no fetch needed). */
 function placeChanged(d: StoredDocument, f: SourceFile): boolean {
-  return d.file_path !== (f.path ?? null) || d.category !== (f.category ?? null) || d.doc_type !== (f.docType ?? null) || d.url !== (f.url ?? null);
+  return (
+    d.file_path !== (f.path ?? null) ||
+    d.category !== (f.category ?? null) ||
+    d.doc_type !== (f.docType ?? null) ||
+    d.url !== (f.url ?? null)
+  );
 }
 
 const getCursor = (db: Database, source: string) => getSyncState(db, source, CURSOR_KEY);

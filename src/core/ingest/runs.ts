@@ -12,20 +12,31 @@ export const ingestLockName = (source: string) => `ingest:${source}`;
 export const ABANDONED_ERROR = 'the process ended during the run';
 
 export async function startRun(db: Queryable, source: string): Promise<string> {
-  return (await db.query<{ id: string }>(`INSERT INTO ingest_runs (source, status) VALUES ($1, 'running') RETURNING id`, [source])).rows[0].id;
+  return (await db.query<{ id: string }>(`INSERT INTO ingest_runs (source, status) VALUES ($1, 'running') RETURNING id`, [source])).rows[0]
+    .id;
 }
 
-export async function finishRun(db: Queryable, id: string, status: Exclude<IngestRunStatus, 'running'>, summary: IngestSummary, error?: string): Promise<void> {
+export async function finishRun(
+  db: Queryable,
+  id: string,
+  status: Exclude<IngestRunStatus, 'running'>,
+  summary: IngestSummary,
+  error?: string,
+): Promise<void> {
   await db.query(`UPDATE ingest_runs SET finished_at = now(), status = $2, summary = $3::jsonb, error = $4 WHERE id = $1`, [
-    id, status, JSON.stringify(summary), error ?? null,
+    id,
+    status,
+    JSON.stringify(summary),
+    error ?? null,
   ]);
 }
 
 /** Holding the source's ingest lock, no one else is running it: a 'running' row left now is a dead process's. */
 export async function closeAbandonedRuns(db: Queryable, source: string): Promise<number> {
-  const r = await db.query(`UPDATE ingest_runs SET status = 'abandoned', finished_at = now(), error = $2 WHERE source = $1 AND status = 'running'`, [
-    source, ABANDONED_ERROR,
-  ]);
+  const r = await db.query(
+    `UPDATE ingest_runs SET status = 'abandoned', finished_at = now(), error = $2 WHERE source = $1 AND status = 'running'`,
+    [source, ABANDONED_ERROR],
+  );
   return r.rowCount;
 }
 

@@ -72,10 +72,24 @@ async function upsertDocument(tx: Queryable, w: DocumentHeader): Promise<string>
        revision_base = EXCLUDED.revision_base, stated_date = EXCLUDED.stated_date, extraction = EXCLUDED.extraction, updated_at = now(), ingested_at = now()
      RETURNING id`,
     [
-      w.title, w.text, JSON.stringify(w.file.metadata ?? {}), w.file.docType ?? null, w.file.category ?? null, w.source,
-      w.file.path ?? null, w.file.fileId, w.file.url ?? null, w.file.mimeType, wordCount(w.text),
-      w.contentHash, w.file.version ?? null, w.file.modifiedAt ?? null,
-      w.revision?.mark ?? null, w.revision?.base ?? null, w.revision?.statedDate ?? null, JSON.stringify(w.extraction ?? {}),
+      w.title,
+      w.text,
+      JSON.stringify(w.file.metadata ?? {}),
+      w.file.docType ?? null,
+      w.file.category ?? null,
+      w.source,
+      w.file.path ?? null,
+      w.file.fileId,
+      w.file.url ?? null,
+      w.file.mimeType,
+      wordCount(w.text),
+      w.contentHash,
+      w.file.version ?? null,
+      w.file.modifiedAt ?? null,
+      w.revision?.mark ?? null,
+      w.revision?.base ?? null,
+      w.revision?.statedDate ?? null,
+      JSON.stringify(w.extraction ?? {}),
     ],
   );
   const id = doc.rows[0].id;
@@ -84,8 +98,12 @@ async function upsertDocument(tx: Queryable, w: DocumentHeader): Promise<string>
 }
 
 const chunkColumns = (chunks: Chunk[], vectors: number[][]) => [
-  chunks.map((c) => c.index), chunks.map((c) => c.content), chunks.map((c) => c.context),
-  vectors.map(toVector), chunks.map((c) => c.tokenCount), chunks.map((c) => JSON.stringify({ headingPath: c.headingPath })),
+  chunks.map((c) => c.index),
+  chunks.map((c) => c.content),
+  chunks.map((c) => c.context),
+  vectors.map(toVector),
+  chunks.map((c) => c.tokenCount),
+  chunks.map((c) => JSON.stringify({ headingPath: c.headingPath })),
   chunks.map((c) => (c.location ? JSON.stringify(c.location) : null)),
 ];
 
@@ -110,12 +128,22 @@ export async function writeDocument(db: Database, w: DocumentWrite): Promise<voi
 /** How many chunks of this version an earlier, interrupted run already staged (other versions' batches are dropped). */
 export async function stagedChunks(db: Queryable, fileId: string, versionKey: string): Promise<number> {
   await db.query('DELETE FROM staged_chunks WHERE file_id = $1 AND version_key <> $2', [fileId, versionKey]);
-  const r = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM staged_chunks WHERE file_id = $1 AND version_key = $2', [fileId, versionKey]);
+  const r = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM staged_chunks WHERE file_id = $1 AND version_key = $2', [
+    fileId,
+    versionKey,
+  ]);
   return r.rows[0].n;
 }
 
 /** One batch, committed on its own: an interruption keeps it for the next run. */
-export async function stageChunks(db: Queryable, fileId: string, versionKey: string, model: string, chunks: Chunk[], vectors: number[][]): Promise<void> {
+export async function stageChunks(
+  db: Queryable,
+  fileId: string,
+  versionKey: string,
+  model: string,
+  chunks: Chunk[],
+  vectors: number[][],
+): Promise<void> {
   await db.query(
     `INSERT INTO staged_chunks (file_id, version_key, embedding_model, chunk_index, content, context, embedding, token_count, metadata, location)
      SELECT $1, $2, $3, i, c, ctx, e::vector, t, m::jsonb, loc::jsonb
@@ -151,8 +179,15 @@ export async function updateDocumentMetadata(db: Queryable, file: SourceFile): P
        modified_at = $8, source_version = $9, updated_at = now()
      WHERE file_id = $1`,
     [
-      file.fileId, file.path ?? null, file.category ?? null, file.docType ?? null, file.url ?? null, JSON.stringify(file.metadata ?? {}),
-      file.mimeType, file.modifiedAt ?? null, file.version ?? null,
+      file.fileId,
+      file.path ?? null,
+      file.category ?? null,
+      file.docType ?? null,
+      file.url ?? null,
+      JSON.stringify(file.metadata ?? {}),
+      file.mimeType,
+      file.modifiedAt ?? null,
+      file.version ?? null,
     ],
   );
 }

@@ -40,7 +40,24 @@ export interface IngestProgress {
 }
 
 export const emptySummary = (source: string, mode: IngestSummary['mode']): IngestSummary => ({
-  source, mode, files: 0, added: 0, changed: 0, unchanged: 0, deleted: 0, failed: 0, skipped: 0, chunks: 0, embedded: 0, cache_hits: 0, access_changed: 0, resumed: 0, errors: [], skips: [], warnings: [], durationMs: 0,
+  source,
+  mode,
+  files: 0,
+  added: 0,
+  changed: 0,
+  unchanged: 0,
+  deleted: 0,
+  failed: 0,
+  skipped: 0,
+  chunks: 0,
+  embedded: 0,
+  cache_hits: 0,
+  access_changed: 0,
+  resumed: 0,
+  errors: [],
+  skips: [],
+  warnings: [],
+  durationMs: 0,
 });
 
 /** Another ingest of the same source holds its lock (another process, or another call in this one). */
@@ -53,7 +70,10 @@ export class IngestBusyError extends Error {
 
 /** The run was asked to stop (a signal): what is committed stays, and the next run resumes. */
 export class IngestInterruptedError extends Error {
-  constructor(public readonly reason: string, public readonly summary: IngestSummary) {
+  constructor(
+    public readonly reason: string,
+    public readonly summary: IngestSummary,
+  ) {
     super(`ingest interrupted (${reason}); what was indexed is kept and the next run resumes`);
     this.name = 'IngestInterruptedError';
   }

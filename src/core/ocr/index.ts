@@ -60,7 +60,10 @@ export class OcrSession {
     const worker = await this.start();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new OcrBudgetError(`over the OCR time budget (OCR_TIME_BUDGET_MS=${this.settings.timeBudgetMs})`)), Math.max(1, this.remainingMs()));
+      timer = setTimeout(
+        () => reject(new OcrBudgetError(`over the OCR time budget (OCR_TIME_BUDGET_MS=${this.settings.timeBudgetMs})`)),
+        Math.max(1, this.remainingMs()),
+      );
     });
     try {
       const r = await Promise.race([worker.recognize(image), timeout]);

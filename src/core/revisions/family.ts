@@ -53,7 +53,12 @@ function compare(a: Row, b: Row): number {
 // The folder a document is in: its path without the last part (the file's own name).
 const folderOf = (path: string | null | undefined) => (path ?? '').replace(/\/?[^/]*$/, '');
 const familyOf = (base: string, path: string | null | undefined) => `${folderOf(path)}\u0000${base}`;
-const sibling = (r: Row): RevisionSibling => ({ documentId: r.id, title: r.title, revision: r.revision, date: day(r.stated_date) ?? day(r.modified_at) });
+const sibling = (r: Row): RevisionSibling => ({
+  documentId: r.id,
+  title: r.title,
+  revision: r.revision,
+  date: day(r.stated_date) ?? day(r.modified_at),
+});
 
 /** For each hit that has revisions (a family of two or more documents), where it stands among them. */
 export async function revisionStandings(db: Queryable, docs: DocumentHit[]): Promise<Map<string, RevisionStanding>> {
@@ -104,7 +109,11 @@ export function preferLatest(docs: DocumentHit[], standings: Map<string, Revisio
 const named = (s: RevisionSibling) => [s.revision ?? s.title, s.date].filter(Boolean).join(', ');
 
 /** "Rev D, 2026-10-02; an earlier Rev C also exists", or "Rev C, 2026-08-14; superseded: a newer Rev D (2026-10-02) exists". */
-export function describeStanding(revision: string | null | undefined, date: string | null, s: RevisionStanding | undefined): string | undefined {
+export function describeStanding(
+  revision: string | null | undefined,
+  date: string | null,
+  s: RevisionStanding | undefined,
+): string | undefined {
   if (!s) return undefined;
   const self = [revision, date].filter(Boolean).join(', ');
   if (s.newer) return `${self ? `${self}; ` : ''}superseded: a newer ${named(s.newer).replace(/, (\d{4}-\d{2}-\d{2})$/, ' ($1)')} exists`;

@@ -15,7 +15,11 @@ export interface RevisionInfo {
 // The mark forms a construction team writes. The value is upper case or digits ("Rev C", "Rev 3"),
 // so prose ("Revisions to …", "review") is no mark. Order matters: the longer word first.
 const MARKS: { re: RegExp; show: (m: RegExpMatchArray) => string; inText: boolean }[] = [
-  { re: /\b(ASI|CCD|PR|Addendum|ADDENDUM|Bulletin|BULLETIN)[\s#._-]*(\d{1,4})\b/, show: (m) => `${m[1].toUpperCase()}-${m[2].padStart(3, '0')}`, inText: false },
+  {
+    re: /\b(ASI|CCD|PR|Addendum|ADDENDUM|Bulletin|BULLETIN)[\s#._-]*(\d{1,4})\b/,
+    show: (m) => `${m[1].toUpperCase()}-${m[2].padStart(3, '0')}`,
+    inText: false,
+  },
   { re: /\b(?:REVISION|Revision|revision)[\s#._:-]*([A-Z]{1,2}|\d{1,3})\b/, show: (m) => `Revision ${m[1]}`, inText: true },
   { re: /\b(?:REV|Rev|rev)\.?[\s#._:-]*([A-Z]{1,2}|\d{1,3})\b/, show: (m) => `Rev ${m[1]}`, inText: true },
   { re: /(?:^|[\s(_-])R(\d{1,3})(?=$|[\s)._-])/, show: (m) => `R${m[1]}`, inText: false },

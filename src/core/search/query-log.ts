@@ -46,10 +46,21 @@ export async function insertQueryLog(db: Queryable, r: QueryLogRow): Promise<str
                           standalone_query, answer, sources, confidence, no_answer, timings, filters, model)
      VALUES ($1, $2, $3::vector, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13::jsonb, $14::jsonb, $15) RETURNING id`,
     [
-      r.kind, r.queryText, r.embedding ?? null, r.resultsCount, Math.round(r.executionMs), r.userId ?? null, r.sessionId ?? null,
-      r.standaloneQuery ?? null, r.answer ?? null, r.sources === undefined ? null : JSON.stringify(r.sources),
-      r.confidence ?? null, r.noAnswer ?? null, r.timings ? JSON.stringify(r.timings) : null,
-      r.filters === undefined ? null : JSON.stringify(r.filters), r.model ?? null,
+      r.kind,
+      r.queryText,
+      r.embedding ?? null,
+      r.resultsCount,
+      Math.round(r.executionMs),
+      r.userId ?? null,
+      r.sessionId ?? null,
+      r.standaloneQuery ?? null,
+      r.answer ?? null,
+      r.sources === undefined ? null : JSON.stringify(r.sources),
+      r.confidence ?? null,
+      r.noAnswer ?? null,
+      r.timings ? JSON.stringify(r.timings) : null,
+      r.filters === undefined ? null : JSON.stringify(r.filters),
+      r.model ?? null,
     ],
   );
   await db.query('SELECT log_query_stats($1, $2, $3)', [r.kind, Math.round(r.executionMs), r.resultsCount]);

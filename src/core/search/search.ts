@@ -31,11 +31,25 @@ const CHUNKS_PER_DOCUMENT = 6;
 
 /** The search settings come from configuration only (SEARCH_*), so the defaults live in one place: the schema. */
 export function searchSettings(
-  config: Pick<Config, 'SEARCH_FUSION' | 'SEARCH_DENSE_WEIGHT' | 'SEARCH_RRF_K' | 'SEARCH_EF_SEARCH' | 'SEARCH_CANDIDATES' | 'SEARCH_MATCH_COUNT' | 'RERANK_CANDIDATES'>,
+  config: Pick<
+    Config,
+    | 'SEARCH_FUSION'
+    | 'SEARCH_DENSE_WEIGHT'
+    | 'SEARCH_RRF_K'
+    | 'SEARCH_EF_SEARCH'
+    | 'SEARCH_CANDIDATES'
+    | 'SEARCH_MATCH_COUNT'
+    | 'RERANK_CANDIDATES'
+  >,
 ): SearchSettings {
   return {
-    fusion: config.SEARCH_FUSION, denseWeight: config.SEARCH_DENSE_WEIGHT, rrfK: config.SEARCH_RRF_K, efSearch: config.SEARCH_EF_SEARCH,
-    candidates: config.SEARCH_CANDIDATES, matchCount: config.SEARCH_MATCH_COUNT, chunksPerDocument: CHUNKS_PER_DOCUMENT,
+    fusion: config.SEARCH_FUSION,
+    denseWeight: config.SEARCH_DENSE_WEIGHT,
+    rrfK: config.SEARCH_RRF_K,
+    efSearch: config.SEARCH_EF_SEARCH,
+    candidates: config.SEARCH_CANDIDATES,
+    matchCount: config.SEARCH_MATCH_COUNT,
+    chunksPerDocument: CHUNKS_PER_DOCUMENT,
     rerankCandidates: config.RERANK_CANDIDATES,
   };
 }
@@ -127,19 +141,35 @@ export class HybridSearcher implements Searcher {
        JOIN chunks c ON c.id = s.chunk_id JOIN documents d ON d.id = s.document_id
        ORDER BY s.score DESC, s.chunk_id`,
       [
-        query, queryEmbedding.length ? toVector(queryEmbedding) : null, chunkLimit, mode, this.settings.fusion,
-        this.settings.denseWeight, this.settings.rrfK, candidates, this.settings.efSearch,
-        ...filterArgs(opts.filters), sqlScope(opts.access),
+        query,
+        queryEmbedding.length ? toVector(queryEmbedding) : null,
+        chunkLimit,
+        mode,
+        this.settings.fusion,
+        this.settings.denseWeight,
+        this.settings.rrfK,
+        candidates,
+        this.settings.efSearch,
+        ...filterArgs(opts.filters),
+        sqlScope(opts.access),
       ],
     );
     const t2 = performance.now();
     let rows = r.rows;
     let chunks: ChunkHit[] = rows.map((x) => {
       const hit: ChunkHit = {
-        chunkId: x.chunk_id, documentId: x.document_id, chunkIndex: x.chunk_index, content: x.content, context: x.context,
-        score: x.score, coverage: x.coverage, relevance: 0,
-        denseRank: x.dense_rank ?? undefined, denseScore: x.dense_score ?? undefined,
-        lexicalRank: x.lexical_rank ?? undefined, lexicalScore: x.lexical_score ?? undefined,
+        chunkId: x.chunk_id,
+        documentId: x.document_id,
+        chunkIndex: x.chunk_index,
+        content: x.content,
+        context: x.context,
+        score: x.score,
+        coverage: x.coverage,
+        relevance: 0,
+        denseRank: x.dense_rank ?? undefined,
+        denseScore: x.dense_score ?? undefined,
+        lexicalRank: x.lexical_rank ?? undefined,
+        lexicalScore: x.lexical_score ?? undefined,
         ...(x.location ? { location: x.location } : {}),
         ...(x.chunk_metadata?.headingPath?.length ? { headingPath: x.chunk_metadata.headingPath } : {}),
       };
@@ -162,13 +192,25 @@ export class HybridSearcher implements Searcher {
       .filter((d) => d.score >= (opts.minScore ?? 0))
       .slice(0, matchCount);
     const t4 = performance.now();
-    const timings = { embedMs: t1 - t0, searchMs: t2 - t1, ...(rerankMs === undefined ? {} : { rerankMs }), groupMs: t4 - t3, totalMs: t4 - t0 };
+    const timings = {
+      embedMs: t1 - t0,
+      searchMs: t2 - t1,
+      ...(rerankMs === undefined ? {} : { rerankMs }),
+      groupMs: t4 - t3,
+      totalMs: t4 - t0,
+    };
     if (opts.log !== false)
       this.log.run('search log', () =>
         insertQueryLog(this.db, {
-          kind: 'search', queryText: query, embedding: queryEmbedding.length ? toVector(queryEmbedding) : null,
-          resultsCount: documents.length, executionMs: timings.totalMs, userId: opts.userId, sessionId: opts.sessionId,
-          filters: opts.filters ?? null, timings,
+          kind: 'search',
+          queryText: query,
+          embedding: queryEmbedding.length ? toVector(queryEmbedding) : null,
+          resultsCount: documents.length,
+          executionMs: timings.totalMs,
+          userId: opts.userId,
+          sessionId: opts.sessionId,
+          filters: opts.filters ?? null,
+          timings,
         }),
       );
     return { documents, chunks, queryEmbedding, timings, ...(Object.keys(degraded).length ? { degraded } : {}) };
@@ -182,7 +224,10 @@ export class HybridSearcher implements Searcher {
 async function rerank(reranker: Reranker, query: string, rows: Row[], chunks: ChunkHit[], candidates: number) {
   const n = Math.min(candidates, chunks.length);
   const scores = await reranker.score(query, chunks.slice(0, n).map(embeddingText));
-  const order = scores.map((s, i) => ({ s, i })).sort((a, b) => b.s - a.s || a.i - b.i).map((x) => x.i);
+  const order = scores
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => b.s - a.s || a.i - b.i)
+    .map((x) => x.i);
   for (let i = n; i < chunks.length; i++) order.push(i);
   order.slice(0, n).forEach((i) => (chunks[i].rerankScore = scores[i]));
   return { rows: order.map((i) => rows[i]), chunks: order.map((i) => chunks[i]) };
@@ -197,9 +242,21 @@ export function groupByDocument(rows: Row[], chunks: ChunkHit[], perDocument: nu
     let doc = byDoc.get(row.document_id);
     if (!doc) {
       doc = {
-        documentId: row.document_id, fileId: row.file_id, title: row.title, url: row.url, path: row.file_path,
-        category: row.category, docType: row.doc_type, score: row.score, relevance: chunks[i].relevance, chunks: [],
-        mimeType: row.mime_type, revision: row.revision, revisionBase: row.revision_base, statedDate: row.stated_date, modifiedAt: row.modified_at,
+        documentId: row.document_id,
+        fileId: row.file_id,
+        title: row.title,
+        url: row.url,
+        path: row.file_path,
+        category: row.category,
+        docType: row.doc_type,
+        score: row.score,
+        relevance: chunks[i].relevance,
+        chunks: [],
+        mimeType: row.mime_type,
+        revision: row.revision,
+        revisionBase: row.revision_base,
+        statedDate: row.stated_date,
+        modifiedAt: row.modified_at,
       };
       byDoc.set(row.document_id, doc);
       seen.set(row.document_id, new Set());

@@ -7,7 +7,15 @@ import type { Config } from '../../config.js';
 import { ANYONE, domainPrincipal, groupPrincipal, userPrincipal } from '../access/scope.js';
 import type { GroupDirectory } from '../access/groups.js';
 import { driveConfigured } from './drive-config.js';
-import { SourceFileError, type FetchedFile, type IncrementalSource, type SourceAccess, type SourceChange, type SourceFile, type SourceGrant } from './types.js';
+import {
+  SourceFileError,
+  type FetchedFile,
+  type IncrementalSource,
+  type SourceAccess,
+  type SourceChange,
+  type SourceFile,
+  type SourceGrant,
+} from './types.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const FOLDER = 'application/vnd.google-apps.folder';
@@ -23,7 +31,8 @@ const EXPORTS: Record<string, string[]> = {
   'application/vnd.google-apps.spreadsheet': ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'text/csv'],
   'application/vnd.google-apps.presentation': ['application/vnd.openxmlformats-officedocument.presentationml.presentation', 'text/plain'],
 };
-const FILE_FIELDS = 'id,name,mimeType,modifiedTime,md5Checksum,version,webViewLink,owners(emailAddress),permissions(type,role,emailAddress,domain),shortcutDetails,parents,size,driveId,trashed';
+const FILE_FIELDS =
+  'id,name,mimeType,modifiedTime,md5Checksum,version,webViewLink,owners(emailAddress),permissions(type,role,emailAddress,domain),shortcutDetails,parents,size,driveId,trashed';
 const SCOPE = 'https://www.googleapis.com/auth/drive.readonly';
 const DIRECTORY_SCOPE = 'https://www.googleapis.com/auth/admin.directory.group.member.readonly';
 const PERMISSION_FIELDS = 'nextPageToken,permissions(type,role,emailAddress,domain,deleted)';
@@ -107,7 +116,9 @@ export class DriveSource implements IncrementalSource, GroupDirectory {
   }
 
   private async *walk(rootId: string, driveId: string | undefined, visited: Set<string>, yielded: Set<string>): AsyncGenerator<SourceFile> {
-    const stack: { id: string; place: Place }[] = [{ id: rootId, place: { root: await this.rootName(rootId), folders: [], folderIds: [rootId] } }];
+    const stack: { id: string; place: Place }[] = [
+      { id: rootId, place: { root: await this.rootName(rootId), folders: [], folderIds: [rootId] } },
+    ];
     while (stack.length) {
       const { id, place } = stack.pop()!;
       if (visited.has(id)) continue;
@@ -116,7 +127,10 @@ export class DriveSource implements IncrementalSource, GroupDirectory {
         const target = f.mimeType === SHORTCUT ? await this.resolveShortcut(f) : f;
         if (!target) continue;
         if (target.mimeType === FOLDER)
-          stack.push({ id: target.id!, place: { root: place.root, folders: [...place.folders, f.name ?? f.id!], folderIds: [...place.folderIds, target.id!] } });
+          stack.push({
+            id: target.id!,
+            place: { root: place.root, folders: [...place.folders, f.name ?? f.id!], folderIds: [...place.folderIds, target.id!] },
+          });
         else if (!yielded.has(f.id!)) {
           yielded.add(f.id!);
           yield await this.withAccess(this.toSourceFile(f, place, target), target);
@@ -189,7 +203,9 @@ export class DriveSource implements IncrementalSource, GroupDirectory {
     const mimeType = String(file.metadata.mimeType ?? file.mimeType);
     try {
       if (!mimeType.startsWith(GOOGLE_PREFIX)) {
-        const res = await this.call(() => this.drive.files.get({ fileId: id, alt: 'media', supportsAllDrives: true }, { responseType: 'arraybuffer' }));
+        const res = await this.call(() =>
+          this.drive.files.get({ fileId: id, alt: 'media', supportsAllDrives: true }, { responseType: 'arraybuffer' }),
+        );
         return { data: Buffer.from(res.data as unknown as ArrayBuffer), mimeType };
       }
       const formats = EXPORTS[mimeType];
@@ -233,7 +249,13 @@ export class DriveSource implements IncrementalSource, GroupDirectory {
     }
     // A cursor taken under another configuration: a full sync adds new roots and drops removed ones.
     const wanted = [...(this.opts.folderIds.length ? [''] : []), ...this.opts.sharedDriveIds];
-    if (!tokens || typeof tokens !== 'object' || Object.keys(tokens).length !== wanted.length || !wanted.every((k) => typeof tokens[k] === 'string')) return null;
+    if (
+      !tokens ||
+      typeof tokens !== 'object' ||
+      Object.keys(tokens).length !== wanted.length ||
+      !wanted.every((k) => typeof tokens[k] === 'string')
+    )
+      return null;
     this.parentCache = new Map();
     this.drivePermissions = new Map();
     const byFile = new Map<string, SourceChange>();
@@ -295,7 +317,9 @@ export class DriveSource implements IncrementalSource, GroupDirectory {
     if (f.mimeType === SHORTCUT) {
       const target = place && (await this.resolveShortcut(f));
       if (target?.mimeType === FOLDER) return null; // its files are picked up by the next full sync
-      return place && target ? { kind: 'upsert', file: await this.withAccess(this.toSourceFile(f, place, target), target) } : { kind: 'delete', fileId };
+      return place && target
+        ? { kind: 'upsert', file: await this.withAccess(this.toSourceFile(f, place, target), target) }
+        : { kind: 'delete', fileId };
     }
     // Outside every configured root (or moved out of one): make sure it is not kept.
     return place ? { kind: 'upsert', file: await this.withAccess(this.toSourceFile(f, place), f) } : { kind: 'delete', fileId };
@@ -309,7 +333,8 @@ export class DriveSource implements IncrementalSource, GroupDirectory {
     let parentId = f.parents?.[0];
     while (parentId && !seen.has(parentId)) {
       seen.add(parentId);
-      if (this.roots.has(parentId)) return { root: await this.rootName(parentId), folders: folders.reverse(), folderIds: [parentId, ...folderIds.reverse()] };
+      if (this.roots.has(parentId))
+        return { root: await this.rootName(parentId), folders: folders.reverse(), folderIds: [parentId, ...folderIds.reverse()] };
       const parent = await this.cachedParent(parentId);
       if (!parent || parent.trashed) return null;
       folders.push(parent.name ?? parentId);
@@ -347,8 +372,17 @@ export class DriveSource implements IncrementalSource, GroupDirectory {
     if (f.driveId) {
       let members = this.drivePermissions.get(f.driveId);
       if (!members) {
-        this.drivePermissions.set(f.driveId, (members = this.listPermissions(f.driveId).then((ps) =>
-          'error' in ps ? ps : ps.flatMap((p) => { const principal = principalOf(p); return principal ? [{ principal, role: p.role ?? undefined, via: 'drive' as const }] : []; }))));
+        this.drivePermissions.set(
+          f.driveId,
+          (members = this.listPermissions(f.driveId).then((ps) =>
+            'error' in ps
+              ? ps
+              : ps.flatMap((p) => {
+                  const principal = principalOf(p);
+                  return principal ? [{ principal, role: p.role ?? undefined, via: 'drive' as const }] : [];
+                }),
+          )),
+        );
       }
       const m = await members;
       if ('error' in m) return { error: `shared drive ${f.driveId} members: ${m.error}` };
@@ -362,7 +396,9 @@ export class DriveSource implements IncrementalSource, GroupDirectory {
     let pageToken: string | undefined;
     try {
       do {
-        const res = await this.call(() => this.drive.permissions.list({ fileId, supportsAllDrives: true, fields: PERMISSION_FIELDS, pageSize: 100, pageToken }));
+        const res = await this.call(() =>
+          this.drive.permissions.list({ fileId, supportsAllDrives: true, fields: PERMISSION_FIELDS, pageSize: 100, pageToken }),
+        );
         all.push(...(res.data.permissions ?? []));
         pageToken = res.data.nextPageToken ?? undefined;
       } while (pageToken);
@@ -370,7 +406,9 @@ export class DriveSource implements IncrementalSource, GroupDirectory {
     } catch (e) {
       const status = statusOf(e);
       if (status === 403 || status === 404 || status === 401)
-        return { error: `permissions.list ${status} ${reasonOf(e) ?? ''}`.trim() + `: ${this.accountName()} may not read this file's sharing` };
+        return {
+          error: `permissions.list ${status} ${reasonOf(e) ?? ''}`.trim() + `: ${this.accountName()} may not read this file's sharing`,
+        };
       throw e;
     }
   }
@@ -378,14 +416,22 @@ export class DriveSource implements IncrementalSource, GroupDirectory {
   /** The members (and members of nested groups) of a Google group, through the Directory API. */
   async groupMembers(groupEmail: string): Promise<string[]> {
     if (!this.opts.directory)
-      throw new Error('the Directory API is not configured: set GOOGLE_DIRECTORY_SUBJECT (an admin the service account may impersonate with domain-wide delegation)');
+      throw new Error(
+        'the Directory API is not configured: set GOOGLE_DIRECTORY_SUBJECT (an admin the service account may impersonate with domain-wide delegation)',
+      );
     const admin: admin_directory_v1.Admin = google.admin({
-      version: 'directory_v1', auth: this.opts.directory.auth as admin_directory_v1.Options['auth'], rootUrl: this.opts.directory.rootUrl, retry: false, timeout: this.opts.timeoutMs ?? 60_000,
+      version: 'directory_v1',
+      auth: this.opts.directory.auth as admin_directory_v1.Options['auth'],
+      rootUrl: this.opts.directory.rootUrl,
+      retry: false,
+      timeout: this.opts.timeoutMs ?? 60_000,
     });
     const members: string[] = [];
     let pageToken: string | undefined;
     do {
-      const res = await this.call(() => admin.members.list({ groupKey: groupEmail, includeDerivedMembership: true, maxResults: 200, pageToken }));
+      const res = await this.call(() =>
+        admin.members.list({ groupKey: groupEmail, includeDerivedMembership: true, maxResults: 200, pageToken }),
+      );
       for (const m of res.data.members ?? []) if (m.email && (m.type ?? 'USER') === 'USER') members.push(m.email);
       pageToken = res.data.nextPageToken ?? undefined;
     } while (pageToken);
@@ -403,7 +449,10 @@ export class DriveSource implements IncrementalSource, GroupDirectory {
   /** The configured folder's name; throws when it is gone or unshared (404), trashed, or not a folder. */
   private async checkFolderRoot(id: string): Promise<string> {
     const f = await this.getFile(id, 'id,name,mimeType,trashed');
-    if (!f) throw new Error(`Drive folder ${id} was not found or is not shared with ${this.accountName()}: check DRIVE_FOLDER_IDS and the folder's sharing`);
+    if (!f)
+      throw new Error(
+        `Drive folder ${id} was not found or is not shared with ${this.accountName()}: check DRIVE_FOLDER_IDS and the folder's sharing`,
+      );
     if (f.trashed) throw new Error(`Drive folder ${id} ("${f.name}") is in the trash: restore it, or remove it from DRIVE_FOLDER_IDS`);
     if (f.mimeType !== FOLDER) throw new Error(`Drive folder ${id} ("${f.name}") is not a folder (${f.mimeType}): check DRIVE_FOLDER_IDS`);
     return f.name ?? id;
@@ -415,7 +464,9 @@ export class DriveSource implements IncrementalSource, GroupDirectory {
       return (await this.call(() => this.drive.drives.get({ driveId: id, fields: 'id,name' }))).data.name ?? id;
     } catch (e) {
       if (statusOf(e) === 404)
-        throw new Error(`Shared drive ${id} was not found or ${this.accountName()} is not a member of it: check DRIVE_SHARED_DRIVE_IDS and the shared drive's members`);
+        throw new Error(
+          `Shared drive ${id} was not found or ${this.accountName()} is not a member of it: check DRIVE_SHARED_DRIVE_IDS and the shared drive's members`,
+        );
       throw e;
     }
   }
@@ -479,7 +530,15 @@ export function reasonOf(e: unknown): string | undefined {
   return typeof reason === 'string' ? reason : undefined;
 }
 
-const TRANSIENT_NETWORK = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+const TRANSIENT_NETWORK = new Set([
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ECONNREFUSED',
+  'EAI_AGAIN',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 function isRetryable(e: unknown): boolean {
   const status = statusOf(e);
@@ -497,7 +556,8 @@ function toFileError(fileId: string, e: unknown): Error {
   if (e instanceof SourceFileError) return e;
   const status = statusOf(e);
   const reason = reasonOf(e);
-  if (status === 403 && reason === 'exportSizeLimitExceeded') return new SourceFileError(fileId, 'file is too large for Drive to export', 'too-large');
+  if (status === 403 && reason === 'exportSizeLimitExceeded')
+    return new SourceFileError(fileId, 'file is too large for Drive to export', 'too-large');
   if (status === 404) return new SourceFileError(fileId, 'file not found (deleted, or access lost)', 'unavailable');
   const message = e instanceof Error ? e.message : String(e);
   return new SourceFileError(fileId, `Drive: ${status ?? ''} ${reason ?? ''} ${message}`.replace(/\s+/g, ' ').trim(), 'other');
@@ -524,13 +584,17 @@ export function driveAuthFromConfig(config: Config): DriveSourceOptions['auth'] 
 export { driveConfigured };
 
 export function driveSourceFromConfig(config: Config): DriveSource {
-  if (!driveConfigured(config))
-    throw new Error('Drive: set DRIVE_FOLDER_IDS and/or DRIVE_SHARED_DRIVE_IDS');
+  if (!driveConfigured(config)) throw new Error('Drive: set DRIVE_FOLDER_IDS and/or DRIVE_SHARED_DRIVE_IDS');
   const auth = driveAuthFromConfig(config);
   if (!auth && !config.DRIVE_ROOT_URL)
-    throw new Error('Drive: set GOOGLE_SERVICE_ACCOUNT_JSON, or GOOGLE_OAUTH_CLIENT_ID, GOOGLE_OAUTH_CLIENT_SECRET and GOOGLE_OAUTH_REFRESH_TOKEN');
+    throw new Error(
+      'Drive: set GOOGLE_SERVICE_ACCOUNT_JSON, or GOOGLE_OAUTH_CLIENT_ID, GOOGLE_OAUTH_CLIENT_SECRET and GOOGLE_OAUTH_REFRESH_TOKEN',
+    );
   return new DriveSource({
-    auth, folderIds: config.DRIVE_FOLDER_IDS, sharedDriveIds: config.DRIVE_SHARED_DRIVE_IDS, rootUrl: config.DRIVE_ROOT_URL,
+    auth,
+    folderIds: config.DRIVE_FOLDER_IDS,
+    sharedDriveIds: config.DRIVE_SHARED_DRIVE_IDS,
+    rootUrl: config.DRIVE_ROOT_URL,
     directory: directoryFromConfig(config),
   });
 }
@@ -540,7 +604,15 @@ function directoryFromConfig(config: Config): DriveSourceOptions['directory'] {
   const sa = config.GOOGLE_SERVICE_ACCOUNT_JSON?.trim();
   if (config.GOOGLE_DIRECTORY_SUBJECT && sa) {
     const credentials = JSON.parse(sa.startsWith('{') ? sa : readFileSync(sa, 'utf8'));
-    return { auth: new google.auth.JWT({ email: credentials.client_email, key: credentials.private_key, scopes: [DIRECTORY_SCOPE], subject: config.GOOGLE_DIRECTORY_SUBJECT }), rootUrl: config.GOOGLE_DIRECTORY_ROOT_URL };
+    return {
+      auth: new google.auth.JWT({
+        email: credentials.client_email,
+        key: credentials.private_key,
+        scopes: [DIRECTORY_SCOPE],
+        subject: config.GOOGLE_DIRECTORY_SUBJECT,
+      }),
+      rootUrl: config.GOOGLE_DIRECTORY_ROOT_URL,
+    };
   }
   return config.GOOGLE_DIRECTORY_ROOT_URL ? { rootUrl: config.GOOGLE_DIRECTORY_ROOT_URL } : undefined;
 }

@@ -17,7 +17,11 @@ const KEY = 'root';
 const SWITCH_KEY = 'replacing';
 
 export class FolderMismatchError extends Error {
-  constructor(readonly current: string, readonly requested: string, readonly switching = false) {
+  constructor(
+    readonly current: string,
+    readonly requested: string,
+    readonly switching = false,
+  ) {
     super(
       switching
         ? `The knowledge base is switching to ${current} (an interrupted --replace); ingest ${current} to finish the switch, ` +
@@ -41,7 +45,9 @@ export async function syncedFolderRoot(db: Queryable): Promise<string | undefine
  * documents themselves: each has its file:// URL and its path inside the folder.
  */
 async function inferredRoot(db: Queryable): Promise<string | undefined> {
-  const all = await db.query<{ url: string | null; file_path: string | null }>('SELECT url, file_path FROM documents WHERE source = $1', [SOURCE]);
+  const all = await db.query<{ url: string | null; file_path: string | null }>('SELECT url, file_path FROM documents WHERE source = $1', [
+    SOURCE,
+  ]);
   if (!all.rows.length) return undefined;
   const unknown = '(a folder ingested earlier)';
   const roots = new Set<string>();
@@ -65,7 +71,8 @@ export async function pendingFolderSwitch(db: Queryable): Promise<{ to: string; 
 /** Throws FolderMismatchError when another folder's documents would be replaced without `replace`. */
 export async function assertFolderRoot(db: Queryable, root: string, replace = false): Promise<void> {
   const current = await syncedFolderRoot(db);
-  if (current && current !== resolve(root) && !replace) throw new FolderMismatchError(current, resolve(root), Boolean(await pendingFolderSwitch(db)));
+  if (current && current !== resolve(root) && !replace)
+    throw new FolderMismatchError(current, resolve(root), Boolean(await pendingFolderSwitch(db)));
 }
 
 /**

@@ -39,7 +39,10 @@ export class FolderSource implements DocumentSource {
   readonly name = 'folder';
   readonly root: string;
 
-  constructor(root: string, private readonly ignore: string[] = []) {
+  constructor(
+    root: string,
+    private readonly ignore: string[] = [],
+  ) {
     this.root = resolve(root);
   }
 
@@ -53,7 +56,9 @@ export class FolderSource implements DocumentSource {
 
   private ignored(rel: string): boolean {
     const parts = rel.split(sep);
-    return this.ignore.some((g) => parts.some((p) => minimatch(p, g, { dot: true })) || minimatch(rel.split(sep).join('/'), g, { dot: true }));
+    return this.ignore.some(
+      (g) => parts.some((p) => minimatch(p, g, { dot: true })) || minimatch(rel.split(sep).join('/'), g, { dot: true }),
+    );
   }
 
   async *list(): AsyncIterable<SourceFile> {

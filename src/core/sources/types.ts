@@ -51,7 +51,11 @@ export interface DocumentSource {
 
 /** One file could not be read or extracted; the run records it and goes on. */
 export class SourceFileError extends Error {
-  constructor(public readonly fileId: string, message: string, public readonly reason: 'too-large' | 'unsupported' | 'corrupt' | 'unavailable' | 'other' = 'other') {
+  constructor(
+    public readonly fileId: string,
+    message: string,
+    public readonly reason: 'too-large' | 'unsupported' | 'corrupt' | 'unavailable' | 'other' = 'other',
+  ) {
     super(message);
     this.name = 'SourceFileError';
   }

@@ -4,12 +4,32 @@
 // can be checked against the passage it cites.
 
 const SMALL: Record<string, number> = {
-  zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12,
-  thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17, eighteen: 18, nineteen: 19,
+  zero: 0,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  thirteen: 13,
+  fourteen: 14,
+  fifteen: 15,
+  sixteen: 16,
+  seventeen: 17,
+  eighteen: 18,
+  nineteen: 19,
 };
 const TENS: Record<string, number> = { twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, seventy: 70, eighty: 80, ninety: 90 };
 const NUMBER_WORD = new RegExp(
-  `\\b(?:(${Object.keys(TENS).join('|')})(?:[- ](${Object.keys(SMALL).filter((w) => SMALL[w] > 0 && SMALL[w] < 10).join('|')}))?|(${Object.keys(SMALL).join('|')}))(?:\\s+(hundred|thousand))?\\b`,
+  `\\b(?:(${Object.keys(TENS).join('|')})(?:[- ](${Object.keys(SMALL)
+    .filter((w) => SMALL[w] > 0 && SMALL[w] < 10)
+    .join('|')}))?|(${Object.keys(SMALL).join('|')}))(?:\\s+(hundred|thousand))?\\b`,
   'gi',
 );
 
@@ -35,7 +55,8 @@ const UNITS: [string, RegExp][] = [
   ['yr', /^(?:yrs?|years?)$/i],
   ['$', /^(?:dollars?|usd)$/i],
 ];
-const UNIT_WORDS = "ft\\.?|feet|foot|in\\.?|inch(?:es)?|'|\"|yds?|yards?|cy|cubic yards?|sf|sq\\.? ?ft|square f(?:ee|oo)t|psf|pounds per square foot|psi|lbs?|pounds?|mph|miles per hour|miles?|mi|°\\s?F|deg(?:rees)?\\.? ?F|degrees(?: fahrenheit)?|F|%|percent|per cent|mins?|minutes?|hrs?|hours?|h|(?:calendar |working |business )?days?|wks?|weeks?|months?|yrs?|years?|dollars?|usd";
+const UNIT_WORDS =
+  'ft\\.?|feet|foot|in\\.?|inch(?:es)?|\'|"|yds?|yards?|cy|cubic yards?|sf|sq\\.? ?ft|square f(?:ee|oo)t|psf|pounds per square foot|psi|lbs?|pounds?|mph|miles per hour|miles?|mi|°\\s?F|deg(?:rees)?\\.? ?F|degrees(?: fahrenheit)?|F|%|percent|per cent|mins?|minutes?|hrs?|hours?|h|(?:calendar |working |business )?days?|wks?|weeks?|months?|yrs?|years?|dollars?|usd';
 
 export function unitOf(written: string): string | undefined {
   const w = written.trim();

@@ -25,13 +25,14 @@ export interface QuestionPart {
   searchText: string;
 }
 
-const CODE = /\b(select|insert|update|delete|drop|create|alter|truncate|grant)\b[\s\S]*\b(from|into|table|where|set|values|database|index)\b/i;
+const CODE =
+  /\b(select|insert|update|delete|drop|create|alter|truncate|grant)\b[\s\S]*\b(from|into|table|where|set|values|database|index)\b/i;
 
 /** Pasted SQL, code or markup: not a question, whatever words it shares with the documents. */
 export function looksLikeCode(q: string): boolean {
   const symbols = (q.match(/[;{}=<>*`$\\]|--|\(\)/g) ?? []).length;
   const words = (q.match(/[A-Za-z]{2,}/g) ?? []).length;
-  if (CODE.test(q) && (symbols >= 1 || /\b(from|where)\b/i.test(q) && /\b[A-Z]{4,}\b/.test(q))) return true;
+  if (CODE.test(q) && (symbols >= 1 || (/\b(from|where)\b/i.test(q) && /\b[A-Z]{4,}\b/.test(q)))) return true;
   return words > 0 && symbols / words > 0.5 && symbols >= 4;
 }
 
@@ -46,12 +47,18 @@ const LEAD = /^(what|when|who|how|where|which)\b[^?]*?\b(is|are|was|were|do|does
  */
 export function splitQuestion(question: string): string[] {
   const q = question.trim();
-  const bySentence = q.split(/(?<=\?)\s+(?=\S)|;\s+/).map((s) => s.trim()).filter(Boolean);
+  const bySentence = q
+    .split(/(?<=\?)\s+(?=\S)|;\s+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (bySentence.length > 1) return bySentence.slice(0, 3);
   const m = /^(.*?\S)\s*,?\s+(?:and|as well as|plus)\s+(also\s+)?(.+)$/i.exec(q);
   if (!m) return [q];
   const [, left, , right] = m;
-  const content = (s: string) => (s.replace(/[?.!]/g, '').match(/[A-Za-z0-9$][\w$'’,.-]*/g) ?? []).filter((w) => !/^(what|when|who|how|where|which|why|is|are|was|were|the|a|an|of|for|to|do|does|did|we|our|much|many|long|it|its)$/i.test(w));
+  const content = (s: string) =>
+    (s.replace(/[?.!]/g, '').match(/[A-Za-z0-9$][\w$'’,.-]*/g) ?? []).filter(
+      (w) => !/^(what|when|who|how|where|which|why|is|are|was|were|the|a|an|of|for|to|do|does|did|we|our|much|many|long|it|its)$/i.test(w),
+    );
   const rightIsQuestion = QUESTION_START.test(right);
   if (!rightIsQuestion && (content(left).length < 2 || content(right).length < 2)) return [q];
   if (rightIsQuestion && content(right).length < 1) return [q];
@@ -72,7 +79,8 @@ function expectsOf(text: string): Expects {
   if (/\bhow (long|often|soon|quickly)\b|\bwithin how\b|\bduration\b/.test(t)) return 'duration';
   if (/\bwhen\b|\bwhat (date|day)\b|\bdeadline\b|\bdue date\b/.test(t)) return 'date';
   if (/\bhow much\b|\bcost\b|\bprice\b|\bamount\b|\bpercent|%|\bgmp\b|\bvalue\b|\blds?\b/.test(t)) return 'amount';
-  if (/\bhow (far|high|tall|deep|wide|thick|big|large)\b|\bheight\b|\bdepth\b|\bwidth\b|\bdistance\b|\bclearance\b/.test(t)) return 'length';
+  if (/\bhow (far|high|tall|deep|wide|thick|big|large)\b|\bheight\b|\bdepth\b|\bwidth\b|\bdistance\b|\bclearance\b/.test(t))
+    return 'length';
   if (/\bhow many\b|\bnumber of\b/.test(t)) return 'count';
   if (/\bwind speed\b|\bmph\b|\bhow fast\b/.test(t)) return 'speed';
   if (/\bhow heavy\b|\bweight\b|\bload\b|\bcapacity\b/.test(t)) return 'weight';

@@ -71,7 +71,8 @@ export function findTerms(question: string): TermMatch[] {
   const found: TermMatch[] = [];
   for (const t of compiled)
     for (const m of question.matchAll(t.re)) {
-      const start = m.index!, end = start + m[0].length;
+      const start = m.index!,
+        end = start + m[0].length;
       if (found.some((f) => start < f.index + f.typed.length && f.index < end)) continue;
       found.push({ typed: m[0], written: t.written, index: start });
     }

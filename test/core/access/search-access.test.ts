@@ -17,19 +17,51 @@ import { migratedMemoryDb } from '../../helpers/db.js';
 import { freshPgDatabase } from '../../helpers/pg.js';
 import { ArraySource, TopicEmbedder, type FixtureDoc } from '../../helpers/corpus.js';
 
-const grants = (...principals: string[]): SourceAccess => ({ grants: principals.map((principal) => ({ principal, role: 'reader', via: 'file' as const })) });
+const grants = (...principals: string[]): SourceAccess => ({
+  grants: principals.map((principal) => ({ principal, role: 'reader', via: 'file' as const })),
+});
 const policy: AccessPolicy = { workspaceDomains: ['acme.com'] };
 const ann: Identity = { kind: 'member', email: 'Ann@Acme.com' };
 const bob: Identity = { kind: 'member', email: 'bob@acme.com', groups: ['estimators@acme.com'] };
 
 // Every document is about concrete (so every query reaches all of them in both legs); who may open each differs.
 const DOCS: (FixtureDoc & { openTo: string })[] = [
-  { path: 'public/cold.md', text: '# Cold weather concrete\n\nMinimum concrete temperature at placement is 50 degrees. Cure the slab.', access: grants('anyone'), openTo: 'anyone' },
-  { path: 'site/pour.md', text: '# Pour checklist\n\nBefore each concrete pour the slab reinforcing is inspected.', access: grants('domain:acme.com'), openTo: 'acme.com' },
-  { path: 'hr/ann-review.md', text: '# Ann concrete crew review\n\nConcrete crew lead review notes, slab pour performance, cure.', access: grants('user:ann@acme.com'), openTo: 'ann' },
-  { path: 'bids/estimate.md', text: '# Concrete bid estimate\n\nConcrete slab pour unit price and cure blanket cost for the bid.', access: grants('group:estimators@acme.com'), openTo: 'estimators' },
-  { path: 'both/ann-bob.md', text: '# Concrete joint notes\n\nAnn and Bob concrete pour sequence for the slab cure.', access: grants('user:ann@acme.com', 'user:bob@acme.com'), openTo: 'ann+bob' },
-  { path: 'secret/unreadable.md', text: '# Concrete claim\n\nConcrete slab pour claim and cure dispute.', access: { error: 'permissions.list: 403 insufficientFilePermissions' }, openTo: 'nobody' },
+  {
+    path: 'public/cold.md',
+    text: '# Cold weather concrete\n\nMinimum concrete temperature at placement is 50 degrees. Cure the slab.',
+    access: grants('anyone'),
+    openTo: 'anyone',
+  },
+  {
+    path: 'site/pour.md',
+    text: '# Pour checklist\n\nBefore each concrete pour the slab reinforcing is inspected.',
+    access: grants('domain:acme.com'),
+    openTo: 'acme.com',
+  },
+  {
+    path: 'hr/ann-review.md',
+    text: '# Ann concrete crew review\n\nConcrete crew lead review notes, slab pour performance, cure.',
+    access: grants('user:ann@acme.com'),
+    openTo: 'ann',
+  },
+  {
+    path: 'bids/estimate.md',
+    text: '# Concrete bid estimate\n\nConcrete slab pour unit price and cure blanket cost for the bid.',
+    access: grants('group:estimators@acme.com'),
+    openTo: 'estimators',
+  },
+  {
+    path: 'both/ann-bob.md',
+    text: '# Concrete joint notes\n\nAnn and Bob concrete pour sequence for the slab cure.',
+    access: grants('user:ann@acme.com', 'user:bob@acme.com'),
+    openTo: 'ann+bob',
+  },
+  {
+    path: 'secret/unreadable.md',
+    text: '# Concrete claim\n\nConcrete slab pour claim and cure dispute.',
+    access: { error: 'permissions.list: 403 insufficientFilePermissions' },
+    openTo: 'nobody',
+  },
   { path: 'nothing/none.md', text: '# Concrete mystery\n\nConcrete pour slab cure temperature notes.', openTo: 'nobody' },
 ];
 
@@ -40,7 +72,9 @@ function suite(name: string, open: () => Promise<{ db: Database; done: () => Pro
     let searcher: HybridSearcher;
     const embedder = new TopicEmbedder();
     const titles = async (q: string, access: AccessScope, mode: 'hybrid' | 'dense' | 'lexical' = 'hybrid') =>
-      (await searcher.search(q, { access, mode, log: false, matchCount: 20 })).documents.map((d) => d.fileId.replace('fixture:', '')).sort();
+      (await searcher.search(q, { access, mode, log: false, matchCount: 20 })).documents
+        .map((d) => d.fileId.replace('fixture:', ''))
+        .sort();
 
     beforeAll(async () => {
       ({ db, done } = await open());
@@ -49,7 +83,11 @@ function suite(name: string, open: () => Promise<{ db: Database; done: () => Pro
       await db.query(`INSERT INTO access_groups (group_email, resolved) VALUES ('estimators@acme.com', true)`);
       await db.query(`INSERT INTO access_group_members VALUES ('estimators@acme.com', 'bob@acme.com')`);
       // candidates: 2 — a leg that filtered after taking its top candidates would come back short.
-      searcher = new HybridSearcher(db, new CachedEmbedder(db, embedder), { ...DEFAULT_SEARCH_SETTINGS, candidates: 2, chunksPerDocument: 1 });
+      searcher = new HybridSearcher(db, new CachedEmbedder(db, embedder), {
+        ...DEFAULT_SEARCH_SETTINGS,
+        candidates: 2,
+        chunksPerDocument: 1,
+      });
     });
     afterAll(async () => {
       await searcher.log.flush();
@@ -57,13 +95,29 @@ function suite(name: string, open: () => Promise<{ db: Database; done: () => Pro
     });
 
     const cases: [string, AccessScope, string[]][] = [
-      ['DM with Ann', audienceScope(ann, { kind: 'private-to-asker' }, policy), ['both/ann-bob.md', 'hr/ann-review.md', 'public/cold.md', 'site/pour.md']],
-      ['DM with Bob (a group member)', audienceScope(bob, { kind: 'private-to-asker' }, policy), ['bids/estimate.md', 'both/ann-bob.md', 'public/cold.md', 'site/pour.md']],
+      [
+        'DM with Ann',
+        audienceScope(ann, { kind: 'private-to-asker' }, policy),
+        ['both/ann-bob.md', 'hr/ann-review.md', 'public/cold.md', 'site/pour.md'],
+      ],
+      [
+        'DM with Bob (a group member)',
+        audienceScope(bob, { kind: 'private-to-asker' }, policy),
+        ['bids/estimate.md', 'both/ann-bob.md', 'public/cold.md', 'site/pour.md'],
+      ],
       ['Ann in a public channel', audienceScope(ann, { kind: 'public', id: 'C1' }, policy), ['public/cold.md', 'site/pour.md']],
-      ['Ann in a private channel with Bob', audienceScope(ann, { kind: 'private', id: 'G1', members: [ann, bob] }, policy), ['both/ann-bob.md', 'public/cold.md', 'site/pour.md']],
+      [
+        'Ann in a private channel with Bob',
+        audienceScope(ann, { kind: 'private', id: 'G1', members: [ann, bob] }, policy),
+        ['both/ann-bob.md', 'public/cold.md', 'site/pour.md'],
+      ],
       ['Ann in a Slack Connect channel', audienceScope(ann, { kind: 'shared', id: 'C2' }, policy), ['public/cold.md']],
       ['an unknown asker', audienceScope({ kind: 'unknown' }, { kind: 'private-to-asker' }, policy), ['public/cold.md', 'site/pour.md']],
-      ['a guest', audienceScope({ kind: 'guest', email: 'ann@acme.com' }, { kind: 'private-to-asker' }, policy), ['public/cold.md', 'site/pour.md']],
+      [
+        'a guest',
+        audienceScope({ kind: 'guest', email: 'ann@acme.com' }, { kind: 'private-to-asker' }, policy),
+        ['public/cold.md', 'site/pour.md'],
+      ],
     ];
 
     it('finds every document with the operator scope, and refuses a search without a scope', async () => {
@@ -75,9 +129,14 @@ function suite(name: string, open: () => Promise<{ db: Database; done: () => Pro
     for (const [label, scope, allowed] of cases)
       it(`${label}: exactly the documents every reader may open, in each leg`, async () => {
         // Bob's groups come with his Identity (the caller reads them from access_group_members).
-        for (const mode of ['hybrid', 'dense', 'lexical'] as const) expect(await titles('concrete slab pour cure', scope, mode), mode).toEqual(allowed);
+        for (const mode of ['hybrid', 'dense', 'lexical'] as const)
+          expect(await titles('concrete slab pour cure', scope, mode), mode).toEqual(allowed);
         // The pure rule agrees with the SQL one.
-        expect(DOCS.filter((d) => permits(scope, d.access && 'grants' in d.access ? d.access.grants.map((g) => g.principal) : [])).map((d) => d.path).sort()).toEqual(allowed);
+        expect(
+          DOCS.filter((d) => permits(scope, d.access && 'grants' in d.access ? d.access.grants.map((g) => g.principal) : []))
+            .map((d) => d.path)
+            .sort(),
+        ).toEqual(allowed);
       });
 
     it('the dense leg returns every allowed chunk, even those far from the query, when asked for more', async () => {
@@ -119,5 +178,11 @@ suite('postgres', async () => {
   const pgdb = await freshPgDatabase();
   const db = new PostgresDatabase({ url: pgdb.url, poolSize: 2 });
   await migrate(db);
-  return { db, done: async () => { await db.close(); await pgdb.drop(); } };
+  return {
+    db,
+    done: async () => {
+      await db.close();
+      await pgdb.drop();
+    },
+  };
 });

@@ -20,7 +20,11 @@ describe('offline answers a superintendent can act on', () => {
     const t = await topicDb();
     db = t.db;
     expect((await ingest({ db, embedder: t.embedder }, new FolderSource('bench/answers/riverside'))).failed).toBe(0);
-    rag = new RagAnswerer({ db, searcher: new HybridSearcher(db, new CachedEmbedder(db, t.embedder)), settings: { minConfidence: 0.3, matchCount: 6, timeoutMs: 5000, historyTurns: 3 } });
+    rag = new RagAnswerer({
+      db,
+      searcher: new HybridSearcher(db, new CachedEmbedder(db, t.embedder)),
+      settings: { minConfidence: 0.3, matchCount: 6, timeoutMs: 5000, historyTurns: 3 },
+    });
   });
   afterAll(() => db.close());
 
@@ -28,7 +32,9 @@ describe('offline answers a superintendent can act on', () => {
     expect((await rag.answer("Who is the owner's rep?", { access: OPERATOR_SCOPE })).answer).toMatch(/Dana Ruiz/);
     expect((await rag.answer('what are the LDs per day', { access: OPERATOR_SCOPE })).answer).toMatch(/\$1,200 per calendar day/);
     expect((await rag.answer('NTP date?', { access: OPERATOR_SCOPE })).answer).toMatch(/2026-01-12/);
-    expect((await rag.answer('can the owner\'s rep sign off on a 20k change order?', { access: OPERATOR_SCOPE })).answer).toMatch(/\$15,000/);
+    expect((await rag.answer("can the owner's rep sign off on a 20k change order?", { access: OPERATOR_SCOPE })).answer).toMatch(
+      /\$15,000/,
+    );
   });
 
   it('answers from the most recent dated source, says the date, and shows the older statement as older', async () => {
@@ -69,7 +75,9 @@ describe('offline answers a superintendent can act on', () => {
       const a = await rag.answer(q, { access: OPERATOR_SCOPE });
       expect(a.noAnswer, q).toBe(true);
     }
-    expect((await rag.answer('SELECT * FROM chunks WHERE 1=1;', { access: OPERATOR_SCOPE })).answer).toMatch(/looks like code or a database query/);
+    expect((await rag.answer('SELECT * FROM chunks WHERE 1=1;', { access: OPERATOR_SCOPE })).answer).toMatch(
+      /looks like code or a database query/,
+    );
   });
 
   it('says so in one line when it may not fully answer', async () => {

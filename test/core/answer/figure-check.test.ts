@@ -18,8 +18,14 @@ import { startFakeAnthropic, type FakeAnthropic } from '../../fakes/anthropic.js
 import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/openai.js';
 
 const DOCS: FixtureDoc[] = [
-  { path: 'contracts/agreement.md', text: '# Agreement summary\n\n**Executed:** 2026-01-05\n\nThe original guaranteed maximum price (GMP) of the contract is $12,480,000. Retainage on each payment is 10% of the contract payment.' },
-  { path: 'contracts/amendment-1.md', text: '# Amendment No. 1 revised GMP\n\n**Date:** 2026-03-10\n\nThe revised guaranteed maximum price (GMP) of the contract is $12,573,350 after change orders CO-001 to CO-003.' },
+  {
+    path: 'contracts/agreement.md',
+    text: '# Agreement summary\n\n**Executed:** 2026-01-05\n\nThe original guaranteed maximum price (GMP) of the contract is $12,480,000. Retainage on each payment is 10% of the contract payment.',
+  },
+  {
+    path: 'contracts/amendment-1.md',
+    text: '# Amendment No. 1 revised GMP\n\n**Date:** 2026-03-10\n\nThe revised guaranteed maximum price (GMP) of the contract is $12,573,350 after change orders CO-001 to CO-003.',
+  },
 ];
 
 describe('figure check on model answers', () => {
@@ -29,7 +35,8 @@ describe('figure check on model answers', () => {
   let openai: FakeOpenAI;
   const warnings: { obj: any; msg: string }[] = [];
   const logger = { warn: (obj: any, msg: string) => warnings.push({ obj, msg }), info() {}, error() {}, debug() {} } as unknown as Logger;
-  const rag = (model: AnswerModel) => new RagAnswerer({ db, searcher, model, logger, settings: { minConfidence: 0.3, matchCount: 4, timeoutMs: 10_000, historyTurns: 3 } });
+  const rag = (model: AnswerModel) =>
+    new RagAnswerer({ db, searcher, model, logger, settings: { minConfidence: 0.3, matchCount: 4, timeoutMs: 10_000, historyTurns: 3 } });
   /** The prompt's source number of a document, whatever order retrieval gave. */
   const numberOf = (prompt: string, title: string) => Number(new RegExp(`<source n="(\\d+)" title="${title}`).exec(prompt)![1]);
   const promptOf = (body: any) => String(body.messages.at(-1).content);
@@ -49,12 +56,22 @@ describe('figure check on model answers', () => {
     await db.close();
   });
 
-  const claude = () => new ClaudeModel({ apiKey: 'sk-ant-test', baseURL: anthropic.url, model: 'claude-test', timeoutMs: 10_000, maxRetries: 0, maxTokens: 300, temperature: 0 });
+  const claude = () =>
+    new ClaudeModel({
+      apiKey: 'sk-ant-test',
+      baseURL: anthropic.url,
+      model: 'claude-test',
+      timeoutMs: 10_000,
+      maxRetries: 0,
+      maxTokens: 300,
+      temperature: 0,
+    });
 
   it('removes and flags a wrong figure, keeps the verified ones, logs and counts it', async () => {
     anthropic.reply = (body) => {
       const p = promptOf(body);
-      const a = numberOf(p, 'Agreement summary'), b = numberOf(p, 'Amendment No. 1');
+      const a = numberOf(p, 'Agreement summary'),
+        b = numberOf(p, 'Amendment No. 1');
       return `The original GMP was $12,480,000 [${a}]. The revised GMP is $12,900,000 [${b}].`;
     };
     const r = rag(claude());
@@ -79,7 +96,9 @@ describe('figure check on model answers', () => {
     expect(body.system).toMatch(/prefer the most recent dated source/);
     expect(promptOf(body)).toMatch(/<source n="\d" title="Amendment No\. 1 revised GMP" date="2026-03-10">/);
     expect(promptOf(body)).toMatch(/<source n="\d" title="Agreement summary" date="2026-01-05">/);
-    expect(promptOf(body)).toMatch(/This question has 2 parts; answer each:\n1\. What were the original GMP\?\n2\. What were the revised GMP\?/);
+    expect(promptOf(body)).toMatch(
+      /This question has 2 parts; answer each:\n1\. What were the original GMP\?\n2\. What were the revised GMP\?/,
+    );
   });
 
   it('flags a right figure cited to the wrong source (OpenAI-compatible chat)', async () => {
@@ -87,12 +106,22 @@ describe('figure check on model answers', () => {
       const p = String(body.messages.at(-1).content);
       return `The revised GMP is $12,573,350 [${numberOf(p, 'Agreement summary')}]. Retainage is 10% [${numberOf(p, 'Agreement summary')}].`;
     };
-    const model = new OpenAIChatModel({ apiKey: 'sk-test', baseURL: openai.baseURL, model: 'gpt-test', timeoutMs: 10_000, maxRetries: 0, maxTokens: 300, temperature: 0 });
+    const model = new OpenAIChatModel({
+      apiKey: 'sk-test',
+      baseURL: openai.baseURL,
+      model: 'gpt-test',
+      timeoutMs: 10_000,
+      maxRetries: 0,
+      maxTokens: 300,
+      temperature: 0,
+    });
     const r = rag(model);
     const a = await r.answer('What is the revised GMP and the retainage on each payment?', { access: OPERATOR_SCOPE });
     expect(a.model).toBe('openai:gpt-test');
     expect(a.answer).toMatch(/^Retainage is 10% \[1\]\./);
-    expect(a.answer).toMatch(/Could not verify: \$12,573,350 \(not in “Agreement summary”, which it cited; it appears in “Amendment No\. 1 revised GMP”\)/);
+    expect(a.answer).toMatch(
+      /Could not verify: \$12,573,350 \(not in “Agreement summary”, which it cited; it appears in “Amendment No\. 1 revised GMP”\)/,
+    );
     expect(r.totals.unverifiedFigures).toBe(1);
   });
 

@@ -22,7 +22,8 @@ describe('Claude model lifecycle', () => {
     fake = await startFakeAnthropic();
   });
   afterAll(() => fake?.close());
-  const config = (model?: string) => parseConfig({ ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: fake.url, ...(model ? { CLAUDE_MODEL: model } : {}) });
+  const config = (model?: string) =>
+    parseConfig({ ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: fake.url, ...(model ? { CLAUDE_MODEL: model } : {}) });
 
   it('defaults to a model the SDK does not call deprecated', () => {
     const deprecated = sdkDeprecatedModels();
@@ -33,7 +34,9 @@ describe('Claude model lifecycle', () => {
   it('warns, naming CLAUDE_MODEL and the retirement date, when the Models API lists the model as deprecated', async () => {
     fake.lifecycle = { 'claude-sonnet-4-5': 'deprecated', 'claude-sonnet-5-5': 'active' };
     const warning = await answerModelWarning(config('claude-sonnet-4-5'));
-    expect(warning).toBe('CLAUDE_MODEL claude-sonnet-4-5 is deprecated (retires 2026-11-30): set CLAUDE_MODEL to a current model (the default is claude-sonnet-5-5).');
+    expect(warning).toBe(
+      'CLAUDE_MODEL claude-sonnet-4-5 is deprecated (retires 2026-11-30): set CLAUDE_MODEL to a current model (the default is claude-sonnet-5-5).',
+    );
     expect(fake.requests.at(-1)).toMatchObject({ method: 'GET', path: '/v1/models/claude-sonnet-4-5' });
     expect(await answerModelWarning(config())).toBeUndefined();
   });

@@ -44,7 +44,10 @@ describe('answers from the sample knowledge base (offline composer)', () => {
     expect(expectedSource, `sources: ${a.sources.map((s) => s.path).join(', ')}`).toBeDefined();
     expect(cited).toContain(expectedSource!.n);
     const text = a.answer.toLowerCase();
-    expect(e.accept.some((x) => text.includes(x.toLowerCase())), a.answer).toBe(true);
+    expect(
+      e.accept.some((x) => text.includes(x.toLowerCase())),
+      a.answer,
+    ).toBe(true);
   });
 
   it('says the documents do not cover an off-topic question', async () => {

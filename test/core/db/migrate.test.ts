@@ -41,9 +41,17 @@ async function vectorRoundTrip(db: Database, { errorPaths = true } = {}) {
   const doc = await db.query<{ id: string }>(
     `INSERT INTO documents (title, content, file_id, content_hash, category) VALUES ('Pour checklist', 'x', 'folder:a.md', 'h', 'qa') RETURNING id`,
   );
-  for (const [i, v] of [[1, 0, 0], [0, 1, 0]].entries())
-    await db.query(`INSERT INTO chunks (document_id, chunk_index, content, embedding, embedding_model) VALUES ($1, $2, $3, $4, 'test:3d')`, [doc.rows[0].id, i, `chunk ${i}`, toVector(v)]);
-  const r = await db.query<{ title: string; content: string; similarity: number }>(`SELECT * FROM search_documents($1, 0.1, 5, NULL)`, [toVector([0.9, 0.1, 0])]);
+  for (const [i, v] of [
+    [1, 0, 0],
+    [0, 1, 0],
+  ].entries())
+    await db.query(
+      `INSERT INTO chunks (document_id, chunk_index, content, embedding, embedding_model) VALUES ($1, $2, $3, $4, 'test:3d')`,
+      [doc.rows[0].id, i, `chunk ${i}`, toVector(v)],
+    );
+  const r = await db.query<{ title: string; content: string; similarity: number }>(`SELECT * FROM search_documents($1, 0.1, 5, NULL)`, [
+    toVector([0.9, 0.1, 0]),
+  ]);
   expect(r.rows).toHaveLength(1);
   expect(r.rows[0].content).toBe('chunk 0');
   expect(r.rows[0].similarity).toBeGreaterThan(0.9);
@@ -165,7 +173,9 @@ describe('migrations through the pg driver', () => {
     expect(rows.rows[0].n).toBe(all.length);
     await schemaChecks(a);
     await vectorRoundTrip(a);
-    const hnsw = await a.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_indexes WHERE indexdef LIKE '%USING hnsw%vector_cosine_ops%'`);
+    const hnsw = await a.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_indexes WHERE indexdef LIKE '%USING hnsw%vector_cosine_ops%'`,
+    );
     expect(hnsw.rows[0].n).toBe(1);
   });
 

@@ -19,7 +19,9 @@ describe('openDatabase', () => {
       BACKUP_DIR: './unused-backups',
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DatabaseUnavailableError);
-    expect((err as Error).message).toMatch(/Cannot reach the database at postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/trajanus.*Check DATABASE_URL/);
+    expect((err as Error).message).toMatch(
+      /Cannot reach the database at postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/trajanus.*Check DATABASE_URL/,
+    );
     expect((err as Error).message).not.toContain('s3cret-pw');
   });
 });
@@ -74,7 +76,10 @@ describe('a damaged embedded data folder', () => {
     ['a missing PG_VERSION (PGlite would initialise an empty database over it)', (p) => rmSync(join(p, 'PG_VERSION'))],
     ['a damaged control file', (p) => overwrite(join(p, 'global/pg_control'), 16, 64)],
     ['a missing control file', (p) => rmSync(join(p, 'global/pg_control'))],
-    ['a damaged write-ahead log', (p) => overwrite(join(p, 'pg_wal', readdirSync(join(p, 'pg_wal')).find((n) => /^[0-9A-F]{24}$/.test(n))!), 0, 4096)],
+    [
+      'a damaged write-ahead log',
+      (p) => overwrite(join(p, 'pg_wal', readdirSync(join(p, 'pg_wal')).find((n) => /^[0-9A-F]{24}$/.test(n))!), 0, 4096),
+    ],
   ];
   for (const [what, how] of cases)
     it(`stops on ${what}, naming the folder, the last good backup and the restore command, and changes nothing`, async () => {

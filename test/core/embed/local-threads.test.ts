@@ -38,7 +38,11 @@ describe('LocalEmbedder threads', () => {
       await new LocalEmbedder({ threads: 2 }).embed(['hot work permit', 'fire watch']);
       console.log('embedded');`;
     // A kept-alive process is ended by the timeout: status null instead of 0.
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: process.cwd(),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(r.stdout, r.stderr).toContain('embedded');
     expect(r.status).toBe(0);
   });

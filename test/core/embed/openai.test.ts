@@ -71,7 +71,12 @@ describe('OpenAIEmbedder', () => {
 
   it('gives a clear error when 5xx retries are exhausted', async () => {
     fake.failNext(10, 503);
-    const err = (await embedder({ dimensions: 8 }).embed(['x']).then(() => undefined, (e: unknown) => e)) as Error;
+    const err = (await embedder({ dimensions: 8 })
+      .embed(['x'])
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as Error;
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toContain('text-embedding-3-small');
     expect(err.message).toContain(`${fake.baseURL}/embeddings`);
@@ -84,7 +89,9 @@ describe('OpenAIEmbedder', () => {
     fake.mutateEmbeddings = (b) => {
       b.data[1].embedding = b.data[1].embedding.slice(0, 3);
     };
-    await expect(embedder({ dimensions: 8 }).embed(['a', 'b'])).rejects.toThrow(/text-embedding-3-small at .*\/v1\/embeddings has a vector of 3 dimensions, expected 8/);
+    await expect(embedder({ dimensions: 8 }).embed(['a', 'b'])).rejects.toThrow(
+      /text-embedding-3-small at .*\/v1\/embeddings has a vector of 3 dimensions, expected 8/,
+    );
     fake.mutateEmbeddings = (b) => {
       b.data.pop();
     };
@@ -92,7 +99,14 @@ describe('OpenAIEmbedder', () => {
   });
 
   it('is created from configuration, keyless against a compatible server', async () => {
-    const e = createEmbedder(parseConfig({ EMBEDDING_PROVIDER: 'openai', EMBEDDING_BASE_URL: fake.baseURL, EMBEDDING_MODEL: 'text-embedding-3-small', EMBEDDING_DIMENSIONS: '16' }));
+    const e = createEmbedder(
+      parseConfig({
+        EMBEDDING_PROVIDER: 'openai',
+        EMBEDDING_BASE_URL: fake.baseURL,
+        EMBEDDING_MODEL: 'text-embedding-3-small',
+        EMBEDDING_DIMENSIONS: '16',
+      }),
+    );
     expect(e.id).toBe('openai:text-embedding-3-small@16');
     expect(await e.embed(['q'])).toEqual([fakeVector('q', 16)]);
     expect(fake.embeddingRequests()[0].headers.authorization).toBe('Bearer unused');
@@ -111,8 +125,7 @@ describe('OpenAIEmbedder', () => {
       const second = await cached.embedMany(['beta', 'alpha']);
       expect(second).toMatchObject({ hits: 2, misses: 0 });
       expect(fake.embeddingRequests()).toHaveLength(1);
-      for (const [i, t] of ['beta', 'alpha'].entries())
-        second.vectors[i].forEach((x, j) => expect(x).toBeCloseTo(fakeVector(t, 8)[j], 5));
+      for (const [i, t] of ['beta', 'alpha'].entries()) second.vectors[i].forEach((x, j) => expect(x).toBeCloseTo(fakeVector(t, 8)[j], 5));
     } finally {
       await db.close();
     }

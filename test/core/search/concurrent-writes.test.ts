@@ -39,12 +39,16 @@ describe('concurrent document writes on PostgreSQL', () => {
       // B's delete locks "zulu" and then needs the statistics row A holds …
       const bWork = (async () => {
         await b.query(`DELETE FROM chunks WHERE document_id = '00000000-0000-0000-0000-000000000002'`);
-        await b.query(`INSERT INTO chunks (document_id, chunk_index, content) VALUES ('00000000-0000-0000-0000-000000000002', 0, 'zulu yankee')`);
+        await b.query(
+          `INSERT INTO chunks (document_id, chunk_index, content) VALUES ('00000000-0000-0000-0000-000000000002', 0, 'zulu yankee')`,
+        );
         await b.query('COMMIT');
       })();
       await new Promise((r) => setTimeout(r, 300));
       // … while A's insert needs "zulu": without a single entry lock, a cycle.
-      await a.query(`INSERT INTO chunks (document_id, chunk_index, content) VALUES ('00000000-0000-0000-0000-000000000001', 0, 'alpha zulu')`);
+      await a.query(
+        `INSERT INTO chunks (document_id, chunk_index, content) VALUES ('00000000-0000-0000-0000-000000000001', 0, 'alpha zulu')`,
+      );
       await a.query('COMMIT');
       await bWork;
     } finally {

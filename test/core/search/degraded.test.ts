@@ -14,9 +14,15 @@ import { ArraySource, topicDb, type FixtureDoc, type TopicEmbedder } from '../..
 import { startFakeServer, type FakeServer } from '../../fakes/http.js';
 
 const DOCS: FixtureDoc[] = [
-  { path: 'safety/fall.md', text: '# Fall protection\n\nGuardrail top rail height is 42 inches. A harness is worn at an unprotected edge above 6 feet.' },
+  {
+    path: 'safety/fall.md',
+    text: '# Fall protection\n\nGuardrail top rail height is 42 inches. A harness is worn at an unprotected edge above 6 feet.',
+  },
   { path: 'quality/cold.md', text: '# Cold weather concrete\n\nMinimum concrete temperature at placement is 50 degrees for footings.' },
-  { path: 'quality/pour.md', text: '# Pour checklist\n\nBefore each concrete pour the slab reinforcing is inspected and the pump is confirmed.' },
+  {
+    path: 'quality/pour.md',
+    text: '# Pour checklist\n\nBefore each concrete pour the slab reinforcing is inspected and the pump is confirmed.',
+  },
   { path: 'procedures/rfi.md', text: '# RFI procedure\n\nThe architect answers a standard RFI within 7 working days.' },
 ];
 
@@ -49,7 +55,9 @@ describe('degraded search', () => {
         return;
       }
       const body = rerankAnswer(req.json.documents);
-      res.writeHead(body === 'fail' ? 500 : 200, { 'content-type': 'application/json' }).end(body === 'fail' ? '{"error":"overloaded"}' : JSON.stringify(body));
+      res
+        .writeHead(body === 'fail' ? 500 : 200, { 'content-type': 'application/json' })
+        .end(body === 'fail' ? '{"error":"overloaded"}' : JSON.stringify(body));
     });
   });
   afterAll(async () => {
@@ -71,7 +79,10 @@ describe('degraded search', () => {
     expect(a.noAnswer).toBe(false);
     expect(a.sources[0].title).toBe('Fall protection');
     expect(a.note).toMatch(/keyword search only/);
-    const healthy = await new HybridSearcher(db, new CachedEmbedder(db, embedder)).search('guardrail height', { access: OPERATOR_SCOPE, log: false });
+    const healthy = await new HybridSearcher(db, new CachedEmbedder(db, embedder)).search('guardrail height', {
+      access: OPERATOR_SCOPE,
+      log: false,
+    });
     expect(healthy.degraded).toBeUndefined();
   });
 
@@ -90,10 +101,15 @@ describe('degraded search', () => {
     const settings = { ...DEFAULT_SEARCH_SETTINGS, rerankCandidates: 3 };
     const reranker = new HttpReranker({ url: `${fake.url}/v1/rerank`, model: 'fake-rerank', apiKey: 'sk-rerank-secret' });
     const searcher = new HybridSearcher(db, new CachedEmbedder(db, embedder), settings, undefined, reranker);
-    const plain = await new HybridSearcher(db, new CachedEmbedder(db, embedder), settings).search('concrete pour temperature', { access: OPERATOR_SCOPE, log: false });
+    const plain = await new HybridSearcher(db, new CachedEmbedder(db, embedder), settings).search('concrete pour temperature', {
+      access: OPERATOR_SCOPE,
+      log: false,
+    });
     expect(plain.chunks.length).toBeGreaterThan(3);
     // The fake cross-encoder prefers the RFI passage, which the fused order ranks last.
-    rerankAnswer = (docs) => ({ results: docs.map((d, index) => ({ index, relevance_score: d.includes('RFI') ? 0.9 : 0.1 + index / 100 })).reverse() });
+    rerankAnswer = (docs) => ({
+      results: docs.map((d, index) => ({ index, relevance_score: d.includes('RFI') ? 0.9 : 0.1 + index / 100 })).reverse(),
+    });
     const r = await searcher.search('concrete pour temperature', { access: OPERATOR_SCOPE, log: false });
     const req = fake.requests.at(-1)!;
     expect(req.headers.authorization).toBe('Bearer sk-rerank-secret');
@@ -101,9 +117,14 @@ describe('degraded search', () => {
     expect(req.json.documents).toHaveLength(3);
     const sent = plain.chunks.slice(0, 3).map((c) => c.chunkId);
     // Highest fake score first among the three sent, then the rest in fused order.
-    const expected = [...sent].map((id, i) => ({ id, s: plain.chunks[i].content.includes('RFI') ? 0.9 : 0.1 + i / 100 })).sort((a, b) => b.s - a.s).map((x) => x.id);
+    const expected = [...sent]
+      .map((id, i) => ({ id, s: plain.chunks[i].content.includes('RFI') ? 0.9 : 0.1 + i / 100 }))
+      .sort((a, b) => b.s - a.s)
+      .map((x) => x.id);
     expect(r.chunks.map((c) => c.chunkId)).toEqual([...expected, ...plain.chunks.slice(3).map((c) => c.chunkId)]);
-    expect(r.chunks[0].rerankScore).toBeCloseTo(Math.max(...expected.map((_, i) => (plain.chunks[i].content.includes('RFI') ? 0.9 : 0.1 + i / 100))));
+    expect(r.chunks[0].rerankScore).toBeCloseTo(
+      Math.max(...expected.map((_, i) => (plain.chunks[i].content.includes('RFI') ? 0.9 : 0.1 + i / 100))),
+    );
     expect(r.timings.rerankMs).toBeGreaterThanOrEqual(0);
 
     rerankAnswer = () => 'fail';

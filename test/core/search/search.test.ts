@@ -13,15 +13,55 @@ import { freshPgDatabase } from '../../helpers/pg.js';
 import { ArraySource, TopicEmbedder, type FixtureDoc } from '../../helpers/corpus.js';
 
 const DOCS: FixtureDoc[] = [
-  { path: 'safety/fall.md', category: 'safety', docType: 'plan', text: '# Fall protection\n\nGuardrail top rail height is 42 inches. A harness is worn at an unprotected edge above 6 feet.' },
-  { path: 'safety/ladder.md', category: 'safety', docType: 'procedure', text: '# Ladders\n\nExtension ladders extend 3 feet above the landing edge and are tied off.' },
-  { path: 'quality/cold.md', category: 'quality', docType: 'procedure', text: '# Cold weather concrete\n\nMinimum concrete temperature at placement is 50 degrees for footings. Cure slabs under blankets.' },
-  { path: 'quality/pour.md', category: 'quality', docType: 'checklist', text: '# Pour checklist\n\nBefore each concrete pour the slab reinforcing is inspected and the pump is confirmed.' },
-  { path: 'procedures/rfi.md', category: 'procedures', docType: 'procedure', text: '# RFI procedure\n\nThe architect answers a standard RFI within 7 working days. Every drawing question goes through an RFI.' },
-  { path: 'schedule/narrative.md', category: 'schedule', docType: 'schedule', text: '# Schedule narrative\n\nSubstantial completion milestone is 2027-06-30; weather delay days are tracked weekly.' },
+  {
+    path: 'safety/fall.md',
+    category: 'safety',
+    docType: 'plan',
+    text: '# Fall protection\n\nGuardrail top rail height is 42 inches. A harness is worn at an unprotected edge above 6 feet.',
+  },
+  {
+    path: 'safety/ladder.md',
+    category: 'safety',
+    docType: 'procedure',
+    text: '# Ladders\n\nExtension ladders extend 3 feet above the landing edge and are tied off.',
+  },
+  {
+    path: 'quality/cold.md',
+    category: 'quality',
+    docType: 'procedure',
+    text: '# Cold weather concrete\n\nMinimum concrete temperature at placement is 50 degrees for footings. Cure slabs under blankets.',
+  },
+  {
+    path: 'quality/pour.md',
+    category: 'quality',
+    docType: 'checklist',
+    text: '# Pour checklist\n\nBefore each concrete pour the slab reinforcing is inspected and the pump is confirmed.',
+  },
+  {
+    path: 'procedures/rfi.md',
+    category: 'procedures',
+    docType: 'procedure',
+    text: '# RFI procedure\n\nThe architect answers a standard RFI within 7 working days. Every drawing question goes through an RFI.',
+  },
+  {
+    path: 'schedule/narrative.md',
+    category: 'schedule',
+    docType: 'schedule',
+    text: '# Schedule narrative\n\nSubstantial completion milestone is 2027-06-30; weather delay days are tracked weekly.',
+  },
   // Its words are off every topic, so the vector leg ranks it last; only the lexical leg finds "XJ-9000".
-  { path: 'logs/equipment.txt', category: 'logs', docType: 'log', text: 'Equipment log. Rented the XJ-9000 dewatering unit; crane operator, rigging, load and lift checked, wind low.' },
-  { path: 'contracts/prime.md', category: 'contracts', docType: 'contract', text: '# Prime contract\n\nRetainage is 5% of each pay application until substantial completion.' },
+  {
+    path: 'logs/equipment.txt',
+    category: 'logs',
+    docType: 'log',
+    text: 'Equipment log. Rented the XJ-9000 dewatering unit; crane operator, rigging, load and lift checked, wind low.',
+  },
+  {
+    path: 'contracts/prime.md',
+    category: 'contracts',
+    docType: 'contract',
+    text: '# Prime contract\n\nRetainage is 5% of each pay application until substantial completion.',
+  },
 ];
 
 function suite(name: string, open: () => Promise<{ db: Database; done: () => Promise<void> }>) {
@@ -45,23 +85,31 @@ function suite(name: string, open: () => Promise<{ db: Database; done: () => Pro
 
     it('keeps BM25 statistics equal to a recount after inserts, updates and deletes', async () => {
       const recount = async () =>
-        (await db.query<{ bad: number }>(
-          `SELECT count(*)::int AS bad FROM (
+        (
+          await db.query<{ bad: number }>(
+            `SELECT count(*)::int AS bad FROM (
              SELECT l.lexeme AS term, count(*)::int AS df FROM chunks c, unnest(c.fts) l GROUP BY 1
            ) t FULL JOIN term_stats s USING (term) WHERE t.df IS DISTINCT FROM s.df`,
-        )).rows[0].bad;
+          )
+        ).rows[0].bad;
       expect(await recount()).toBe(0);
-      const stats = async () => (await db.query<{ chunks: number; n: number }>('SELECT chunks::int, (SELECT count(*)::int FROM chunks) AS n FROM lexical_stats')).rows[0];
+      const stats = async () =>
+        (await db.query<{ chunks: number; n: number }>('SELECT chunks::int, (SELECT count(*)::int FROM chunks) AS n FROM lexical_stats'))
+          .rows[0];
       let s = await stats();
       expect(s.chunks).toBe(s.n);
-      await db.query(`UPDATE chunks SET content = content || ' extra words here' WHERE chunk_index = 0 AND document_id = (SELECT id FROM documents WHERE file_id = 'fixture:safety/ladder.md')`);
+      await db.query(
+        `UPDATE chunks SET content = content || ' extra words here' WHERE chunk_index = 0 AND document_id = (SELECT id FROM documents WHERE file_id = 'fixture:safety/ladder.md')`,
+      );
       await db.query(`UPDATE chunks SET token_count = token_count + 1`); // text unchanged: statistics untouched
       expect(await recount()).toBe(0);
       await db.query(`DELETE FROM documents WHERE file_id = 'fixture:safety/ladder.md'`);
       expect(await recount()).toBe(0);
       s = await stats();
       expect(s.chunks).toBe(s.n);
-      const postings = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunk_terms p LEFT JOIN chunks c ON c.id = p.chunk_id WHERE c.id IS NULL');
+      const postings = await db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM chunk_terms p LEFT JOIN chunks c ON c.id = p.chunk_id WHERE c.id IS NULL',
+      );
       expect(postings.rows[0].n).toBe(0);
       await ingest({ db, embedder }, new ArraySource(DOCS)); // put it back for the other tests
       expect(await recount()).toBe(0);
@@ -74,7 +122,12 @@ function suite(name: string, open: () => Promise<{ db: Database; done: () => Pro
       }
       // The topic embedder cannot tell the two fall-protection documents apart; both lead.
       const dense = await searcher.search('guardrail height', { access: OPERATOR_SCOPE, mode: 'dense', log: false });
-      expect(dense.documents.slice(0, 2).map((d) => d.fileId).sort()).toEqual(['fixture:safety/fall.md', 'fixture:safety/ladder.md']);
+      expect(
+        dense.documents
+          .slice(0, 2)
+          .map((d) => d.fileId)
+          .sort(),
+      ).toEqual(['fixture:safety/fall.md', 'fixture:safety/ladder.md']);
     });
 
     it('ranks rare terms above common ones (BM25 idf), ORing the words of a question', async () => {
@@ -102,7 +155,8 @@ function suite(name: string, open: () => Promise<{ db: Database; done: () => Pro
     it('weighs a word said twice in the question twice (query-term frequency, as Lucene does)', async () => {
       const ratio = async (q: string) => {
         const r = await searcher.search(q, { access: OPERATOR_SCOPE, mode: 'lexical', log: false, matchCount: 8 });
-        const score = (f: string) => r.chunks.find((c) => c.documentId === r.documents.find((d) => d.fileId === f)!.documentId)!.lexicalScore!;
+        const score = (f: string) =>
+          r.chunks.find((c) => c.documentId === r.documents.find((d) => d.fileId === f)!.documentId)!.lexicalScore!;
         return score('fixture:contracts/prime.md') / score('fixture:safety/fall.md');
       };
       expect(await ratio('guardrail retainage, I mean the retainage')).toBeCloseTo(2 * (await ratio('guardrail retainage')), 6);
@@ -115,18 +169,43 @@ function suite(name: string, open: () => Promise<{ db: Database; done: () => Pro
       expect(plain.documents.map((d) => d.fileId)).toContain('fixture:contracts/prime.md');
       for (const mode of ['hybrid', 'dense'] as const) {
         const r = await searcher.search('retainage pay cost -substantial', { access: OPERATOR_SCOPE, mode, log: false, matchCount: 8 });
-        expect(r.documents.map((d) => d.fileId), mode).not.toContain('fixture:contracts/prime.md');
-        expect(r.documents.map((d) => d.fileId), mode).not.toContain('fixture:schedule/narrative.md');
+        expect(
+          r.documents.map((d) => d.fileId),
+          mode,
+        ).not.toContain('fixture:contracts/prime.md');
+        expect(
+          r.documents.map((d) => d.fileId),
+          mode,
+        ).not.toContain('fixture:schedule/narrative.md');
         expect(r.documents.length, mode).toBeGreaterThan(0);
-        const phrase = await searcher.search('"top rail" guardrail ladder edge', { access: OPERATOR_SCOPE, mode, log: false, matchCount: 8 });
-        expect(phrase.documents.map((d) => d.fileId), mode).toEqual(['fixture:safety/fall.md']);
+        const phrase = await searcher.search('"top rail" guardrail ladder edge', {
+          access: OPERATOR_SCOPE,
+          mode,
+          log: false,
+          matchCount: 8,
+        });
+        expect(
+          phrase.documents.map((d) => d.fileId),
+          mode,
+        ).toEqual(['fixture:safety/fall.md']);
       }
     });
 
     it('filters by category and doc type and still returns k documents', async () => {
-      const r = await searcher.search('guardrail height', { access: OPERATOR_SCOPE, filters: { category: 'quality' }, matchCount: 2, log: false });
+      const r = await searcher.search('guardrail height', {
+        access: OPERATOR_SCOPE,
+        filters: { category: 'quality' },
+        matchCount: 2,
+        log: false,
+      });
       expect(r.documents.map((d) => d.category)).toEqual(['quality', 'quality']);
-      const dense = await searcher.search('guardrail height', { access: OPERATOR_SCOPE, mode: 'dense', filters: { category: ['quality', 'contracts'] }, matchCount: 3, log: false });
+      const dense = await searcher.search('guardrail height', {
+        access: OPERATOR_SCOPE,
+        mode: 'dense',
+        filters: { category: ['quality', 'contracts'] },
+        matchCount: 3,
+        log: false,
+      });
       expect(dense.documents).toHaveLength(3);
       expect(new Set(dense.documents.map((d) => d.category))).toEqual(new Set(['quality', 'contracts']));
       const typed = await searcher.search('concrete', { access: OPERATOR_SCOPE, filters: { docType: 'checklist' }, log: false });
@@ -164,9 +243,15 @@ function suite(name: string, open: () => Promise<{ db: Database; done: () => Pro
 
     it("keeps the seed's RPC functions working on top of the new search", async () => {
       const [v] = await embedder.embed(['guardrail height']);
-      const h = await db.query<{ title: string; combined_score: number }>('SELECT * FROM hybrid_search($1, $2::vector, 0.5, 0.5, 3)', ['guardrail height', toVector(v)]);
+      const h = await db.query<{ title: string; combined_score: number }>('SELECT * FROM hybrid_search($1, $2::vector, 0.5, 0.5, 3)', [
+        'guardrail height',
+        toVector(v),
+      ]);
       expect(h.rows[0].title).toBe('Fall protection');
-      const s = await db.query<{ title: string; similarity: number }>('SELECT * FROM search_documents($1::vector, 0.1, 2, $2)', [toVector(v), 'safety']);
+      const s = await db.query<{ title: string; similarity: number }>('SELECT * FROM search_documents($1::vector, 0.1, 2, $2)', [
+        toVector(v),
+        'safety',
+      ]);
       expect(s.rows.length).toBeGreaterThan(0);
       expect(s.rows.every((r) => r.similarity > 0.1)).toBe(true);
     });
@@ -182,5 +267,11 @@ suite('postgres', async () => {
   const pg = await freshPgDatabase();
   const db = new PostgresDatabase({ url: pg.url, poolSize: 3 });
   await migrate(db);
-  return { db, done: async () => { await db.close(); await pg.drop(); } };
+  return {
+    db,
+    done: async () => {
+      await db.close();
+      await pg.drop();
+    },
+  };
 });

@@ -26,9 +26,16 @@ let docxBytes: Buffer;
 beforeAll(async () => {
   const pdf = await PDFDocument.create();
   const page = pdf.addPage([400, 200]);
-  page.drawText('Crane lift plan: outriggers on mats, wind limit 20 mph.', { x: 20, y: 150, size: 10, font: await pdf.embedFont(StandardFonts.Helvetica) });
+  page.drawText('Crane lift plan: outriggers on mats, wind limit 20 mph.', {
+    x: 20,
+    y: 150,
+    size: 10,
+    font: await pdf.embedFont(StandardFonts.Helvetica),
+  });
   pdfBytes = Buffer.from(await pdf.save());
-  docxBytes = await Packer.toBuffer(new Document({ sections: [{ children: [new Paragraph('Weekly meeting minutes: concrete pour moved to Friday.')] }] }));
+  docxBytes = await Packer.toBuffer(
+    new Document({ sections: [{ children: [new Paragraph('Weekly meeting minutes: concrete pour moved to Friday.')] }] }),
+  );
 });
 
 /**
@@ -40,23 +47,73 @@ beforeAll(async () => {
  */
 function seed(d: FakeDrive) {
   d.put({ id: 'elsewhere', name: 'Elsewhere', mimeType: FOLDER });
-  d.put({ id: 'contacts', name: 'contacts.txt', mimeType: 'text/plain', parents: ['elsewhere'], content: Buffer.from('Site contacts: Dana (superintendent) 555-0100.'), md5Checksum: 'c1' });
+  d.put({
+    id: 'contacts',
+    name: 'contacts.txt',
+    mimeType: 'text/plain',
+    parents: ['elsewhere'],
+    content: Buffer.from('Site contacts: Dana (superintendent) 555-0100.'),
+    md5Checksum: 'c1',
+  });
   d.put({ id: 'alpha', name: 'Project Alpha', mimeType: FOLDER });
   d.put({ id: 'safety', name: 'Safety', mimeType: FOLDER, parents: ['alpha'] });
   d.put({ id: 'sched', name: 'Schedules', mimeType: FOLDER, parents: ['alpha'] });
-  d.put({ id: 'plan', name: 'Site Safety Plan', mimeType: GDOC, parents: ['safety'], exports: { 'text/markdown': '# Site Safety Plan\n\nHard hats are required on every level.', 'text/plain': 'Site Safety Plan\nHard hats are required on every level.' } });
+  d.put({
+    id: 'plan',
+    name: 'Site Safety Plan',
+    mimeType: GDOC,
+    parents: ['safety'],
+    exports: {
+      'text/markdown': '# Site Safety Plan\n\nHard hats are required on every level.',
+      'text/plain': 'Site Safety Plan\nHard hats are required on every level.',
+    },
+  });
   d.put({ id: 'crane', name: 'crane-lift.pdf', mimeType: PDF, parents: ['safety'], content: pdfBytes, md5Checksum: 'p1' });
   d.put({ id: 'huge', name: 'Huge Doc', mimeType: GDOC, parents: ['safety'], exports: { 'text/markdown': 'never served' } });
   d.exportTooLarge.add('huge');
-  d.put({ id: 'look', name: 'Look-ahead', mimeType: GSHEET, parents: ['sched'], exports: { 'text/csv': 'week,activity\n1,excavation\n2,footings\n' } });
+  d.put({
+    id: 'look',
+    name: 'Look-ahead',
+    mimeType: GSHEET,
+    parents: ['sched'],
+    exports: { 'text/csv': 'week,activity\n1,excavation\n2,footings\n' },
+  });
   d.put({ id: 'minutes', name: 'minutes.docx', mimeType: DOCX, parents: ['alpha'], content: docxBytes, md5Checksum: 'd1' });
   d.put({ id: 'photo', name: 'photo.png', mimeType: 'image/png', parents: ['alpha'], content: Buffer.from([0x89, 0x50, 0x4e, 0x47]) });
-  d.put({ id: 'link', name: 'Link to contacts', mimeType: SHORTCUT, parents: ['alpha'], shortcutDetails: { targetId: 'contacts', targetMimeType: 'text/plain' } });
-  d.put({ id: 'loop', name: 'Back to top', mimeType: SHORTCUT, parents: ['safety'], shortcutDetails: { targetId: 'alpha', targetMimeType: FOLDER } });
+  d.put({
+    id: 'link',
+    name: 'Link to contacts',
+    mimeType: SHORTCUT,
+    parents: ['alpha'],
+    shortcutDetails: { targetId: 'contacts', targetMimeType: 'text/plain' },
+  });
+  d.put({
+    id: 'loop',
+    name: 'Back to top',
+    mimeType: SHORTCUT,
+    parents: ['safety'],
+    shortcutDetails: { targetId: 'alpha', targetMimeType: FOLDER },
+  });
   d.addDrive('ops', 'Shared Ops');
-  d.put({ id: 'handbook', name: 'handbook.md', mimeType: 'text/markdown', parents: ['ops'], driveId: 'ops', content: Buffer.from('# Ops handbook\n\nDeliveries before 7 am.'), md5Checksum: 'h1' });
+  d.put({
+    id: 'handbook',
+    name: 'handbook.md',
+    mimeType: 'text/markdown',
+    parents: ['ops'],
+    driveId: 'ops',
+    content: Buffer.from('# Ops handbook\n\nDeliveries before 7 am.'),
+    md5Checksum: 'h1',
+  });
   d.put({ id: 'logs', name: 'Logs', mimeType: FOLDER, parents: ['ops'], driveId: 'ops' });
-  d.put({ id: 'daily', name: 'daily.txt', mimeType: 'text/plain', parents: ['logs'], driveId: 'ops', content: Buffer.from('Daily log: rain delay 2 hours.'), md5Checksum: 'l1' });
+  d.put({
+    id: 'daily',
+    name: 'daily.txt',
+    mimeType: 'text/plain',
+    parents: ['logs'],
+    driveId: 'ops',
+    content: Buffer.from('Daily log: rain delay 2 hours.'),
+    md5Checksum: 'l1',
+  });
 }
 
 let drive: FakeDrive;
@@ -67,7 +124,13 @@ beforeEach(async () => {
 afterEach(() => drive.close());
 
 const source = (o: Partial<ConstructorParameters<typeof DriveSource>[0]> = {}) =>
-  new DriveSource({ folderIds: ['alpha'], sharedDriveIds: ['ops'], rootUrl: drive.rootUrl, retry: { retries: 3, baseMs: 1, maxMs: 5 }, ...o });
+  new DriveSource({
+    folderIds: ['alpha'],
+    sharedDriveIds: ['ops'],
+    rootUrl: drive.rootUrl,
+    retry: { retries: 3, baseMs: 1, maxMs: 5 },
+    ...o,
+  });
 
 async function listAll(s: DriveSource): Promise<Map<string, SourceFile>> {
   const out = new Map<string, SourceFile>();
@@ -92,10 +155,18 @@ describe('DriveSource.list', () => {
       access: { grants: [{ principal: 'user:owner@example.com', role: 'owner', via: 'file' }] },
     });
     expect(files.get('drive:plan')!.modifiedAt).toBeInstanceOf(Date);
-    expect(files.get('drive:look')).toMatchObject({ mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', category: 'schedules', metadata: { mimeType: GSHEET } });
+    expect(files.get('drive:look')).toMatchObject({
+      mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      category: 'schedules',
+      metadata: { mimeType: GSHEET },
+    });
     expect(files.get('drive:minutes')).toMatchObject({ path: 'Project Alpha/minutes.docx', category: undefined, mimeType: DOCX });
     // The shortcut is its own document with the target's content and type.
-    expect(files.get('drive:link')).toMatchObject({ title: 'Link to contacts', mimeType: 'text/plain', metadata: { shortcutTargetId: 'contacts', parents: ['alpha'] } });
+    expect(files.get('drive:link')).toMatchObject({
+      title: 'Link to contacts',
+      mimeType: 'text/plain',
+      metadata: { shortcutTargetId: 'contacts', parents: ['alpha'] },
+    });
     expect(files.get('drive:daily')).toMatchObject({ path: 'Shared Ops/Logs/daily.txt', category: 'logs', metadata: { driveId: 'ops' } });
   });
 
@@ -117,11 +188,16 @@ describe('DriveSource.list', () => {
 
   it('pages with pageSize 2 over 5 files', async () => {
     drive.put({ id: 'pg', name: 'Paged', mimeType: FOLDER });
-    for (let i = 1; i <= 5; i++) drive.put({ id: `p${i}`, name: `p${i}.txt`, mimeType: 'text/plain', parents: ['pg'], content: Buffer.from(`page file ${i}`) });
+    for (let i = 1; i <= 5; i++)
+      drive.put({ id: `p${i}`, name: `p${i}.txt`, mimeType: 'text/plain', parents: ['pg'], content: Buffer.from(`page file ${i}`) });
     const files = await listAll(source({ folderIds: ['pg'], sharedDriveIds: [], pageSize: 2 }));
     expect([...files.keys()].sort()).toEqual(['drive:p1', 'drive:p2', 'drive:p3', 'drive:p4', 'drive:p5']);
     const reqs = drive.requestsTo('/drive/v3/files');
-    expect(reqs.map((r) => [r.query.get('pageSize'), r.query.get('pageToken')])).toEqual([['2', null], ['2', '2'], ['2', '4']]);
+    expect(reqs.map((r) => [r.query.get('pageSize'), r.query.get('pageToken')])).toEqual([
+      ['2', null],
+      ['2', '2'],
+      ['2', '4'],
+    ]);
   });
 });
 
@@ -131,16 +207,28 @@ describe('DriveSource.list: configured roots', () => {
       "Drive folder gone was not found or is not shared with the account Trajanus uses: check DRIVE_FOLDER_IDS and the folder's sharing",
     );
     drive.trash('elsewhere');
-    await expect(listAll(source({ folderIds: ['elsewhere'], sharedDriveIds: [] }))).rejects.toThrow(/^Drive folder elsewhere \("Elsewhere"\) is in the trash.*DRIVE_FOLDER_IDS/);
-    await expect(listAll(source({ folderIds: ['contacts'], sharedDriveIds: [] }))).rejects.toThrow(/^Drive folder contacts \("contacts.txt"\) is not a folder \(text\/plain\): check DRIVE_FOLDER_IDS/);
-    await expect(listAll(source({ folderIds: [], sharedDriveIds: ['nodrive'] }))).rejects.toThrow(/^Shared drive nodrive was not found .*DRIVE_SHARED_DRIVE_IDS/);
+    await expect(listAll(source({ folderIds: ['elsewhere'], sharedDriveIds: [] }))).rejects.toThrow(
+      /^Drive folder elsewhere \("Elsewhere"\) is in the trash.*DRIVE_FOLDER_IDS/,
+    );
+    await expect(listAll(source({ folderIds: ['contacts'], sharedDriveIds: [] }))).rejects.toThrow(
+      /^Drive folder contacts \("contacts.txt"\) is not a folder \(text\/plain\): check DRIVE_FOLDER_IDS/,
+    );
+    await expect(listAll(source({ folderIds: [], sharedDriveIds: ['nodrive'] }))).rejects.toThrow(
+      /^Shared drive nodrive was not found .*DRIVE_SHARED_DRIVE_IDS/,
+    );
   });
 
   it('checks every root before listing any, and names the service account when it has one', async () => {
-    const auth = new google.auth.JWT({ email: 'bot@p.iam.gserviceaccount.com', key: 'not-a-real-key', scopes: ['https://www.googleapis.com/auth/drive.readonly'] });
+    const auth = new google.auth.JWT({
+      email: 'bot@p.iam.gserviceaccount.com',
+      key: 'not-a-real-key',
+      scopes: ['https://www.googleapis.com/auth/drive.readonly'],
+    });
     auth.credentials = { access_token: 'fake-token', token_type: 'Bearer', expiry_date: Date.now() + 3_600_000 };
     const err = await listAll(source({ auth, folderIds: ['alpha', 'gone'] })).catch((e) => e);
-    expect(err.message).toMatch(/^Drive folder gone was not found or is not shared with the service account bot@p\.iam\.gserviceaccount\.com: /);
+    expect(err.message).toMatch(
+      /^Drive folder gone was not found or is not shared with the service account bot@p\.iam\.gserviceaccount\.com: /,
+    );
     expect(drive.requestsTo('/drive/v3/files')).toHaveLength(0); // no folder was listed
     expect(drive.requestsTo('/drive/v3/files/alpha')[0]!.query.get('fields')).toBe('id,name,mimeType,trashed');
   });
@@ -150,8 +238,20 @@ describe('DriveSource.fetch', () => {
   it('exports a Sheet as xlsx and a Deck as pptx when Drive offers them, so every tab and slide comes along', async () => {
     const xlsx = await makeSubmittalLog(6);
     const pptx = await makeOacDeck();
-    drive.put({ id: 'log', name: 'Submittal Log', mimeType: GSHEET, parents: ['sched'], exports: { [XLSX]: xlsx, 'text/csv': 'first,tab,only\n' } });
-    drive.put({ id: 'oac', name: 'OAC Meeting 14', mimeType: GSLIDES, parents: ['sched'], exports: { [PPTX]: pptx, 'text/plain': 'flat text' } });
+    drive.put({
+      id: 'log',
+      name: 'Submittal Log',
+      mimeType: GSHEET,
+      parents: ['sched'],
+      exports: { [XLSX]: xlsx, 'text/csv': 'first,tab,only\n' },
+    });
+    drive.put({
+      id: 'oac',
+      name: 'OAC Meeting 14',
+      mimeType: GSLIDES,
+      parents: ['sched'],
+      exports: { [PPTX]: pptx, 'text/plain': 'flat text' },
+    });
     const s = source();
     const files = await listAll(s);
     expect(files.get('drive:log')!.mimeType).toBe(XLSX);
@@ -168,8 +268,14 @@ describe('DriveSource.fetch', () => {
   it('exports a Doc as Markdown and a Sheet as CSV, and downloads PDF and DOCX bytes', async () => {
     const s = source();
     const files = await listAll(s);
-    expect(await s.fetch(files.get('drive:plan')!)).toEqual({ data: Buffer.from('# Site Safety Plan\n\nHard hats are required on every level.'), mimeType: 'text/markdown' });
-    expect(await s.fetch(files.get('drive:look')!)).toEqual({ data: Buffer.from('week,activity\n1,excavation\n2,footings\n'), mimeType: 'text/csv' });
+    expect(await s.fetch(files.get('drive:plan')!)).toEqual({
+      data: Buffer.from('# Site Safety Plan\n\nHard hats are required on every level.'),
+      mimeType: 'text/markdown',
+    });
+    expect(await s.fetch(files.get('drive:look')!)).toEqual({
+      data: Buffer.from('week,activity\n1,excavation\n2,footings\n'),
+      mimeType: 'text/csv',
+    });
     const pdf = await s.fetch(files.get('drive:crane')!);
     expect(pdf.mimeType).toBe(PDF);
     expect(pdf.data.equals(pdfBytes)).toBe(true);
@@ -198,7 +304,12 @@ describe('DriveSource.fetch', () => {
     expect(err).toMatchObject({ reason: 'too-large', fileId: 'drive:huge' });
     drive.remove('crane');
     await expect(s.fetch(files.get('drive:crane')!)).rejects.toMatchObject({ name: 'SourceFileError', reason: 'unavailable' });
-    const form: SourceFile = { fileId: 'drive:form', title: 'Form', mimeType: 'application/vnd.google-apps.form', metadata: { mimeType: 'application/vnd.google-apps.form' } };
+    const form: SourceFile = {
+      fileId: 'drive:form',
+      title: 'Form',
+      mimeType: 'application/vnd.google-apps.form',
+      metadata: { mimeType: 'application/vnd.google-apps.form' },
+    };
     await expect(s.fetch(form)).rejects.toMatchObject({ name: 'SourceFileError', reason: 'unsupported' });
   });
 
@@ -240,7 +351,14 @@ describe('DriveSource changes', () => {
     drive.remove('crane');
     drive.trash('look');
     drive.edit('minutes', { parents: ['elsewhere'] });
-    drive.put({ id: 'night', name: 'night.txt', mimeType: 'text/plain', parents: ['logs'], driveId: 'ops', content: Buffer.from('Night log.') });
+    drive.put({
+      id: 'night',
+      name: 'night.txt',
+      mimeType: 'text/plain',
+      parents: ['logs'],
+      driveId: 'ops',
+      content: Buffer.from('Night log.'),
+    });
     drive.edit('safety', { name: 'Safety & Health' }); // a folder's own change carries no document
 
     const r = (await s.changesSince(cursor))!;
@@ -274,7 +392,13 @@ describe('DriveSource changes', () => {
     const cursor = await s.startCursor();
     for (const id of ['plan', 'crane', 'minutes', 'photo', 'huge']) drive.edit(id, {});
     const r = (await s.changesSince(cursor))!;
-    expect(r.changes.map((c) => (c.kind === 'upsert' ? c.file.fileId : c.fileId)).sort()).toEqual(['drive:crane', 'drive:huge', 'drive:minutes', 'drive:photo', 'drive:plan']);
+    expect(r.changes.map((c) => (c.kind === 'upsert' ? c.file.fileId : c.fileId)).sort()).toEqual([
+      'drive:crane',
+      'drive:huge',
+      'drive:minutes',
+      'drive:photo',
+      'drive:plan',
+    ]);
     expect(drive.requestsTo('/drive/v3/changes')).toHaveLength(3);
   });
 
@@ -300,7 +424,12 @@ describe('driveSourceFromConfig', () => {
     expect(driveSourceFromConfig(config).name).toBe('drive');
     expect(() => driveSourceFromConfig(parseConfig({ DRIVE_FOLDER_IDS: 'a' }))).toThrow(/GOOGLE_SERVICE_ACCOUNT_JSON/);
     expect(() => driveSourceFromConfig(parseConfig({}))).toThrow(/DRIVE_FOLDER_IDS/);
-    const oauth = parseConfig({ DRIVE_FOLDER_IDS: 'a', GOOGLE_OAUTH_CLIENT_ID: 'id', GOOGLE_OAUTH_CLIENT_SECRET: 's', GOOGLE_OAUTH_REFRESH_TOKEN: 'r' });
+    const oauth = parseConfig({
+      DRIVE_FOLDER_IDS: 'a',
+      GOOGLE_OAUTH_CLIENT_ID: 'id',
+      GOOGLE_OAUTH_CLIENT_SECRET: 's',
+      GOOGLE_OAUTH_REFRESH_TOKEN: 'r',
+    });
     expect(driveAuthFromConfig(oauth)).toBeInstanceOf(google.auth.OAuth2);
   });
 
@@ -337,7 +466,11 @@ class HashEmbedder implements Embedder {
 describe('ingest() with DriveSource', () => {
   let db: Database;
   const docs = async () =>
-    (await db.query<{ file_id: string; content: string; category: string | null; file_path: string }>(`SELECT file_id, content, category, file_path FROM documents WHERE source = 'drive' ORDER BY file_id`)).rows;
+    (
+      await db.query<{ file_id: string; content: string; category: string | null; file_path: string }>(
+        `SELECT file_id, content, category, file_path FROM documents WHERE source = 'drive' ORDER BY file_id`,
+      )
+    ).rows;
 
   it('runs full, then incremental, then falls back to full when the cursor expired', async () => {
     db = await migratedMemoryDb();
@@ -349,7 +482,15 @@ describe('ingest() with DriveSource', () => {
       const first = await ingest(deps, source());
       expect(first).toMatchObject({ mode: 'full', files: 9, added: 7, failed: 1, skipped: 1, deleted: 0 });
       expect(first.errors).toEqual([expect.objectContaining({ fileId: 'drive:huge' })]);
-      expect((await docs()).map((d) => d.file_id)).toEqual(['drive:crane', 'drive:daily', 'drive:handbook', 'drive:link', 'drive:look', 'drive:minutes', 'drive:plan']);
+      expect((await docs()).map((d) => d.file_id)).toEqual([
+        'drive:crane',
+        'drive:daily',
+        'drive:handbook',
+        'drive:link',
+        'drive:look',
+        'drive:minutes',
+        'drive:plan',
+      ]);
       const byId = new Map((await docs()).map((d) => [d.file_id, d]));
       expect(byId.get('drive:plan')).toMatchObject({ category: 'safety', file_path: 'Project Alpha/Safety/Site Safety Plan' });
       expect(byId.get('drive:plan')!.content).toContain('Hard hats');
@@ -394,7 +535,9 @@ describe('ingest() with DriveSource', () => {
 
       // Unshared with the account: Drive answers 404 for the folder and lists nothing under it.
       drive.files.delete('alpha');
-      await expect(ingest(deps, source(), { full: true })).rejects.toThrow(/^Drive folder alpha was not found or is not shared with .*: check DRIVE_FOLDER_IDS/);
+      await expect(ingest(deps, source(), { full: true })).rejects.toThrow(
+        /^Drive folder alpha was not found or is not shared with .*: check DRIVE_FOLDER_IDS/,
+      );
       drive.expireTokensBefore(Number.MAX_SAFE_INTEGER); // the fallback from an expired cursor is a full sync too
       await expect(ingest(deps, source())).rejects.toThrow(/Drive folder alpha was not found/);
       drive.drives.delete('ops');

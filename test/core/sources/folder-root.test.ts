@@ -1,7 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/core/db/types.js';
 import { pathToFileURL } from 'node:url';
-import { assertFolderRoot, claimFolderRoot, completeFolderRoot, FolderMismatchError, pendingFolderSwitch, recordFolderRoot, syncedFolderRoot } from '../../../src/core/sources/folder-root.js';
+import {
+  assertFolderRoot,
+  claimFolderRoot,
+  completeFolderRoot,
+  FolderMismatchError,
+  pendingFolderSwitch,
+  recordFolderRoot,
+  syncedFolderRoot,
+} from '../../../src/core/sources/folder-root.js';
 import { migratedMemoryDb } from '../../helpers/db.js';
 
 describe('one knowledge folder at a time', () => {
@@ -26,9 +34,10 @@ describe('one knowledge folder at a time', () => {
 
   it('recognises the folder of documents an interrupted older run left without recording it', async () => {
     for (const rel of ['safety/plan.md', 'rfi.md'])
-      await db.query(`INSERT INTO documents (title, content, file_id, file_path, url, content_hash, source) VALUES ('x', 'x', $1, $2, $3, 'h', 'folder')`, [
-        `folder:${rel}`, rel, pathToFileURL(`/kb/a/${rel}`).toString(),
-      ]);
+      await db.query(
+        `INSERT INTO documents (title, content, file_id, file_path, url, content_hash, source) VALUES ('x', 'x', $1, $2, $3, 'h', 'folder')`,
+        [`folder:${rel}`, rel, pathToFileURL(`/kb/a/${rel}`).toString()],
+      );
     expect(await syncedFolderRoot(db)).toBe('/kb/a');
     await assertFolderRoot(db, '/kb/a');
     await expect(assertFolderRoot(db, '/kb/b')).rejects.toThrow(FolderMismatchError);

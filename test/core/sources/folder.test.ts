@@ -39,7 +39,13 @@ describe('FolderSource', () => {
       'folder:schedules/Weekly_Meeting-minutes.docx',
     ]);
     const [readme, crlf, plan, minutes] = files;
-    expect(readme).toMatchObject({ title: 'readme', mimeType: 'text/plain', path: 'readme.txt', category: undefined, metadata: { size: 9 } });
+    expect(readme).toMatchObject({
+      title: 'readme',
+      mimeType: 'text/plain',
+      path: 'readme.txt',
+      category: undefined,
+      metadata: { size: 9 },
+    });
     expect(readme.url).toBe(pathToFileURL(join(root, 'readme.txt')).toString());
     expect(plan).toMatchObject({ title: 'site safety plan', mimeType: 'text/markdown', category: 'safety', docType: 'standard' });
     expect(crlf.docType).toBe('checklist');

@@ -42,7 +42,8 @@ const EXPECTED: Record<string, [category: string, docType: string]> = {
 describe('sample knowledge base', () => {
   it('gives every sample the category and type it is', async () => {
     const got: Record<string, [string | undefined, string | undefined]> = {};
-    for await (const f of new FolderSource(resolve(import.meta.dirname, '../../../samples/knowledge-base')).list()) got[f.path!] = [f.category, f.docType];
+    for await (const f of new FolderSource(resolve(import.meta.dirname, '../../../samples/knowledge-base')).list())
+      got[f.path!] = [f.category, f.docType];
     expect(got).toEqual(EXPECTED);
   });
 

@@ -38,8 +38,14 @@ describe('question wording', () => {
   });
 
   it('splits a two-part question, and only a two-part one', () => {
-    expect(splitQuestion('What were the original GMP and the revised GMP?')).toEqual(['What were the original GMP?', 'What were the revised GMP?']);
-    expect(splitQuestion('When are deliveries accepted and where do workers park?')).toEqual(['When are deliveries accepted?', 'where do workers park?']);
+    expect(splitQuestion('What were the original GMP and the revised GMP?')).toEqual([
+      'What were the original GMP?',
+      'What were the revised GMP?',
+    ]);
+    expect(splitQuestion('When are deliveries accepted and where do workers park?')).toEqual([
+      'When are deliveries accepted?',
+      'where do workers park?',
+    ]);
     expect(splitQuestion('What PPE is required for cutting and welding?')).toHaveLength(1);
     expect(splitQuestion('Is the hoist inspected? Who signs the permit?')).toHaveLength(2);
   });

@@ -17,27 +17,33 @@ export async function recordFeedback(ctx: Pick<BotContext, 'db'>, queryId: strin
 }
 
 export function registerFeedback(app: App, ctx: BotContext): void {
-  app.action<BlockButtonAction>({ type: 'block_actions', action_id: new RegExp(`^(${FEEDBACK_UP}|${FEEDBACK_DOWN})$`) }, async ({ ack, body, action, client, respond }) => {
-    await ack();
-    const value = action.action_id === FEEDBACK_UP ? 1 : -1;
-    const userId = body.user.id;
-    let stored = false;
-    try {
-      stored = await recordFeedback(ctx, action.value ?? '', userId, value);
-      if (stored) ctx.metrics.recordFeedback(value);
-    } catch (err) {
-      ctx.logger.error({ err, queryId: action.value, userId }, 'feedback: could not store');
-    }
-    const text = stored
-      ? value > 0 ? 'Thanks for the feedback — glad it helped. 👍' : 'Thanks for the feedback — we will look at this answer. 👎'
-      : 'Sorry, I could not record that feedback (the answer is no longer in the log).';
-    const channel = body.channel?.id;
-    const threadTs = body.message?.thread_ts ?? body.message?.ts;
-    try {
-      if (channel && !body.container?.is_ephemeral) await client.chat.postEphemeral({ channel, user: userId, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
-      else await respond({ response_type: 'ephemeral', replace_original: false, text });
-    } catch (err) {
-      ctx.logger.warn({ err, channel, userId }, 'feedback: could not acknowledge');
-    }
-  });
+  app.action<BlockButtonAction>(
+    { type: 'block_actions', action_id: new RegExp(`^(${FEEDBACK_UP}|${FEEDBACK_DOWN})$`) },
+    async ({ ack, body, action, client, respond }) => {
+      await ack();
+      const value = action.action_id === FEEDBACK_UP ? 1 : -1;
+      const userId = body.user.id;
+      let stored = false;
+      try {
+        stored = await recordFeedback(ctx, action.value ?? '', userId, value);
+        if (stored) ctx.metrics.recordFeedback(value);
+      } catch (err) {
+        ctx.logger.error({ err, queryId: action.value, userId }, 'feedback: could not store');
+      }
+      const text = stored
+        ? value > 0
+          ? 'Thanks for the feedback — glad it helped. 👍'
+          : 'Thanks for the feedback — we will look at this answer. 👎'
+        : 'Sorry, I could not record that feedback (the answer is no longer in the log).';
+      const channel = body.channel?.id;
+      const threadTs = body.message?.thread_ts ?? body.message?.ts;
+      try {
+        if (channel && !body.container?.is_ephemeral)
+          await client.chat.postEphemeral({ channel, user: userId, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
+        else await respond({ response_type: 'ephemeral', replace_original: false, text });
+      } catch (err) {
+        ctx.logger.warn({ err, channel, userId }, 'feedback: could not acknowledge');
+      }
+    },
+  );
 }

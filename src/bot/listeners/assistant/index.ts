@@ -15,7 +15,13 @@ export function assistantRouter(assistant: Assistant, ctx: BotContext): Middlewa
   const inner = assistant.getMiddleware();
   return async (args) => {
     const ev = (args as { event?: { type?: string; channel_type?: string; channel?: string; thread_ts?: string; subtype?: string } }).event;
-    if (ev?.type === 'message' && ev.channel_type === 'im' && ev.thread_ts && ev.channel && (ev.subtype === undefined || ev.subtype === 'file_share')) {
+    if (
+      ev?.type === 'message' &&
+      ev.channel_type === 'im' &&
+      ev.thread_ts &&
+      ev.channel &&
+      (ev.subtype === undefined || ev.subtype === 'file_share')
+    ) {
       const mine = await isAssistantThread(ctx.db, ev.channel, ev.thread_ts).catch(() => true);
       if (!mine) return args.next();
     }

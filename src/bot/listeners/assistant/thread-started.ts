@@ -5,7 +5,8 @@ import type { BotContext } from '../../context.js';
 import { claimEvent, eventKey } from '../../dedupe.js';
 import { rememberAssistantThread } from '../../lifecycle/assistant-threads.js';
 
-export const GREETING = "Hi! I answer questions from the project's documents and cite where each answer comes from. What would you like to know?";
+export const GREETING =
+  "Hi! I answer questions from the project's documents and cite where each answer comes from. What would you like to know?";
 
 export const SUGGESTED_PROMPTS = [
   { title: 'Hot work permits', message: 'How long is a hot work permit valid, and who signs it?' },

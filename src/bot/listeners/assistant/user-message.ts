@@ -25,12 +25,23 @@ export function userMessage(ctx: BotContext): AssistantUserMessageMiddleware {
           await answerInThread(
             ctx,
             client,
-            { text, userId: m.user, teamId: (body as { team_id?: string }).team_id, channel: m.channel, threadTs, messageTs: m.ts, surface: 'assistant', hasFiles: (m.files?.length ?? 0) > 0 || m.subtype === 'file_share' },
+            {
+              text,
+              userId: m.user,
+              teamId: (body as { team_id?: string }).team_id,
+              channel: m.channel,
+              threadTs,
+              messageTs: m.ts,
+              surface: 'assistant',
+              hasFiles: (m.files?.length ?? 0) > 0 || m.subtype === 'file_share',
+            },
             { setStatus: (s) => setStatus(s) },
           );
         } finally {
           // A status left up reads as "still thinking" forever.
-          await setStatus('').catch((err: unknown) => ctx.logger.warn({ err, channel: m.channel }, 'assistant: could not clear the status'));
+          await setStatus('').catch((err: unknown) =>
+            ctx.logger.warn({ err, channel: m.channel }, 'assistant: could not clear the status'),
+          );
         }
       })().catch((err) => ctx.logger.error({ err, channel: m.channel, ts: m.ts }, 'assistant: could not deliver the answer')),
     );

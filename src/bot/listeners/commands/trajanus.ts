@@ -42,21 +42,39 @@ export function registerTrajanusCommand(app: App, ctx: BotContext): void {
   });
 }
 
-async function answerCommand(ctx: BotContext, client: webApi.WebClient, respond: Respond, command: CommandInfo, ephemeral: boolean): Promise<void> {
+async function answerCommand(
+  ctx: BotContext,
+  client: webApi.WebClient,
+  respond: Respond,
+  command: CommandInfo,
+  ephemeral: boolean,
+): Promise<void> {
   ctx.metrics.question('command');
   const question = command.text.trim();
   const verdict = ctx.limits.check(command.user_id, command.team_id);
   if (!verdict.ok) {
-    await deliver(client, { channel: command.channel_id, userId: command.user_id, respond, ephemeral: true }, messageBlocks(limitMessage(verdict)), { logger: ctx.logger, what: 'rate limit' });
+    await deliver(
+      client,
+      { channel: command.channel_id, userId: command.user_id, respond, ephemeral: true },
+      messageBlocks(limitMessage(verdict)),
+      { logger: ctx.logger, what: 'rate limit' },
+    );
     return;
   }
   if (ctx.inflight.ahead > 0) {
     // Answers are waiting their turn: say so, privately, rather than leave the asker wondering.
-    await respond({ response_type: 'ephemeral', replace_original: false, text: `:hourglass_flowing_sand: ${ctx.status.waiting(ctx.inflight.ahead)}` }).catch(() => undefined);
+    await respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: `:hourglass_flowing_sand: ${ctx.status.waiting(ctx.inflight.ahead)}`,
+    }).catch(() => undefined);
   }
   if (ephemeral) {
     const r = await ctx.ask({ text: question, userId: command.user_id, channel: command.channel_id, visibleTo: 'asker' });
-    await deliver(client, { channel: command.channel_id, userId: command.user_id, respond, ephemeral: true }, r, { logger: ctx.logger, what: '/trajanus' });
+    await deliver(client, { channel: command.channel_id, userId: command.user_id, respond, ephemeral: true }, r, {
+      logger: ctx.logger,
+      what: '/trajanus',
+    });
     return;
   }
   let posted: { ts?: string; channel?: string } | undefined;
@@ -65,7 +83,12 @@ async function answerCommand(ctx: BotContext, client: webApi.WebClient, respond:
     posted = await client.chat.postMessage({
       channel: command.channel_id,
       text: `<@${command.user_id}> asked: ${escapeMrkdwn(question)}`,
-      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:question: <@${command.user_id}> asked:\n>${escapeMrkdwn(question).replace(/\n/g, '\n>')}` } }],
+      blocks: [
+        {
+          type: 'section',
+          text: { type: 'mrkdwn', text: `:question: <@${command.user_id}> asked:\n>${escapeMrkdwn(question).replace(/\n/g, '\n>')}` },
+        },
+      ],
       unfurl_links: false,
     });
   } catch (e) {
@@ -76,7 +99,18 @@ async function answerCommand(ctx: BotContext, client: webApi.WebClient, respond:
     // Not in the conversation, rate-limited, Slack down…: the asker gets the answer privately, with why.
     // Only the asker will read it: the asker's own documents.
     const r = await ctx.ask({ text: question, userId: command.user_id, channel: command.channel_id, visibleTo: 'asker' });
-    await deliver(client, { channel: command.channel_id, userId: command.user_id, respond, ephemeral: true, problem: postProblem ?? 'I could not post in this conversation' }, r, { logger: ctx.logger, what: '/trajanus' });
+    await deliver(
+      client,
+      {
+        channel: command.channel_id,
+        userId: command.user_id,
+        respond,
+        ephemeral: true,
+        problem: postProblem ?? 'I could not post in this conversation',
+      },
+      r,
+      { logger: ctx.logger, what: '/trajanus' },
+    );
     return;
   }
   const channel = posted.channel ?? command.channel_id;
@@ -84,6 +118,9 @@ async function answerCommand(ctx: BotContext, client: webApi.WebClient, respond:
   const sessionId = sessionIdFor(channel, threadTs)!;
   const r = await ctx.ask({ text: question, userId: command.user_id, channel, threadTs, sessionId });
   if (r.answer) ctx.answeredThreads.add(sessionId);
-  const delivered = await deliver(client, { channel, threadTs, userId: command.user_id, respond }, r, { logger: ctx.logger, what: '/trajanus' });
+  const delivered = await deliver(client, { channel, threadTs, userId: command.user_id, respond }, r, {
+    logger: ctx.logger,
+    what: '/trajanus',
+  });
   await remember(ctx, r, { channel, questionTs: threadTs, answerTs: delivered.ts, threadTs, userId: command.user_id });
 }

@@ -23,7 +23,14 @@ export function registerMessage(app: App, ctx: BotContext): void {
     if (event.subtype === 'message_changed') return onQuestionEdited(ctx, client, event as never, context.botUserId);
     if (event.subtype === 'message_deleted') return onQuestionDeleted(ctx, client, event as never);
     if (!QUESTION_SUBTYPES.has(event.subtype)) return;
-    const msg = event as typeof event & { user?: string; text?: string; bot_id?: string; thread_ts?: string; channel_type?: string; files?: unknown[] };
+    const msg = event as typeof event & {
+      user?: string;
+      text?: string;
+      bot_id?: string;
+      thread_ts?: string;
+      channel_type?: string;
+      files?: unknown[];
+    };
     if (msg.bot_id || !msg.user || msg.user === context.botUserId) return;
     const isDm = msg.channel_type === 'im';
     const isReply = !!msg.thread_ts && msg.thread_ts !== msg.ts;

@@ -34,7 +34,11 @@ export class HttpReranker implements Reranker {
     try {
       res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+        },
         body: JSON.stringify({ ...(model ? { model } : {}), query, documents: texts, texts, top_n: texts.length, return_documents: false }),
         signal: AbortSignal.timeout(timeoutMs),
       });
