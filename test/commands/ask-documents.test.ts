@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT_FILES_FAILED } from '../../src/commands/ingest.js';
 import { encryptedOfficeFile, makeLockedPdf, makeOacDeck, makeScannedPdf, makeSubmittalLog } from '../helpers/documents.js';
 
 const run = promisify(execFile);
@@ -49,6 +50,7 @@ interface AskJson {
 describe('documents as construction teams have them, through trajanus ingest and ask --json', () => {
   let dir: string;
   let kb: string;
+  let ingestExit: number;
   let summary: { added: number; failed: number; errors: { fileId: string; error: string }[]; warnings: unknown[] };
   const cli = async (...args: string[]) => {
     const env: NodeJS.ProcessEnv = {
@@ -112,13 +114,20 @@ describe('documents as construction teams have them, through trajanus ingest and
     writeFileSync(join(kb, 'broken', 'locked.pptx'), encryptedOfficeFile());
     writeFileSync(join(kb, 'broken', 'corrupt.pdf'), Buffer.from('%PDF-1.7\nnot really'));
     writeFileSync(join(kb, 'broken', 'locked.pdf'), await makeLockedPdf());
-    summary = JSON.parse(await cli('ingest', kb, '--json'));
+    // Files that failed make the run exit 4 (EXIT_FILES_FAILED) after it has indexed the rest.
+    const ingested = await cli('ingest', kb, '--json').then(
+      (stdout) => ({ stdout, code: 0 }),
+      (e: { stdout: string; code: number }) => ({ stdout: e.stdout, code: e.code }),
+    );
+    ingestExit = ingested.code;
+    summary = JSON.parse(ingested.stdout);
   }, 600_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('indexes what it can read and records each unreadable file with its reason', () => {
     expect(summary.added).toBe(6);
     expect(summary.failed).toBe(6);
+    expect(ingestExit).toBe(EXIT_FILES_FAILED);
     const reasons = Object.fromEntries(summary.errors.map((e) => [e.fileId.replace(/^folder:/, ''), e.error]));
     expect(reasons['broken/locked.xlsx']).toBe('the spreadsheet is encrypted (password protected): save an unprotected copy to index it');
     expect(reasons['broken/locked.pptx']).toBe('the presentation is encrypted (password protected): save an unprotected copy to index it');
