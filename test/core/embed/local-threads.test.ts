@@ -25,9 +25,24 @@ describe('LocalEmbedder threads', () => {
     expect(parts.flat()).toEqual(a);
   }, 300_000);
 
+  it('starts workers on demand: one batch, one worker; parallel batches, up to the limit', async () => {
+    const pool = new EmbedWorkerPool(new URL('../../../src/core/embed/local-worker.mjs', import.meta.url), 3);
+    try {
+      expect(pool.size).toBe(0);
+      await pool.run(['hot work permit']);
+      await pool.run(['fire watch']);
+      expect(pool.size).toBe(1);
+      await Promise.all(Array.from({ length: 5 }, (_, i) => pool.run([`pour ${i}`])));
+      expect(pool.size).toBe(3);
+    } finally {
+      await pool.close();
+    }
+  }, 300_000);
+
   it('rejects the pending call when a worker dies', async () => {
     const pool = new EmbedWorkerPool(new URL('data:text/javascript,process.exit(3)'), 1);
     await expect(pool.run(['x'])).rejects.toThrow(/exited \(code 3\)|failed/);
+    // The dead worker is not replaced without limit: a pool of one that lost its worker says so.
     await expect(pool.run(['x'])).rejects.toThrow(/every embedding worker has failed/);
     await pool.close();
   });
