@@ -5,6 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalEmbedder } from '../../../src/core/embed/local.js';
 import { EmbedWorkerPool } from '../../../src/core/embed/worker-pool.js';
+import { createEmbedder } from '../../../src/core/embed/index.js';
+import { parseConfig } from '../../../src/config.js';
 
 const texts = Array.from({ length: LocalEmbedder.BATCH * 2 + 7 }, (_, i) =>
   i % 9 === 0 ? '' : `Pour ${i}: ${i % 4} trucks, ${(i * 7) % 11} cylinders per truck, slump ${i % 6} in, deck level ${i % 5}.`,
@@ -38,6 +40,14 @@ describe('LocalEmbedder threads', () => {
       await pool.close();
     }
   }, 300_000);
+
+  it('a one-shot command (ask, search) embeds in-process unless EMBEDDING_THREADS is set', () => {
+    const threads = (env: Record<string, string>, oneShot: boolean) =>
+      (createEmbedder(parseConfig(env), { oneShot }) as LocalEmbedder).threads;
+    expect(threads({}, true)).toBe(1);
+    expect(threads({ EMBEDDING_THREADS: '3' }, true)).toBe(3);
+    expect(threads({ EMBEDDING_THREADS: '3' }, false)).toBe(3);
+  });
 
   it('rejects the pending call when a worker dies', async () => {
     const pool = new EmbedWorkerPool(new URL('data:text/javascript,process.exit(3)'), 1);
