@@ -94,7 +94,9 @@ export const envSchema = z.object({
     .describe('Vector size for the openai provider (default: the model’s own, 1536 for text-embedding-3-small)'),
   EMBEDDING_THREADS: int(1, 64)
     .optional()
-    .describe('Worker threads of the local embedder (default: one per core, at most 4; 1 = in-process)'),
+    .describe(
+      'Worker threads of the local embedder (default: one per core, at most 4, started as batches need them; `ask` and `search` embed in-process; 1 = in-process)',
+    ),
   EMBEDDING_BASE_URL: url.optional().describe('OpenAI-compatible embeddings endpoint (Ollama, vLLM, LM Studio). Default: OPENAI_BASE_URL'),
   OPENAI_API_KEY: z.string().min(1).optional().describe('OpenAI key (embeddings, and chat when ANSWER_PROVIDER=openai)'),
   OPENAI_BASE_URL: url.optional().describe('Base URL of the OpenAI API or a compatible server'),

@@ -28,12 +28,15 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function createServices(config: Config, opts: { logger?: Logger; migrate?: boolean } = {}): Promise<Services> {
+export async function createServices(
+  config: Config,
+  opts: { logger?: Logger; migrate?: boolean; oneShot?: boolean } = {},
+): Promise<Services> {
   const logger = opts.logger ?? loggerFromConfig(config);
   const db = await openDatabase(config);
   try {
     if (opts.migrate !== false) await migrate(db, { onApply: (m) => logger.info({ migration: m.file }, 'migration applied') });
-    const embedder = createEmbedder(config);
+    const embedder = createEmbedder(config, { oneShot: opts.oneShot });
     await ensureEmbeddingSpace(db, embedder);
     const cachedEmbedder = new CachedEmbedder(db, embedder);
     const searcher = new HybridSearcher(db, cachedEmbedder, searchSettings(config), logger, createReranker(config));
