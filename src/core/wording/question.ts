@@ -13,7 +13,7 @@ export interface Concept {
 }
 
 /** What kind of figure the question asks for, from its question words ("how long" → a duration). */
-export type Expects = 'rate' | 'duration' | 'date' | 'amount' | 'length' | 'count' | 'speed' | 'weight' | undefined;
+export type Expects = 'rate' | 'duration' | 'date' | 'amount' | 'length' | 'count' | 'speed' | 'weight' | 'person' | undefined;
 
 export interface QuestionPart {
   text: string;
@@ -77,6 +77,8 @@ function expectsOf(text: string): Expects {
   // "how much … on each pay application": a rate or a rule, not one month's total.
   if ((/\bhow much\b|\bwhat\b/.test(t) && /\b(each|every|per)\b/.test(t)) || /\bhow often\b|\bfrequency\b/.test(t)) return 'rate';
   if (/\bhow (long|often|soon|quickly)\b|\bwithin how\b|\bduration\b/.test(t)) return 'duration';
+  // "Who is the super?", "who's the GC": a name answers it, not a sentence about the role.
+  if (/^\s*(who|who's|whom)\b|\bwho (is|are|was|were)\b/.test(t)) return 'person';
   if (/\bwhen\b|\bwhat (date|day)\b|\bdeadline\b|\bdue date\b/.test(t)) return 'date';
   if (/\bhow much\b|\bcost\b|\bprice\b|\bamount\b|\bpercent|%|\bgmp\b|\bvalue\b|\blds?\b/.test(t)) return 'amount';
   if (/\bhow (far|high|tall|deep|wide|thick|big|large)\b|\bheight\b|\bdepth\b|\bwidth\b|\bdistance\b|\bclearance\b/.test(t))
@@ -111,8 +113,10 @@ export function questionPart(text: string): QuestionPart {
     // "RFIs", "NCRs": the stemmer keeps an acronym's plural apart from the singular the documents number.
     concepts.push({ alternatives: /^[A-Z]{2,}s$/.test(m[0]) ? [m[0], m[0].slice(0, -1)] : [m[0]] });
   }
-  const extra = concepts.flatMap((c) => c.alternatives.slice(1));
   const wantsCurrent = new RegExp(CURRENT.source, 'i').test(text) || /\b(open|status)\b/i.test(text);
+  // A present state is written in a log's status column ("status: Open"), which no question names:
+  // the search looks for it too, without making it a concept an answer must cover.
+  const extra = [...concepts.flatMap((c) => c.alternatives.slice(1)), ...(wantsCurrent && !/\bstatus\b/i.test(text) ? ['status'] : [])];
   return { text, concepts, expects: expectsOf(text), wantsCurrent, searchText: extra.length ? `${text} ${extra.join(' ')}` : text };
 }
 

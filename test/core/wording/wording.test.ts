@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { figuresIn, sameFigure } from '../../../src/core/wording/figures.js';
+import { namesSomeone } from '../../../src/core/wording/names.js';
 import { analyseQuestion, looksLikeCode, questionPart, splitQuestion } from '../../../src/core/wording/question.js';
 
 const alts = (q: string) => questionPart(q).concepts.map((c) => c.alternatives);
@@ -35,6 +36,28 @@ describe('question wording', () => {
     expect(p.expects).toBe('duration');
     expect(questionPart('Which RFIs are still open?').wantsCurrent).toBe(true);
     expect(questionPart('What is the guardrail height?').wantsCurrent).toBe(false);
+  });
+
+  it('knows a who-question wants a name, and tells a name from a role or a title', () => {
+    expect(questionPart("Who's the super on the library job?").expects).toBe('person');
+    expect(questionPart('who is the GC').expects).toBe('person');
+    expect(questionPart('Where do workers park?').expects).not.toBe('person');
+    for (const t of [
+      'Role: Superintendent; Name: T. J. Okafor',
+      'signed by P. Nair',
+      'the Superintendent (Renee Kowalski)',
+      'Keel Roofing brings the sample',
+    ])
+      expect(namesSomeone(t), t).toBe(true);
+    for (const t of [
+      'The Superintendent submits this report to the Project Manager by 5:00 PM.',
+      'DAILY REPORT',
+      'Notice to Proceed on Monday',
+    ])
+      expect(namesSomeone(t), t).toBe(false);
+    // The words the question used are not the answer's name.
+    expect(namesSomeone('Halvorsen Construction is the GC.', new Set(['halvorsen']))).toBe(true);
+    expect(namesSomeone('Level Three Corridor', new Set(['three', 'corridor']))).toBe(false);
   });
 
   it('splits a two-part question, and only a two-part one', () => {
