@@ -9,11 +9,11 @@
 import type { Queryable } from '../db/types.js';
 import type { DocumentHit } from '../search/types.js';
 import { figuresIn } from '../wording/figures.js';
-import { namesSomeone } from '../wording/names.js';
+import { namesAPlace, namesSomeone } from '../wording/names.js';
 import { questionPart, type Expects } from '../wording/question.js';
 import { splitStatements, type Statement } from './sentences.js';
 import type { AnswerSource } from './types.js';
-import { coverage, covered, lexemesOf, weighConcepts, type WeightedConcept } from './weights.js';
+import { coverage, covered, lexemesOf, passageLexemes, weighConcepts, type WeightedConcept } from './weights.js';
 
 export interface ComposeOptions {
   /** Statements that answer one part (near-ties, as in a list of open items). */
@@ -28,6 +28,7 @@ export interface ComposePart {
   docs: DocumentHit[];
   expects?: Expects;
   wantsCurrent?: boolean;
+  wantsList?: boolean;
 }
 
 export interface Composed {
@@ -61,6 +62,7 @@ const LENGTH_UNITS = new Set(['ft', 'in', 'yd', 'mi']);
 function holdsExpected(text: string, expects: Expects, asked: Set<string>): boolean {
   if (!expects) return false;
   if (expects === 'person') return namesSomeone(text, asked);
+  if (expects === 'place') return namesAPlace(text, asked);
   const figs = figuresIn(text);
   switch (expects) {
     case 'rate':
@@ -180,7 +182,7 @@ async function answerPart(
   const contexts = [...new Set(raw.map((c) => c.context))];
   const ids = (part.text.match(IDENTIFIER) ?? []).map((x) => x.toLowerCase());
   const [lex, ctxLex, stateLex] = [
-    await lexemesOf(
+    await passageLexemes(
       db,
       // Another item's status ("notes: see SUB-210; status: Approved") is no answer about the item asked.
       raw.map((c) => matchText(c.statement, part.wantsCurrent && ids.length > 0 && !isRecordOf(c.statement, ids))),
@@ -233,13 +235,12 @@ async function answerPart(
   const newest = (s: Candidate) => dates.get(s.doc.documentId) ?? '';
   const lead0 = contenders.reduce((a, b) => (newest(b) > newest(a) || (newest(b) === newest(a) && b.score > a.score) ? b : a));
   const leadDate = newest(lead0);
-  // Near-ties from the lead's document (or a source at least as recent) answer together: the open items of a log.
-  const lead = [
-    lead0,
-    ...scored.filter((s) => s !== lead0 && s.score >= NEAR_TIE * lead0.score && s.cov >= lead0.cov - 1e-9 && s.doc === lead0.doc),
-  ]
-    .sort((a, b) => b.score - a.score)
-    .slice(0, opts.maxPerPart);
+  // For a list, near-ties from the lead's document answer together (the open items of a log); else one statement answers.
+  const lead = part.wantsList
+    ? [lead0, ...scored.filter((s) => s !== lead0 && s.score >= NEAR_TIE * lead0.score && s.cov >= lead0.cov - 1e-9 && s.doc === lead0.doc)]
+        .sort((a, b) => b.score - a.score)
+        .slice(0, opts.maxPerPart)
+    : [lead0];
   const got = new Set(lead.flatMap((l) => [...l.lexemes]));
   const coveredByLead = covered(part.concepts, got);
   const total = part.concepts.reduce((s, c) => s + c.weight, 0) || 1;

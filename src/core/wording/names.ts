@@ -31,3 +31,12 @@ export function namesSomeone(text: string, asked: Set<string> = new Set()): bool
   for (const m of text.matchAll(WORD_PAIR)) if (!mine(m[1]) || !mine(m[2])) return true;
   return false;
 }
+
+/** A location on a job: a named place, or a level, grid line, room, street, gate, lot or area. */
+const LOCATION =
+  /\b(?:level|floor|grid|room|street|st\.|avenue|ave\.|road|lot|gate|yard|trailer|laydown|area|zone|roof|basement|corridor|stair|north|south|east|west)\b/i;
+
+export function namesAPlace(text: string, asked: Set<string> = new Set()): boolean {
+  const m = LOCATION.exec(text);
+  return (!!m && !asked.has(m[0].toLowerCase())) || namesSomeone(text, asked);
+}

@@ -85,11 +85,40 @@ describe('composer rules by failure class', () => {
     expect(c.text).not.toMatch(/PCO-9/);
   });
 
-  it('a who-question is answered by a statement that names someone, not one that repeats the role', async () => {
+  it('a who- or where-question is answered by a statement that names someone or somewhere, not one that repeats the words', async () => {
     const template = doc('Daily report template', ['The framing foreman signs this report at the end of each shift and hands it in.']);
     const directory = doc('Project directory', ['| Role | Name | Company |\n|---|---|---|\n| Foreman | L. Mbeki | Crestline Framing |']);
     const c = await answer('Who is the framing foreman?', [template, directory]);
     expect(bullets(c.text)[0]).toMatch(/L\. Mbeki/);
+    // "where": a named place or a location on the job, not a sentence that only repeats the words asked.
+    const plan = doc('Logistics', [
+      'There is no visitor parking on the site at any time.',
+      'Visitors park at the Elm Road garage and walk in.',
+    ]);
+    expect(bullets((await answer('Where do visitors park?', [plan])).text)).toEqual([expect.stringMatching(/Elm Road garage/)]);
+  });
+
+  it('a figure matches however either side writes it ("20 ft" asked, "twenty feet" written; "6 feet" asked, "6\'" written)', async () => {
+    const fence = doc('Site logistics', ['The hoarding along the street is twenty feet high.']);
+    expect((await answer('is the hoarding 20 ft high', [fence])).coverage[0]).toBe(1);
+    const edge = doc('Fall protection', ["Guardrails are required at any edge over 6' above the level below."]);
+    expect((await answer('guardrails at an edge over 6 feet', [edge])).coverage[0]).toBe(1);
+  });
+
+  it('one statement answers a question about one thing; a list question gets the near-ties of its source', async () => {
+    const plan = doc('Fall protection plan', [
+      'Top rail height: 42 inches plus or minus 3 inches above the walking level.',
+      'The top rail must withstand 200 pounds applied within 2 inches of its top edge.',
+      'Top rails are flagged at no more than 6-foot intervals.',
+    ]);
+    expect(bullets((await answer('How high is the top rail?', [plan])).text)).toEqual([
+      expect.stringMatching(/^• Top rail height: 42 inches/),
+    ]);
+    const log = doc('Permit log', [
+      'permit_no: HW-7; location: Level 2 roof; status: Open',
+      'permit_no: HW-8; location: Level 3 deck; status: Open',
+    ]);
+    expect(bullets((await answer('Which hot work permits are still open?', [log])).text)).toHaveLength(2);
   });
 
   it('the words of a document title count for its statements: the one with the asked-for figure leads', async () => {
