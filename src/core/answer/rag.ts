@@ -13,7 +13,7 @@ import { HEDGE_BELOW, HEDGE_LINE, retrievalConfidence } from './confidence.js';
 import { documentDates } from './dates.js';
 import { checkFigures, unverifiedLine } from './figure-check.js';
 import { ANSWER_SYSTEM, NOT_FOUND, answerMessages, type PromptSource } from './prompt.js';
-import type { Answer, AnswerModel, AnswerOptions, AnswerSource, Answerer, ChatTurn } from './types.js';
+import type { Answer, AnswerModel, AnswerOptions, AnswerProgress, AnswerSource, Answerer, ChatTurn } from './types.js';
 import { coverage, lexemesOf, weighConcepts, type WeightedConcept } from './weights.js';
 
 export interface RagSettings {
@@ -129,9 +129,10 @@ export class RagAnswerer implements Answerer {
         db,
         documents.map((d) => d.documentId),
       );
+      tell(opts.progress, { stage: 'reading', sources: documents.length }, this.deps.logger);
       answer = !model
         ? await this.composed(retrieved, documents, dates, confidence)
-        : await this.fromModel(q, condensed.query, retrieved, documents, dates, thread.history, confidence);
+        : await this.fromModel(q, condensed.query, retrieved, documents, dates, thread.history, confidence, opts.progress);
     }
     lap('answerMs', t);
     if (result.degraded?.lexicalOnly) {
@@ -195,6 +196,7 @@ export class RagAnswerer implements Answerer {
     dates: Map<string, string>,
     history: ChatTurn[],
     confidence: number,
+    progress?: AnswerOptions['progress'],
   ) {
     const { model, settings, logger } = this.deps;
     const promptSources: PromptSource[] = docs.map((d, i) => ({
@@ -215,11 +217,16 @@ export class RagAnswerer implements Answerer {
     const asked = standalone === question ? question : `${question}\n(Search query used: ${standalone})`;
     let text: string;
     try {
-      text = await model!.complete({
+      const req = {
         system: ANSWER_SYSTEM,
         messages: answerMessages(asked, promptSources, history, parts.length > 1 ? parts.map((p) => p.text) : []),
         signal: AbortSignal.timeout(settings.timeoutMs),
-      });
+      };
+      // Streamed only when someone watches the draft; the checks below run on the whole text either way.
+      text =
+        progress && model!.stream
+          ? await model!.stream(req, (_delta, soFar) => tell(progress, { stage: 'draft', text: soFar }, logger))
+          : await model!.complete(req);
     } catch (e) {
       logger?.warn({ err: e, model: model!.id }, 'answer model failed; composing from the passages');
       return this.composed(
@@ -272,6 +279,16 @@ export class RagAnswerer implements Answerer {
   }
 }
 
+/** A progress listener's failure is its own: the answer goes on. */
+function tell(progress: AnswerOptions['progress'], p: AnswerProgress, logger?: Logger): void {
+  if (!progress) return;
+  try {
+    progress(p);
+  } catch (err) {
+    logger?.warn({ err, stage: p.stage }, 'answer progress listener failed');
+  }
+}
+
 /** Documents of every part, in part order, each once. */
 function mergeDocuments(lists: DocumentHit[][]): DocumentHit[] {
   const seen = new Set<string>();
@@ -313,7 +330,9 @@ function describeFailure(e: unknown): string {
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError' || /timed? ?out|abort/i.test(err?.message ?? '')) return 'timed out';
   if (err?.status === 429) return 'rate limited';
   if (typeof err?.status === 'number') return `HTTP ${err.status}`;
-  return err?.name === 'ModelResponseError' ? 'unusable response' : 'error';
+  if (err?.name === 'ModelResponseError')
+    return /before the answer was finished/.test(err.message ?? '') ? 'its answer broke off' : 'unusable response';
+  return 'error';
 }
 
 function lastUserTurn(history: ChatTurn[]): string | undefined {
