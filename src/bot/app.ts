@@ -16,6 +16,7 @@ import { QuestionHandler } from './handler.js';
 import { assistantRouter, createAssistant } from './listeners/assistant/index.js';
 import { QuestionLimits } from './limits/rate-limit.js';
 import { StatusLines } from './status.js';
+import { StreamSupport } from './live/live-answer.js';
 import { registerFeedback } from './listeners/actions/feedback.js';
 import { COMMAND, registerTrajanusCommand } from './listeners/commands/trajanus.js';
 import { registerAppMention } from './listeners/events/app-mention.js';
@@ -36,6 +37,8 @@ export type SlackConfig = Pick<
   | 'SLACK_API_TIMEOUT_MS'
   | 'SLACK_START_ATTEMPTS'
   | 'SLACK_EDIT_WINDOW_HOURS'
+  | 'SLACK_STREAMING'
+  | 'SLACK_STREAM_INTERVAL_MS'
   | 'SLACK_USER_QUESTIONS_PER_MINUTE'
   | 'SLACK_WORKSPACE_QUESTIONS_PER_MINUTE'
   | 'WORKSPACE_DOMAINS'
@@ -196,6 +199,10 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     ask: (input) => inflight.run(() => handler.handle(input)),
     db,
     config,
+    live: {
+      settings: { mode: config.SLACK_STREAMING, intervalMs: config.SLACK_STREAM_INTERVAL_MS },
+      support: new StreamSupport(),
+    },
     logger,
     metrics: bot,
     inflight,

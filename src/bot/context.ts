@@ -8,6 +8,7 @@ import type { QuestionHandler } from './handler.js';
 import type { QuestionLimits } from './limits/rate-limit.js';
 import type { BotMetrics } from './metrics.js';
 import type { StatusLines } from './status.js';
+import type { LiveSettings, StreamSupport } from './live/live-answer.js';
 
 export interface BotContext {
   handler: QuestionHandler;
@@ -15,6 +16,8 @@ export interface BotContext {
   ask: QuestionHandler['handle'];
   db: Database;
   config: Pick<Config, 'SLACK_ANSWER_VISIBILITY' | 'SLACK_EDIT_WINDOW_HOURS'>;
+  /** How drafts are shown while a model writes, and whether this workspace has Slack's streaming API. */
+  live: { settings: LiveSettings; support: StreamSupport };
   logger: Logger;
   /** Counts questions and feedback; the question latency is observed by the handler. */
   metrics: Pick<BotMetrics, 'question' | 'recordFeedback'>;

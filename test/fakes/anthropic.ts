@@ -14,6 +14,8 @@ export interface FakeAnthropic extends FakeServer {
    * without message_delta / message_stop.
    */
   breakStreamNext(n: number, afterDeltas: number, how?: 'cut' | 'error' | 'truncate'): void;
+  /** The next streamed reply stops after `afterDeltas` deltas until the returned function is called. */
+  pauseStreamAt(afterDeltas: number): () => void;
   /** Pause (ms) between streamed deltas (default 0). */
   streamDelayMs: number;
   /** The next `n` requests get a 200 whose body is not a Message. */
@@ -28,6 +30,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   let delay = { left: 0, ms: 0 };
   let malformed = 0;
   let broken = { left: 0, after: 0, how: 'cut' as 'cut' | 'error' | 'truncate' };
+  let pause: { after: number; released: Promise<void> } | undefined;
   const fake = {} as FakeAnthropic;
   const server = await startFakeServer(async (req, res) => {
     const model = req.method === 'GET' && /^\/v1\/models\/([^/]+)$/.exec(req.path)?.[1];
@@ -95,7 +98,10 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       send('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
       send('ping', {});
       const pieces = streamPieces(fake.reply(body));
+      const hold = pause;
+      pause = undefined;
       for (let i = 0; i < pieces.length; i++) {
+        if (hold && i === hold.after) await hold.released;
         if (brk && i === brk.after) {
           if (brk.how === 'cut') return sse.cut();
           if (brk.how === 'error') {
@@ -139,6 +145,11 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       broken = { left: n, after: afterDeltas, how };
     },
     streamDelayMs: 0,
+    pauseStreamAt(afterDeltas: number) {
+      let release!: () => void;
+      pause = { after: afterDeltas, released: new Promise<void>((r) => (release = r)) };
+      return () => release();
+    },
     messages: () => server.requests.filter((r) => r.path === '/v1/messages'),
   });
 }
