@@ -84,7 +84,7 @@ const command: Command = {
       console.error('trajanus search: -k must be an integer from 1 to 100');
       return 2;
     }
-    const services = await createServices(loadConfig());
+    const services = await createServices(loadConfig(), { oneShot: true });
     try {
       const opts: SearchOptions = {
         access: await cliScope(services.db, services.config, values.as),
