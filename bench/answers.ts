@@ -103,7 +103,7 @@ if (values.json) {
       `\n${r.set}: ${r.documents} documents (${r.chunks} chunks), ${s.questions} answerable + ${s.nonsense} nonsense questions, embedder ${r.embedder}`,
     );
     console.log(
-      `right ${s.right}/${s.questions} (${pct(s.rightRate)})  clean ${s.clean}/${s.questions} (${pct(s.cleanRate)})  cut bullets ${s.cutBullets}  noise bullets ${s.noiseBullets}  bullets ${s.bullets}`,
+      `right ${s.right}/${s.questions} (${pct(s.rightRate)})  clean ${s.clean}/${s.questions} (${pct(s.cleanRate)})  cut bullets ${s.cutBullets}  undated sources ${s.undatedSources}  noise bullets ${s.noiseBullets}  bullets ${s.bullets}`,
     );
     console.log(
       `confident-wrong ${s.confidentWrong}  confident answers to nonsense ${s.confidentNonsense}/${s.nonsense}  hedged ${s.hedged}`,

@@ -5,6 +5,10 @@
 // - noise bullet: a bullet that states none of the facts (one is allowed as context).
 // - cut bullet: a bullet that ends or starts mid-sentence (clipped "…", a dangling word, an
 //   initial such as "R." taken for a full stop, a lower-case start).
+// - place: with `row`, the cited source of `documents` must give a row range that holds it (a
+//   CSV or a tab cited by the rows a spreadsheet shows); an answer citing the right file without
+//   its place is not right.
+// - undated source: a cited source without an as-of date (counted apart, it does not change right).
 // - clean: right, no cut bullet, at most one noise bullet, no template blank, no key: value wall.
 // - confident-wrong: an answer that is not right and does not say it may not answer the question;
 //   for a nonsense question, any answer that is not the not-found path and carries no doubt.
@@ -17,6 +21,8 @@ export interface JudgedQuestion {
   accept?: string[];
   all?: string[];
   lead?: boolean;
+  /** The row (as a spreadsheet numbers it) the cited source's location must cover. */
+  row?: number;
   expect?: 'not-found';
 }
 
@@ -32,6 +38,8 @@ export interface Judged {
   bullets: number;
   noiseBullets: number;
   cutBullets: number;
+  /** Cited sources without an as-of date. */
+  undated: number;
   problems: string[];
   answer: string;
   confidence: number;
@@ -67,6 +75,7 @@ export function judgeAnswer(q: JudgedQuestion, a: Answer): Judged {
       confidentWrong: confident,
       noiseBullets: 0,
       cutBullets: 0,
+      undated: 0,
       problems: confident ? [`answered with confidence ${a.confidence}`] : [],
     };
   }
@@ -82,7 +91,12 @@ export function judgeAnswer(q: JudgedQuestion, a: Answer): Judged {
   if (!cites) problems.push(`does not cite ${q.documents?.join(' or ')} (cites ${[...new Set(citedPaths)].join(', ') || 'nothing'})`);
   const leads = !q.lead || (citedPaths[0] !== undefined && q.documents!.includes(citedPaths[0]!));
   if (!leads) problems.push(`leads with ${citedPaths[0]} instead of the current source`);
-  const right = !a.noAnswer && stated && cites && leads;
+  const cited = [...new Set(citedNs)].map((n) => a.sources.find((s) => s.n === n)).filter((s) => !!s);
+  const placed = q.row === undefined || cited.some((s) => s.path && q.documents?.includes(s.path) && coversRow(s.location, q.row!));
+  if (!placed) problems.push(`does not cite row ${q.row} (cites ${cited.map((s) => s.location ?? 'no place').join(', ') || 'nothing'})`);
+  const undated = cited.filter((s) => !s.asOf).length;
+  if (undated) problems.push(`${undated} cited source(s) without an as-of date`);
+  const right = !a.noAnswer && stated && cites && leads && placed;
   const hasFact = (b: string) => facts.some((f) => norm(b).includes(norm(f)));
   const noiseBullets = bullets.filter((b) => !hasFact(b)).length;
   const cut = bullets.filter(isCut);
@@ -103,8 +117,16 @@ export function judgeAnswer(q: JudgedQuestion, a: Answer): Judged {
     confidentWrong,
     noiseBullets,
     cutBullets: cut.length,
+    undated,
     problems,
   };
+}
+
+/** Does a location such as "rows 4–9" or "tab Steel, row 42; rows 50–52" hold the row? */
+export function coversRow(location: string | undefined, row: number): boolean {
+  for (const m of (location ?? '').matchAll(/\brows? (\d+)(?:–(\d+))?/g))
+    if (row >= Number(m[1]) && row <= Number(m[2] ?? m[1])) return true;
+  return false;
 }
 
 export function summarise(judged: Judged[]) {
@@ -129,6 +151,7 @@ export function summarise(judged: Judged[]) {
     bullets: sum((j) => j.bullets),
     noiseBullets: sum((j) => j.noiseBullets),
     cutBullets: sum((j) => j.cutBullets),
+    undatedSources: sum((j) => j.undated),
     confidentWrong: count(real, (j) => j.confidentWrong),
     confidentNonsense: count(nonsense, (j) => j.confidentWrong),
     hedged: count(judged, (j) => j.hedged),

@@ -6,7 +6,7 @@ export interface Location {
   /** PDF page (1-based), and the last page when a chunk spans several. */
   page?: number;
   pageEnd?: number;
-  /** Spreadsheet tab name and row range as the sheet shows them (header and title rows counted). */
+  /** Spreadsheet tab name and row range as the sheet shows them (header and title rows counted); a CSV has rows and no tab. */
   sheet?: string;
   rowStart?: number;
   rowEnd?: number;
@@ -18,19 +18,18 @@ export interface Location {
 
 const range = (a: number, b: number | undefined) => (b !== undefined && b !== a ? `${a}–${b}` : `${a}`);
 
-/** "p. 14", "pp. 14–15", "tab Steel, rows 40–44", "slide 3"; a heading path when there is nothing else. */
+/** "p. 14", "pp. 14–15", "tab Steel, rows 40–44", "rows 40–44" (a CSV), "slide 3"; a heading path when there is nothing else. */
 export function formatLocation(loc: Location | null | undefined, headingPath: string[] = []): string | undefined {
   if (loc?.page !== undefined)
     return loc.pageEnd !== undefined && loc.pageEnd !== loc.page ? `pp. ${range(loc.page, loc.pageEnd)}` : `p. ${loc.page}`;
-  if (loc?.sheet !== undefined) {
-    const rows =
-      loc.rowStart === undefined
-        ? ''
-        : loc.rowEnd !== undefined && loc.rowEnd !== loc.rowStart
-          ? `, rows ${range(loc.rowStart, loc.rowEnd)}`
-          : `, row ${loc.rowStart}`;
-    return `tab ${loc.sheet}${rows}`;
-  }
+  const rows =
+    loc?.rowStart === undefined
+      ? ''
+      : loc.rowEnd !== undefined && loc.rowEnd !== loc.rowStart
+        ? `rows ${range(loc.rowStart, loc.rowEnd)}`
+        : `row ${loc.rowStart}`;
+  if (loc?.sheet !== undefined) return `tab ${loc.sheet}${rows ? `, ${rows}` : ''}`;
+  if (rows) return rows;
   if (loc?.slide !== undefined) return `slide ${loc.slide}`;
   const path = headingPath.filter(Boolean);
   return path.length ? `§ ${path.join(' › ')}` : undefined;
@@ -48,16 +47,15 @@ export function mergeLocations(locs: (Location | undefined)[]): Location | undef
     if (end !== out.page) out.pageEnd = end;
   }
   const sheet = present.find((l) => l.sheet !== undefined)?.sheet;
-  if (sheet !== undefined) {
-    out.sheet = sheet;
-    const rows = present
-      .filter((l) => l.sheet === sheet)
-      .flatMap((l) => (l.rowStart !== undefined ? [l.rowStart, l.rowEnd ?? l.rowStart] : []));
-    if (rows.length) {
-      out.rowStart = Math.min(...rows);
-      const end = Math.max(...rows);
-      if (end !== out.rowStart) out.rowEnd = end;
-    }
+  if (sheet !== undefined) out.sheet = sheet;
+  // Rows of the one tab, or of a CSV (which has no tab).
+  const rows = present
+    .filter((l) => l.sheet === sheet)
+    .flatMap((l) => (l.rowStart !== undefined ? [l.rowStart, l.rowEnd ?? l.rowStart] : []));
+  if (rows.length) {
+    out.rowStart = Math.min(...rows);
+    const end = Math.max(...rows);
+    if (end !== out.rowStart) out.rowEnd = end;
   }
   const slide = present.find((l) => l.slide !== undefined)?.slide;
   if (slide !== undefined) out.slide = slide;

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_FILES_FAILED } from '../../src/commands/ingest.js';
-import { encryptedOfficeFile, makeLockedPdf, makeOacDeck, makeScannedPdf, makeSubmittalLog } from '../helpers/documents.js';
+import { encryptedOfficeFile, makeLockedPdf, makeOacDeck, makeScannedPdf, makeSubmittalLog, renderScanPng } from '../helpers/documents.js';
 
 const run = promisify(execFile);
 const BIN = resolve(import.meta.dirname, '../../bin/trajanus.mjs');
@@ -30,6 +30,18 @@ async function specPdf(title: string, date: string, facts: Record<number, string
     [...lines, ...(facts[p] ?? [])].forEach((l, i) => page.drawText(l, { x: 72, y: 720 - i * 16, size: 11, font }));
   }
   return Buffer.from(await doc.save());
+}
+
+/** An RFI log of 80 rows; RFI-057 (row 58) is the only one about the embed plate at grid C-7. */
+function rfiLog(): string {
+  const subjects = ['Door hardware set 4', 'Curtain wall anchor', 'Slab edge detail', 'Roof drain sump', 'Stair stringer size'];
+  const rows = Array.from({ length: 80 }, (_, i) => {
+    const n = String(i + 1).padStart(3, '0');
+    return n === '057'
+      ? 'RFI-057,Embed plate at grid C-7 conflicts with the column base,Closed,Use the 3/4 in. embed plate shown on S-501 detail 4'
+      : `RFI-${n},${subjects[i % subjects.length]} clarification ${i + 1},Open,`;
+  });
+  return `RFI,Subject,Status,Answer\n${rows.join('\n')}\n`;
 }
 
 interface AskJson {
@@ -60,11 +72,17 @@ describe('documents as construction teams have them, through trajanus ingest and
       EMBEDDING_PROVIDER: 'local',
       KNOWLEDGE_DIR: kb,
       OCR_DPI: '150',
+      OCR_IMAGES: 'true',
     };
     for (const k of ['DATABASE_URL', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN', 'DRIVE_FOLDER_IDS']) delete env[k];
     return (await run(process.execPath, [BIN, ...args], { env, cwd: dir, timeout: 300_000, maxBuffer: 1 << 24 })).stdout;
   };
-  const ask = async (q: string): Promise<AskJson> => JSON.parse(await cli('ask', q, '--json'));
+  const ask = async (q: string): Promise<AskJson> => {
+    const a: AskJson = JSON.parse(await cli('ask', q, '--json'));
+    // Every answer's sources say what date they are as of.
+    for (const s of a.sources) expect(s.asOf, s.title).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    return a;
+  };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'trajanus-documents-'));
@@ -108,12 +126,18 @@ describe('documents as construction teams have them, through trajanus ingest and
         },
       ),
     );
+    writeFileSync(join(kb, 'logs', 'rfi-log.csv'), rfiLog());
     writeFileSync(join(kb, 'broken', 'corrupt.xlsx'), Buffer.from('PK\u0003\u0004 truncated'));
     writeFileSync(join(kb, 'broken', 'locked.xlsx'), encryptedOfficeFile());
     writeFileSync(join(kb, 'broken', 'corrupt.pptx'), Buffer.from('PK\u0003\u0004 truncated'));
     writeFileSync(join(kb, 'broken', 'locked.pptx'), encryptedOfficeFile());
     writeFileSync(join(kb, 'broken', 'corrupt.pdf'), Buffer.from('%PDF-1.7\nnot really'));
     writeFileSync(join(kb, 'broken', 'locked.pdf'), await makeLockedPdf());
+    writeFileSync(join(kb, 'broken', 'corrupt.docx'), Buffer.from('PK\u0003\u0004 truncated'));
+    writeFileSync(join(kb, 'broken', 'locked.docx'), encryptedOfficeFile());
+    writeFileSync(join(kb, 'broken', 'corrupt.csv'), 'RFI,Status\nRFI-001,Open\nRFI-002,"Open\nRFI-003,Closed\n');
+    const png = await renderScanPng(['SITE NOTICE: HARD HATS REQUIRED'], 100);
+    writeFileSync(join(kb, 'broken', 'truncated.png'), png.subarray(0, png.length >> 1));
     // Files that failed make the run exit 4 (EXIT_FILES_FAILED) after it has indexed the rest.
     const ingested = await cli('ingest', kb, '--json').then(
       (stdout) => ({ stdout, code: 0 }),
@@ -125,8 +149,8 @@ describe('documents as construction teams have them, through trajanus ingest and
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('indexes what it can read and records each unreadable file with its reason', () => {
-    expect(summary.added).toBe(6);
-    expect(summary.failed).toBe(6);
+    expect(summary.added).toBe(7);
+    expect(summary.failed).toBe(10);
     expect(ingestExit).toBe(EXIT_FILES_FAILED);
     const reasons = Object.fromEntries(summary.errors.map((e) => [e.fileId.replace(/^folder:/, ''), e.error]));
     expect(reasons['broken/locked.xlsx']).toBe('the spreadsheet is encrypted (password protected): save an unprotected copy to index it');
@@ -135,6 +159,10 @@ describe('documents as construction teams have them, through trajanus ingest and
     expect(reasons['broken/corrupt.xlsx']).toMatch(/^corrupt spreadsheet: /);
     expect(reasons['broken/corrupt.pptx']).toMatch(/^corrupt presentation: /);
     expect(reasons['broken/corrupt.pdf']).toMatch(/^corrupt PDF: /);
+    expect(reasons['broken/locked.docx']).toBe('the document is encrypted (password protected): save an unprotected copy to index it');
+    expect(reasons['broken/corrupt.docx']).toMatch(/^could not read broken\/corrupt\.docx: /);
+    expect(reasons['broken/corrupt.csv']).toMatch(/^corrupt CSV at row 3: Quote Not Closed/);
+    expect(reasons['broken/truncated.png']).toBe('could not read the image by OCR: Error attempting to read image.');
   });
 
   it('cites the latest revision to its page, links the page, and says an earlier one exists', async () => {
@@ -173,6 +201,18 @@ describe('documents as construction teams have them, through trajanus ingest and
     expect(m, s.location).not.toBeNull();
     expect(Number(m![1])).toBeLessThanOrEqual(42);
     expect(Number(m![2] ?? m![1])).toBeGreaterThanOrEqual(42);
+  });
+
+  it('cites a CSV log by the rows a spreadsheet shows for them', async () => {
+    const a = await ask('What was the answer to the embed plate question at grid C-7?');
+    expect(a.answer).toContain('3/4 in. embed plate');
+    const s = a.sources.find((x) => x.title === 'rfi log')!;
+    expect(s, JSON.stringify(a.sources)).toBeDefined();
+    const m = /^rows? (\d+)(?:–(\d+))?/.exec(s.location ?? '');
+    expect(m, s.location).not.toBeNull();
+    // RFI-057 is on row 58 (the header is row 1).
+    expect(Number(m![1])).toBeLessThanOrEqual(58);
+    expect(Number(m![2] ?? m![1])).toBeGreaterThanOrEqual(58);
   });
 
   it('cites a slide, speaker notes included', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { Document, HeadingLevel, Packer, Paragraph, TextRun } from 'docx';
 import { ExtractError, extractText, isSupported, mimeTypeFor } from '../../src/core/extract/index.js';
+import { csvRows } from '../../src/core/extract/text.js';
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
@@ -82,6 +83,42 @@ describe('extractText', () => {
     const csv = 'RFI,Status,Due\nRFI-031,Open,2026-10-12\n,,\nRFI-032,Closed,\n';
     const out = await extractText(Buffer.from(csv), 'text/csv', 'rfis.csv');
     expect(out.text).toBe('RFI: RFI-031; Status: Open; Due: 2026-10-12\n\nRFI: RFI-032; Status: Closed');
+  });
+
+  it('locates each CSV row by the row number a spreadsheet shows (header row 1, blank rows counted)', async () => {
+    const csv = 'RFI,Status,\nRFI-031,Open,"Beam B-14,\nsee sketch"\n,,\n\nRFI-032,Closed,x\n';
+    const out = await extractText(Buffer.from(csv), 'text/csv', 'rfis.csv');
+    expect(out.sections).toEqual([
+      { text: 'RFI: RFI-031; Status: Open; Column C: Beam B-14,\nsee sketch', location: { rowStart: 2 } },
+      { text: 'RFI: RFI-032; Status: Closed; Column C: x', location: { rowStart: 5 } },
+    ]);
+  });
+
+  it('parses a CSV as it reads it, a slice at a time, not the whole file at once', async () => {
+    let pulled = 0;
+    const lines = ['RFI,Status', ...Array.from({ length: 5000 }, (_, i) => `RFI-${i},Open`)];
+    function* slices() {
+      for (const l of lines) {
+        pulled++;
+        yield `${l}\n`;
+      }
+    }
+    const rows = csvRows(slices());
+    const first = [(await rows.next()).value, (await rows.next()).value];
+    expect(first).toEqual([
+      { row: 1, cells: ['RFI', 'Status'] },
+      { row: 2, cells: ['RFI-0', 'Open'] },
+    ]);
+    expect(pulled).toBeLessThan(lines.length / 2); // the rest is still unread
+    await rows.return(undefined);
+  });
+
+  it('reports a CSV with an unclosed quote as corrupt, naming the row it opens in', async () => {
+    const csv = `RFI,Status\n${Array.from({ length: 40 }, (_, i) => `RFI-${i},Open`).join('\n')}\nRFI-40,"Open\nRFI-41,Closed\n`;
+    const err = await extractText(Buffer.from(csv), 'text/csv', 'rfis.csv').catch((e) => e);
+    expect(err).toBeInstanceOf(ExtractError);
+    expect(err.reason).toBe('corrupt');
+    expect(err.message).toMatch(/^corrupt CSV at row 42: Quote Not Closed/);
   });
 
   it('reads plain text with its first line as title', async () => {

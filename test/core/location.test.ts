@@ -9,6 +9,8 @@ describe('locations', () => {
     expect(formatLocation({ sheet: 'Steel', rowStart: 40, rowEnd: 44 })).toBe('tab Steel, rows 40–44');
     expect(formatLocation({ sheet: 'Steel', rowStart: 7 })).toBe('tab Steel, row 7');
     expect(formatLocation({ slide: 3 })).toBe('slide 3');
+    expect(formatLocation({ rowStart: 40, rowEnd: 44 })).toBe('rows 40–44');
+    expect(formatLocation({ rowStart: 9 })).toBe('row 9');
     expect(formatLocation(undefined, ['Safety Plan', 'Hot Work'])).toBe('§ Safety Plan › Hot Work');
     expect(formatLocation(undefined, [])).toBeUndefined();
   });
@@ -67,6 +69,23 @@ describe('chunkDocument', () => {
       ['Submittal Log › Steel', { sheet: 'Steel', rowStart: 3, rowEnd: 4 }],
       ['Submittal Log › Doors', { sheet: 'Doors', rowStart: 3 }],
     ]);
+  });
+
+  it('packs the rows of a large CSV into chunks cited by row range, every row in one', () => {
+    const sections = Array.from({ length: 300 }, (_, i) => ({
+      text: `RFI: RFI-${i + 1}; Status: Open; Question: deck weld pattern ${i + 1}`,
+      location: { rowStart: i + 2 },
+    }));
+    const chunks = chunkDocument({ text: '', sections }, 'RFI Log', { maxTokens: 120, overlapTokens: 0 });
+    expect(chunks.length).toBeGreaterThan(10);
+    let next = 2;
+    for (const c of chunks) {
+      expect(c.location?.rowStart).toBe(next);
+      const end = c.location?.rowEnd ?? c.location!.rowStart!;
+      expect(c.content.split('\n\n')).toHaveLength(end - next + 1);
+      next = end + 1;
+    }
+    expect(next).toBe(302);
   });
 
   it('chunks a document without sections on its headings, as before', () => {

@@ -69,6 +69,16 @@ describe('OCR of image files', () => {
     expect(err.message).toBe('corrupt image: not a PNG or JPEG file');
   });
 
+  it('a truncated PNG is a recorded error, not a crash of the process', async () => {
+    const png = await renderScanPng(['HOT WORK PERMIT REQUIRED'], 100);
+    const err = await extractText(png.subarray(0, png.length >> 1), 'image/png', 'notice.png', { ocr: ocr({ images: true }) }).catch(
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(ExtractError);
+    expect(err.reason).toBe('corrupt');
+    expect(err.message).toBe('could not read the image by OCR: Error attempting to read image.');
+  });
+
   it('lists pages compactly', () => {
     expect(pageList([3])).toBe('page 3');
     expect(pageList([9, 2, 3, 4, 7])).toBe('pages 2–4, 7, 9');

@@ -1,7 +1,9 @@
-import { parse } from 'csv-parse/sync';
+import { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
 import chardet from 'chardet';
 import iconv from 'iconv-lite';
-import { ExtractError, type Extracted } from './types.js';
+import { columnName } from './columns.js';
+import { ExtractError, type Extracted, type ExtractedSection } from './types.js';
 
 /** Below this chardet confidence (0–100) a guess is not trusted: 40 still takes a page of windows-1252 German. */
 const MIN_CONFIDENCE = 40;
@@ -62,21 +64,51 @@ export function extractPlain(data: Buffer): Extracted {
   return { text, title: first && first.length < 120 ? first.trim() : undefined };
 }
 
+/** The decoded text in slices, so the CSV parser takes it a piece at a time. */
+function* slices(text: string, size = 64 * 1024): Generator<string> {
+  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
+}
+
 /**
- * A CSV is a table: each row becomes "header: value; header: value" on its own line, so a row
- * found by search carries its column names (a bare "RFI-031,Open,2026-10-12" means little).
+ * A CSV's records as they are parsed, each with the row number a spreadsheet shows for it (the
+ * header is row 1; an empty line is a row too). The parser pulls the text slice by slice and
+ * holds a few records at a time, so a large log is never one array of all its rows and cells.
  */
-export function extractCsv(data: Buffer): Extracted {
-  const rows = parse(decode(data), { relax_column_count: true, skip_empty_lines: true }) as string[][];
-  if (rows.length === 0) return { text: '' };
-  const [header, ...body] = rows;
-  const lines = body
-    .filter((r) => r.some((c) => c.trim()))
-    .map((r) =>
-      header
-        .map((h, i) => (r[i]?.trim() ? `${h.trim()}: ${r[i].trim()}` : ''))
-        .filter(Boolean)
-        .join('; '),
-    );
-  return { text: lines.join('\n\n') };
+export async function* csvRows(text: Iterable<string> | AsyncIterable<string>): AsyncGenerator<{ row: number; cells: string[] }> {
+  const parser = Readable.from(text, { objectMode: false }).pipe(parse({ relax_column_count: true, skip_empty_lines: false }));
+  let row = 0;
+  try {
+    for await (const cells of parser as AsyncIterable<string[]>) yield { row: ++row, cells };
+  } catch (e) {
+    // Said by row, as the user finds it when opening the file: the parser counts the records it
+    // finished, and reads ahead of what was consumed.
+    const finished = (e as { records?: number }).records;
+    throw new ExtractError(`corrupt CSV at row ${(finished ?? row) + 1}: ${(e as Error).message}`, 'corrupt');
+  } finally {
+    parser.destroy();
+  }
+}
+
+/**
+ * A CSV is a table: each row becomes "header: value; header: value", so a row found by search
+ * carries its column names (a bare "RFI-031,Open,2026-10-12" means little). Each row is a section
+ * located by its row number, so the chunker packs rows into row ranges and answers cite them
+ * ("rows 40–44").
+ */
+export async function extractCsv(data: Buffer): Promise<Extracted> {
+  const sections: ExtractedSection[] = [];
+  let header: string[] | undefined;
+  for await (const { row, cells } of csvRows(slices(decode(data)))) {
+    if (!cells.some((c) => c.trim())) continue;
+    if (!header) {
+      header = cells.map((h) => h.trim());
+      continue;
+    }
+    const text = cells
+      .map((c, i) => (c.trim() ? `${header![i] || columnName(i)}: ${c.trim()}` : ''))
+      .filter(Boolean)
+      .join('; ');
+    sections.push({ text, location: { rowStart: row } });
+  }
+  return { text: sections.map((s) => s.text).join('\n\n'), sections };
 }

@@ -6,6 +6,7 @@
 // rich text included.
 import ExcelJS from 'exceljs';
 import { ExtractError, type Extracted, type ExtractedSection } from './types.js';
+import { columnName } from './columns.js';
 import { refuseOfficeContainer } from './office.js';
 
 type Cell = ExcelJS.Cell;
@@ -49,16 +50,6 @@ function spansColumns(ws: ExcelJS.Worksheet, row: number, col: number): boolean 
   const left = col > 1 ? ws.getCell(row, col - 1) : undefined;
   return [left, right].some((c) => c?.isMerged && c.master === master && Number(c.row) === Number(master.row));
 }
-
-const columnName = (i: number) => {
-  let n = i + 1;
-  let s = '';
-  while (n > 0) {
-    s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
-    n = Math.floor((n - 1) / 26);
-  }
-  return `Column ${s}`;
-};
 
 function sheetSections(ws: ExcelJS.Worksheet): ExtractedSection[] {
   const width = ws.columnCount;

@@ -49,6 +49,9 @@ export class OcrSession {
       gzip: true,
       // 'none': read the model from the package, never write a copy into the working directory.
       cacheMethod: 'none',
+      // Without a handler, tesseract.js also throws a failed job's error outside any promise (an
+      // unreadable image crashed the whole ingest); with one, it only rejects recognize().
+      errorHandler: () => {},
     });
     return this.worker;
   }
@@ -72,7 +75,8 @@ export class OcrSession {
     } catch (e) {
       // A recognition cut short leaves the worker busy: end it, so the next call starts clean.
       if (e instanceof OcrBudgetError) await this.close();
-      throw e;
+      // tesseract.js rejects with the worker's message as a bare string.
+      throw e instanceof Error ? e : new Error(String(e).replace(/^Error: /, ''));
     } finally {
       clearTimeout(timer);
     }
