@@ -137,7 +137,7 @@ const bareApp = await startBareBolt();
 const reachedAsker = (c: SlackCall) =>
   !c.fault &&
   ['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'response_url'].includes(c.method) &&
-  !/^Searching|^Waiting|^Answered below| asked: /.test(String(c.args.text ?? ''));
+  !/^Searching|^Reading|^Waiting|^Writing|^Answered below| asked: /.test(String(c.args.text ?? ''));
 
 try {
   // Warm-up: one question end to end (JIT, PGlite caches), and the bare app once.

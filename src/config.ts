@@ -201,6 +201,15 @@ export const envSchema = z.object({
   SLACK_EDIT_WINDOW_HOURS: num(0, 720)
     .default(24)
     .describe('An edited question is answered again, in place, within this many hours of its answer (0: edits are ignored)'),
+  SLACK_STREAMING: z
+    .enum(['auto', 'update', 'off'])
+    .default('auto')
+    .describe(
+      "How a model's answer is shown while it is written: auto (Slack's streaming API where the workspace has it, else chat.update), update (chat.update only), off (the final answer only)",
+    ),
+  SLACK_STREAM_INTERVAL_MS: int(200, 60000)
+    .default(1000)
+    .describe('Least time between two updates of a streamed draft (the final, checked answer always replaces it)'),
   SLACK_USER_QUESTIONS_PER_MINUTE: int(0)
     .default(20)
     .describe('Questions one person may ask per minute before being asked to wait (0: no limit)'),

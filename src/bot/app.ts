@@ -16,6 +16,7 @@ import { QuestionHandler } from './handler.js';
 import { assistantRouter, createAssistant } from './listeners/assistant/index.js';
 import { QuestionLimits } from './limits/rate-limit.js';
 import { StatusLines } from './status.js';
+import { StreamSupport } from './live/live-answer.js';
 import { registerFeedback } from './listeners/actions/feedback.js';
 import { COMMAND, registerTrajanusCommand } from './listeners/commands/trajanus.js';
 import { registerAppMention } from './listeners/events/app-mention.js';
@@ -36,6 +37,8 @@ export type SlackConfig = Pick<
   | 'SLACK_API_TIMEOUT_MS'
   | 'SLACK_START_ATTEMPTS'
   | 'SLACK_EDIT_WINDOW_HOURS'
+  | 'SLACK_STREAMING'
+  | 'SLACK_STREAM_INTERVAL_MS'
   | 'SLACK_USER_QUESTIONS_PER_MINUTE'
   | 'SLACK_WORKSPACE_QUESTIONS_PER_MINUTE'
   | 'WORKSPACE_DOMAINS'
@@ -148,6 +151,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     ? { botId: opts.identity.botId, botUserId: opts.identity.botUserId }
     : // Without known ids, Bolt's own auth.test would run in its constructor with no one to catch a failure.
       { tokenVerificationEnabled: false };
+  const inflight = new InFlight(opts.maxConcurrentAnswers ?? (db.kind === 'embedded' ? 4 : 16));
   const socket = !!config.SLACK_APP_TOKEN;
   let app: App;
   if (socket) {
@@ -172,7 +176,12 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
       customRoutes: [...customRoutes, ...(opts.receiverOptions?.customRoutes ?? [])],
       logger: log,
     });
-    guardRequestBodies(receiver, logger);
+    guardRequestBodies(receiver, logger, (res) => {
+      // Counted from the first byte Bolt's server sees to the response (the ack): answers yield to these.
+      const done = inflight.requestStarted();
+      res.once('close', done);
+      res.once('finish', done);
+    });
     app = new App({ token: config.SLACK_BOT_TOKEN, receiver, logger: log, clientOptions, ...identity });
   }
 
@@ -190,12 +199,15 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     observer: bot,
     resolveAccess: (q) => access.scope({ userId: q.userId, channel: q.channel, visibleTo: q.visibleTo }),
   });
-  const inflight = new InFlight(opts.maxConcurrentAnswers ?? (db.kind === 'embedded' ? 4 : 16));
   const ctx: BotContext = {
     handler,
     ask: (input) => inflight.run(() => handler.handle(input)),
     db,
     config,
+    live: {
+      settings: { mode: config.SLACK_STREAMING, intervalMs: config.SLACK_STREAM_INTERVAL_MS },
+      support: new StreamSupport(),
+    },
     logger,
     metrics: bot,
     inflight,
@@ -232,10 +244,11 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
  * is read first here (Bolt reuses what was read) and anything but an object or array is refused
  * with 400 before Bolt sees it.
  */
-function guardRequestBodies(receiver: HTTPReceiver, logger: Logger): void {
+function guardRequestBodies(receiver: HTTPReceiver, logger: Logger, onSlackRequest: (res: ServerResponse) => void): void {
   const inner = receiver.requestListener;
   receiver.requestListener = (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://localhost').pathname !== '/slack/events') return inner(req, res);
+    onSlackRequest(res);
     HTTPModuleFunctions.bufferIncomingMessage(req, HTTPModuleFunctions.defaultBodyLimit)
       .then((buffered) => {
         let body: unknown = {};

@@ -1,6 +1,7 @@
 // What every listener receives: the question handler, the database, config and logger, the
 // metrics, and a tracker of in-flight answers (so stop() and the bench can wait for them).
 import type { Config } from '../config.js';
+import { inBackground, type Foreground } from '../core/db/background.js';
 import type { Database } from '../core/db/types.js';
 import type { Logger } from '../core/log.js';
 import type { SlackAccess } from './access.js';
@@ -8,6 +9,7 @@ import type { QuestionHandler } from './handler.js';
 import type { QuestionLimits } from './limits/rate-limit.js';
 import type { BotMetrics } from './metrics.js';
 import type { StatusLines } from './status.js';
+import type { LiveSettings, StreamSupport } from './live/live-answer.js';
 
 export interface BotContext {
   handler: QuestionHandler;
@@ -15,6 +17,8 @@ export interface BotContext {
   ask: QuestionHandler['handle'];
   db: Database;
   config: Pick<Config, 'SLACK_ANSWER_VISIBILITY' | 'SLACK_EDIT_WINDOW_HOURS'>;
+  /** How drafts are shown while a model writes, and whether this workspace has Slack's streaming API. */
+  live: { settings: LiveSettings; support: StreamSupport };
   logger: Logger;
   /** Counts questions and feedback; the question latency is observed by the handler. */
   metrics: Pick<BotMetrics, 'question' | 'recordFeedback'>;
@@ -36,15 +40,18 @@ export interface BotContext {
  * the answers of its first few: with the embedded database, search runs on the main thread.
  * `drain()` waits for everything (shutdown, benchmarks, tests).
  */
-export class InFlight {
+export class InFlight implements Foreground {
   private readonly pending = new Set<Promise<unknown>>();
+  /** HTTP requests received and not yet answered (their acks): background statements wait for them. */
+  private requests = 0;
+  private idleWaiters: Array<() => void> = [];
   private running = 0;
   private readonly queue: Array<() => void> = [];
   private lastArrival = 0;
 
   constructor(
     readonly limit = 4,
-    private readonly quietMs = 10,
+    private readonly quietMs = 50,
     private readonly maxDeferMs = 1000,
   ) {}
 
@@ -62,12 +69,46 @@ export class InFlight {
     this.lastArrival = performance.now();
   }
 
+  /** An HTTP request reached the server; `done` is called once it is answered (acked) or dropped. */
+  requestStarted(): () => void {
+    this.requests++;
+    this.lastArrival = performance.now();
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      if (--this.requests === 0 && this.idleWaiters.length) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        // After this turn's I/O, so requests that arrived with it are counted before answers go on.
+        setImmediate(() => {
+          for (const w of waiters) w();
+        });
+      }
+    };
+  }
+
+  /**
+   * Foreground.idle (core/db/background.ts): an answer's next database statement waits while
+   * requests await their ack — at most `maxDeferMs` each time, so a steady stream cannot starve it.
+   */
+  idle(): Promise<void> | undefined {
+    if (this.requests === 0) return undefined;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.maxDeferMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   /** Calls `start` once no request has arrived for `quietMs`, or after `maxDeferMs`. */
   private whenQuiet(start: () => void): void {
     const since = performance.now();
     const tick = () => {
       const now = performance.now();
-      if (now - this.lastArrival >= this.quietMs || now - since >= this.maxDeferMs) setImmediate(start);
+      if ((this.requests === 0 && now - this.lastArrival >= this.quietMs) || now - since >= this.maxDeferMs) setImmediate(start);
       else setTimeout(tick, this.quietMs);
     };
     tick();
@@ -75,7 +116,7 @@ export class InFlight {
 
   /** Runs `fn` (everything a listener does after ack: posts, queries, the answer) once requests stop arriving; tracked for drain(). */
   later<T>(fn: () => Promise<T>): Promise<T> {
-    return this.track(new Promise<void>((start) => this.whenQuiet(start)).then(fn));
+    return this.track(new Promise<void>((start) => this.whenQuiet(start)).then(() => inBackground(this, fn)));
   }
 
   /** Runs `fn` when a slot is free; resolves with its result. */
@@ -86,7 +127,7 @@ export class InFlight {
         this.whenQuiet(start);
       } else this.queue.push(start);
     })
-      .then(fn)
+      .then(() => inBackground(this, fn))
       .finally(() => {
         const next = this.queue.shift();
         if (next) this.whenQuiet(next);

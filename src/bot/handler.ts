@@ -4,7 +4,7 @@
 // the session id only.
 import { randomUUID } from 'node:crypto';
 import type { AccessScope } from '../core/access/scope.js';
-import type { Answer, Answerer, ChatTurn } from '../core/answer/types.js';
+import type { Answer, AnswerOptions, Answerer, ChatTurn } from '../core/answer/types.js';
 import { MAX_QUESTION_CHARS, QuestionError } from '../core/answer/index.js';
 import { cleanUserText } from '../core/user-text.js';
 import type { SearchFilters } from '../core/search/types.js';
@@ -29,6 +29,8 @@ export interface QuestionInput {
   visibleTo?: 'asker' | 'channel';
   /** The thread's earlier turns when they are not simply the session's (an edited question). */
   history?: ChatTurn[];
+  /** Told what the answerer reads and the model's draft as it is written (a live status). */
+  progress?: AnswerOptions['progress'];
 }
 
 export type QuestionOutcome = 'answered' | 'no_answer' | 'usage' | 'too_long' | 'error';
@@ -116,6 +118,7 @@ export class QuestionHandler {
         userId: input.userId,
         filters: input.filters,
         ...(input.history ? { history: input.history } : {}),
+        ...(input.progress ? { progress: input.progress } : {}),
       });
       if (answer.timings.searchMs !== undefined) this.opts.observer?.retrieval?.(answer.timings.searchMs / 1000);
       return done({ kind: answer.noAnswer ? 'no_answer' : 'answered', answer, ...answerBlocks(answer) });

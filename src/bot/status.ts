@@ -1,4 +1,5 @@
-// Status lines shown while an answer is worked on ("Searching 1,240 documents…", "Waiting for
+// Status lines shown while an answer is worked on ("Searching 1,240 documents…", "Reading 4
+// sources…", "Waiting for
 // 3 questions ahead of yours…"). The document count is read at most once a minute.
 import type { Queryable } from '../core/db/types.js';
 
@@ -21,6 +22,10 @@ export class StatusLines {
     }
     const n = this.count.n;
     return `Searching ${n.toLocaleString('en-US')} document${n === 1 ? '' : 's'}…`;
+  }
+
+  reading(sources: number): string {
+    return `Reading ${sources.toLocaleString('en-US')} source${sources === 1 ? '' : 's'}…`;
   }
 
   waiting(ahead: number): string {

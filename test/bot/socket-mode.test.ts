@@ -343,13 +343,11 @@ describe('Slack app in Socket Mode (Bolt + fake WebSocket + fake Web API)', () =
 
   // Last: stops the app (afterAll's stop() is then a no-op).
   it('stop(): closes the socket with a close handshake (1000) and the HTTP port', async () => {
-    const t0 = Date.now();
     await started.stop(5000);
     for (let i = 0; i < 50 && ws.connections > 0; i++) await sleep(20);
     expect(ws.connections).toBe(0);
+    // The server received the client's close frame with 1000: the handshake completed (no timing asserted).
     expect(ws.closeCodes).toEqual([1000]);
-    // Well under the client's 30 s close-handshake timeout: the handshake completed.
-    expect(Date.now() - t0).toBeLessThan(5000);
     await expect(fetch(`http://127.0.0.1:${started.port}/healthz`)).rejects.toThrow();
   });
 });

@@ -62,3 +62,24 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
+
+/**
+ * Starts a server-sent event stream as the model APIs send one (text/event-stream, one `event:` /
+ * `data:` record per event). `send` writes one record; `cut` drops the connection mid-stream.
+ */
+export function startEventStream(res: ServerResponse): { send(data: unknown, event?: string): void; end(): void; cut(): void } {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  return {
+    send(data, event) {
+      res.write(`${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+    },
+    end: () => res.end(),
+    // After what was written has left (an SSE comment line's write callback), so the client saw the start.
+    cut: () => void res.write(':\n\n', () => res.socket?.destroy()),
+  };
+}
+
+/** A reply split into the small pieces a model streams (words with their spaces). */
+export function streamPieces(text: string): string[] {
+  return text.match(/\S+\s*|\s+/g) ?? [];
+}

@@ -1,6 +1,6 @@
 // A fake OpenAI API (embeddings + chat completions) on the loopback server: the real `openai` SDK talks to it.
 import { createHash } from 'node:crypto';
-import { sendJson, startFakeServer, type FakeServer, type RecordedRequest } from './http.js';
+import { sendJson, startEventStream, startFakeServer, streamPieces, type FakeServer, type RecordedRequest } from './http.js';
 
 /** Deterministic unit vector of `dims` numbers derived from sha256(text). */
 export function fakeVector(text: string, dims: number): number[] {
@@ -25,6 +25,13 @@ export interface FakeOpenAI extends FakeServer {
   failNext(n: number, status?: number): void;
   /** Rewrites every embeddings response before it is sent (to simulate a broken server). */
   mutateEmbeddings?: (body: { data: { index: number; embedding: number[] }[] }) => void;
+  /**
+   * The next `n` streamed chat completions break after `afterDeltas` deltas: `cut` drops the
+   * connection, `truncate` ends the response without a finish_reason or [DONE].
+   */
+  breakStreamNext(n: number, afterDeltas: number, how?: 'cut' | 'truncate'): void;
+  /** Pause (ms) between streamed deltas (default 0). */
+  streamDelayMs: number;
   /** Reply text of /v1/chat/completions, from the request body. */
   chatReply: (body: any) => string;
   /** Recorded POST /v1/embeddings requests. */
@@ -33,8 +40,9 @@ export interface FakeOpenAI extends FakeServer {
 
 export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   let failures: { left: number; status: number } = { left: 0, status: 429 };
+  let broken = { left: 0, after: 0, how: 'cut' as 'cut' | 'truncate' };
   const fake = {} as FakeOpenAI;
-  const server = await startFakeServer((req, res) => {
+  const server = await startFakeServer(async (req, res) => {
     if (failures.left > 0) {
       failures.left--;
       const s = failures.status;
@@ -62,6 +70,30 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     }
     if (req.method === 'POST' && req.path === '/v1/chat/completions') {
       const body = req.json ?? {};
+      if (body.stream === true) {
+        // chat.completion.chunk records: the role first, then content deltas, a finish_reason, [DONE].
+        const sse = startEventStream(res);
+        const brk = broken.left > 0 ? { ...broken } : undefined;
+        if (brk) broken.left--;
+        const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+          sse.send({
+            id: 'chatcmpl-fake',
+            object: 'chat.completion.chunk',
+            created: Math.floor(Date.now() / 1000),
+            model: body.model,
+            choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+          });
+        chunk({ role: 'assistant', content: '' });
+        const pieces = streamPieces(fake.chatReply(body));
+        for (let i = 0; i < pieces.length; i++) {
+          if (brk && i === brk.after) return brk.how === 'cut' ? sse.cut() : sse.end();
+          chunk({ content: pieces[i] });
+          if (fake.streamDelayMs) await new Promise((r) => setTimeout(r, fake.streamDelayMs));
+        }
+        chunk({}, 'stop');
+        sse.send('[DONE]');
+        return sse.end();
+      }
       return sendJson(res, 200, {
         id: 'chatcmpl-fake',
         object: 'chat.completion',
@@ -81,6 +113,10 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       failures = { left: n, status };
     },
     chatReply: () => 'fake reply',
+    breakStreamNext(n: number, afterDeltas: number, how: 'cut' | 'truncate' = 'cut') {
+      broken = { left: n, after: afterDeltas, how };
+    },
+    streamDelayMs: 0,
     embeddingRequests: () => server.requests.filter((r) => r.path === '/v1/embeddings'),
   });
 }

@@ -46,6 +46,8 @@ export interface FakeSlack extends FakeServer {
   fault(method: string, rule: FaultRule): void;
   /** Successful calls only (what reached Slack). */
   delivered(method: string): SlackCall[];
+  /** Streamed messages (chat.startStream … stopStream) by ts: the text as Slack would show it. */
+  streams: Map<string, FakeStream>;
   /** Delay (ms) before answering `method` (simulates a slow Slack). */
   delay: Record<string, number>;
   /**
@@ -62,6 +64,19 @@ export interface FakeSlack extends FakeServer {
   /** conversations.info / conversations.members; unregistered ids: D… is a DM, anything else a public channel. */
   channels: Map<string, FakeSlackChannel>;
   readonly ids: { userId: string; botId: string; teamId: string; botUserName: string };
+}
+
+export interface FakeStream {
+  channel: string;
+  threadTs: string;
+  text: string;
+  stopped: boolean;
+}
+
+/** The text a chat.*Stream call adds: `markdown_text`, or its markdown_text chunks. */
+function streamText(args: Record<string, any>): string {
+  const chunks: { type?: string; text?: string }[] = Array.isArray(args.chunks) ? args.chunks : [];
+  return (args.markdown_text ?? '') + chunks.map((c) => (c.type === 'markdown_text' ? (c.text ?? '') : '')).join('');
 }
 
 export interface FakeSlackUser {
@@ -107,6 +122,7 @@ export async function startFakeSlack(ids: Partial<FakeSlack['ids']> = {}): Promi
   const waiters = new Set<() => void>();
   const users = new Map<string, FakeSlackUser>();
   const channels = new Map<string, FakeSlackChannel>();
+  const streams = new Map<string, FakeStream>();
   let seq = 0;
   const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
 
@@ -178,6 +194,21 @@ export async function startFakeSlack(ids: Partial<FakeSlack['ids']> = {}): Promi
           ts,
           message: { type: 'message', text: args.text, ts, thread_ts: args.thread_ts, user: who.userId, bot_id: who.botId },
         });
+      }
+      // Slack's streaming message API: a thread reply whose text grows chunk by chunk until stopped.
+      case 'chat.startStream': {
+        if (!args.thread_ts) return sendJson(res, 200, { ok: false, error: 'invalid_arguments' });
+        const ts = nextTs();
+        streams.set(ts, { channel, threadTs: args.thread_ts, text: streamText(args), stopped: false });
+        return sendJson(res, 200, { ok: true, channel, ts });
+      }
+      case 'chat.appendStream':
+      case 'chat.stopStream': {
+        const st = streams.get(String(args.ts));
+        if (!st || st.stopped) return sendJson(res, 200, { ok: false, error: 'message_not_in_streaming_state' });
+        st.text += streamText(args);
+        if (method === 'chat.stopStream') st.stopped = true;
+        return sendJson(res, 200, { ok: true, channel, ts: args.ts });
       }
       case 'chat.update':
         return sendJson(res, 200, { ok: true, channel, ts: args.ts, text: args.text });
@@ -261,11 +292,13 @@ export async function startFakeSlack(ids: Partial<FakeSlack['ids']> = {}): Promi
       rules.push({ method, rule, left: rule.times ?? Number.POSITIVE_INFINITY });
     },
     delivered: (method) => calls.filter((c) => c.method === method && !c.fault),
+    streams,
     delay,
     reset() {
       calls.length = 0;
       rules.length = 0;
       for (const k of Object.keys(delay)) delete delay[k];
+      streams.clear();
       for (const res of hanging) res.destroy();
       hanging.clear();
     },

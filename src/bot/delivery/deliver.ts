@@ -160,7 +160,7 @@ export async function deliver(
 }
 
 /** The answer was posted below the placeholder: remove it, or at least stop it saying "Searching…". */
-async function removePlaceholder(client: webApi.WebClient, channel: string, ts: string, logger: Logger): Promise<void> {
+export async function removePlaceholder(client: webApi.WebClient, channel: string, ts: string, logger: Logger): Promise<void> {
   try {
     await client.chat.delete({ channel, ts });
   } catch (err) {

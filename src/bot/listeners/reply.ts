@@ -8,6 +8,7 @@ import { slackInputToPlain } from '../blocks/text.js';
 import type { Block } from '../blocks/types.js';
 import type { BotContext } from '../context.js';
 import { deliver, type Delivered, type DeliveryTarget } from '../delivery/deliver.js';
+import { LiveAnswer } from '../live/live-answer.js';
 import type { QuestionInput, QuestionResult } from '../handler.js';
 import { sessionIdFor } from '../handler.js';
 import { recordAnswer } from '../lifecycle/records.js';
@@ -75,31 +76,22 @@ export async function answerInThread(
     return deliver(client, target, m, { logger: ctx.logger, what: q.surface });
   }
   const sessionId = sessionIdFor(q.channel, q.threadTs)!;
+  const live = liveAnswer(ctx, client, q, opts.setStatus);
   const status = ctx.inflight.ahead > 0 ? ctx.status.waiting(ctx.inflight.ahead) : await ctx.status.searching();
-  if (opts.setStatus) {
-    await opts
-      .setStatus(status)
-      .catch((err: unknown) => ctx.logger.warn({ err, channel: q.channel }, 'could not set the assistant status'));
-  } else {
-    // The placeholder is a courtesy: if Slack refuses it, the answer is still worked on and delivered.
-    const searching = messageBlocks(`:hourglass_flowing_sand: ${escapeMrkdwn(status)}`, status);
-    try {
-      const p = await client.chat.postMessage({
-        channel: q.channel,
-        thread_ts: q.threadTs,
-        text: searching.text,
-        blocks: searching.blocks,
-      });
-      target.placeholderTs = p.ts;
-    } catch (err) {
-      ctx.logger.warn({ err, channel: q.channel }, 'could not post the "Searching…" placeholder; answering anyway');
-    }
-  }
-  const input: QuestionInput = { text: q.text, userId: q.userId, channel: q.channel, threadTs: q.threadTs, sessionId };
+  if (opts.setStatus) live.status(status);
+  else await live.placeholder(status);
+  const input: QuestionInput = {
+    text: q.text,
+    userId: q.userId,
+    channel: q.channel,
+    threadTs: q.threadTs,
+    sessionId,
+    progress: progressTo(ctx, live),
+  };
   const result = await ctx.ask(input);
   if (result.answer) ctx.answeredThreads.add(sessionId);
   const msg = q.hasFiles ? withNote(result, `:paperclip: ${escapeMrkdwn(ATTACHMENTS_NOTE)}`) : result;
-  const delivered = await deliver(client, target, msg, { logger: ctx.logger, what: q.surface });
+  const delivered = await live.settle(target, msg, { logger: ctx.logger, what: q.surface });
   await remember(ctx, result, {
     channel: q.channel,
     questionTs: q.messageTs,
@@ -108,6 +100,28 @@ export async function answerInThread(
     userId: q.userId,
   });
   return delivered;
+}
+
+/** The live status and draft of one answer in a thread. */
+export function liveAnswer(
+  ctx: BotContext,
+  client: webApi.WebClient,
+  q: { channel: string; threadTs: string; userId?: string; teamId?: string },
+  setStatus?: (s: string) => Promise<unknown>,
+): LiveAnswer {
+  return new LiveAnswer(
+    client,
+    { channel: q.channel, threadTs: q.threadTs, userId: q.userId, teamId: q.teamId },
+    { settings: ctx.live.settings, support: ctx.live.support, logger: ctx.logger, setStatus },
+  );
+}
+
+/** The answerer's progress as status lines ("Reading 4 sources…") and drafts. */
+export function progressTo(ctx: BotContext, live: LiveAnswer): QuestionInput['progress'] {
+  return (p) => {
+    if (p.stage === 'reading') live.status(ctx.status.reading(p.sources));
+    else live.draft(p.text);
+  };
 }
 
 /** Records where an answer went; a failed write costs only edit/delete tracking of that answer. */

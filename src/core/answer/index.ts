@@ -6,7 +6,7 @@ import { ClaudeModel, OpenAIChatModel } from './models.js';
 import { RagAnswerer } from './rag.js';
 import type { AnswerModel } from './types.js';
 
-export type { Answer, Answerer, AnswerModel, AnswerSource } from './types.js';
+export type { Answer, Answerer, AnswerModel, AnswerProgress, AnswerSource } from './types.js';
 export { QuestionError, MAX_QUESTION_CHARS } from './rag.js';
 
 /** Which model writes answers is decided here, once: Claude, an OpenAI-compatible chat, or none (the offline composer). */

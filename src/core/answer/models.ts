@@ -4,7 +4,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { DEFAULT_CLAUDE_MODEL } from '../../config.js';
-import type { AnswerModel, ChatTurn } from './types.js';
+import type { AnswerModel, CompletionRequest } from './types.js';
 
 export class ModelResponseError extends Error {
   constructor(model: string, detail: string) {
@@ -32,13 +32,7 @@ export class ClaudeModel implements AnswerModel {
     this.client = new Anthropic({ apiKey: o.apiKey, baseURL: o.baseURL, timeout: o.timeoutMs, maxRetries: o.maxRetries ?? 2 });
   }
 
-  async complete(req: {
-    system: string;
-    messages: ChatTurn[];
-    maxTokens?: number;
-    temperature?: number;
-    signal?: AbortSignal;
-  }): Promise<string> {
+  async complete(req: CompletionRequest): Promise<string> {
     const res = await this.client.messages.create(
       {
         model: this.o.model,
@@ -53,6 +47,26 @@ export class ClaudeModel implements AnswerModel {
       ? res.content.flatMap((b) => (b.type === 'text' && typeof b.text === 'string' ? [b.text] : [])).join('')
       : undefined;
     if (!text?.trim()) throw new ModelResponseError(this.id, 'no text content');
+    return text;
+  }
+
+  /** Messages API over server-sent events (the SDK's MessageStream): text deltas as they come. */
+  async stream(req: CompletionRequest, onText: (delta: string, soFar: string) => void): Promise<string> {
+    const stream = this.client.messages.stream(
+      {
+        model: this.o.model,
+        max_tokens: req.maxTokens ?? this.o.maxTokens,
+        system: req.system,
+        messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
+      },
+      { signal: req.signal },
+    );
+    stream.on('text', (delta, snapshot) => onText(delta, snapshot));
+    const message = await stream.finalMessage();
+    // Without message_delta the server never said it was done: what arrived is a fragment.
+    if (!message.stop_reason) throw new ModelResponseError(this.id, 'the stream ended before the answer was finished');
+    const text = message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('');
+    if (!text.trim()) throw new ModelResponseError(this.id, 'no text content');
     return text;
   }
 
@@ -78,13 +92,7 @@ export class OpenAIChatModel implements AnswerModel {
     this.client = new OpenAI({ apiKey: o.apiKey, baseURL: o.baseURL, timeout: o.timeoutMs, maxRetries: o.maxRetries ?? 2 });
   }
 
-  async complete(req: {
-    system: string;
-    messages: ChatTurn[];
-    maxTokens?: number;
-    temperature?: number;
-    signal?: AbortSignal;
-  }): Promise<string> {
+  async complete(req: CompletionRequest): Promise<string> {
     const res = await this.client.chat.completions.create(
       {
         model: this.o.model,
@@ -96,6 +104,35 @@ export class OpenAIChatModel implements AnswerModel {
     );
     const text = res?.choices?.[0]?.message?.content;
     if (typeof text !== 'string' || !text.trim()) throw new ModelResponseError(this.id, 'no message content');
+    return text;
+  }
+
+  /** Chat completions with `stream: true` (chunks over server-sent events, ending in data: [DONE]). */
+  async stream(req: CompletionRequest, onText: (delta: string, soFar: string) => void): Promise<string> {
+    const stream = await this.client.chat.completions.create(
+      {
+        model: this.o.model,
+        max_tokens: req.maxTokens ?? this.o.maxTokens,
+        temperature: req.temperature ?? this.o.temperature,
+        messages: [{ role: 'system', content: req.system }, ...req.messages.map((m) => ({ role: m.role, content: m.content }))],
+        stream: true,
+      },
+      { signal: req.signal },
+    );
+    let text = '';
+    let finished = false;
+    for await (const chunk of stream) {
+      const choice = chunk.choices?.[0];
+      const delta = choice?.delta?.content;
+      if (typeof delta === 'string' && delta) {
+        text += delta;
+        onText(delta, text);
+      }
+      if (choice?.finish_reason) finished = true;
+    }
+    // A stream cut short ends the loop quietly: only a finish_reason says the answer is whole.
+    if (!finished) throw new ModelResponseError(this.id, 'the stream ended before the answer was finished');
+    if (!text.trim()) throw new ModelResponseError(this.id, 'no message content');
     return text;
   }
 }

@@ -16,7 +16,7 @@ import { ANSWER_SYSTEM, NOT_FOUND, answerMessages, type PromptSource } from './p
 import { formatLocation } from '../location.js';
 import { preferLatest, revisionStandings, type RevisionStanding } from '../revisions/family.js';
 import { sourcePlace, supersededNotice } from './place.js';
-import type { Answer, AnswerModel, AnswerOptions, AnswerSource, Answerer, ChatTurn } from './types.js';
+import type { Answer, AnswerModel, AnswerOptions, AnswerProgress, AnswerSource, Answerer, ChatTurn } from './types.js';
 import { coverage, passageLexemes, weighConcepts, type WeightedConcept } from './weights.js';
 
 export interface RagSettings {
@@ -137,9 +137,10 @@ export class RagAnswerer implements Answerer {
         db,
         documents.map((d) => d.documentId),
       );
+      tell(opts.progress, { stage: 'reading', sources: documents.length }, this.deps.logger);
       answer = !model
         ? await this.composed(retrieved, documents, dates, standings, confidence)
-        : await this.fromModel(q, condensed.query, retrieved, documents, dates, standings, thread.history, confidence);
+        : await this.fromModel(q, condensed.query, retrieved, documents, dates, standings, thread.history, confidence, opts.progress);
     }
     const notice = answer.noAnswer ? undefined : supersededNotice(answer.sources);
     if (notice) answer = { ...answer, answer: `${answer.answer}\n\n${notice}` };
@@ -213,6 +214,7 @@ export class RagAnswerer implements Answerer {
     standings: Map<string, RevisionStanding>,
     history: ChatTurn[],
     confidence: number,
+    progress?: AnswerOptions['progress'],
   ) {
     const { model, settings, logger } = this.deps;
     const answerSources: AnswerSource[] = docs.map((d, i) => ({
@@ -237,11 +239,16 @@ export class RagAnswerer implements Answerer {
     const asked = standalone === question ? question : `${question}\n(Search query used: ${standalone})`;
     let text: string;
     try {
-      text = await model!.complete({
+      const req = {
         system: ANSWER_SYSTEM,
         messages: answerMessages(asked, promptSources, history, parts.length > 1 ? parts.map((p) => p.text) : []),
         signal: AbortSignal.timeout(settings.timeoutMs),
-      });
+      };
+      // Streamed only when someone watches the draft; the checks below run on the whole text either way.
+      text =
+        progress && model!.stream
+          ? await model!.stream(req, (_delta, soFar) => tell(progress, { stage: 'draft', text: soFar }, logger))
+          : await model!.complete(req);
     } catch (e) {
       logger?.warn({ err: e, model: model!.id }, 'answer model failed; composing from the passages');
       return this.composed(
@@ -295,6 +302,16 @@ export class RagAnswerer implements Answerer {
   }
 }
 
+/** A progress listener's failure is its own: the answer goes on. */
+function tell(progress: AnswerOptions['progress'], p: AnswerProgress, logger?: Logger): void {
+  if (!progress) return;
+  try {
+    progress(p);
+  } catch (err) {
+    logger?.warn({ err, stage: p.stage }, 'answer progress listener failed');
+  }
+}
+
 /** Documents of every part, in part order, each once. */
 function mergeDocuments(lists: DocumentHit[][]): DocumentHit[] {
   const seen = new Set<string>();
@@ -336,7 +353,9 @@ function describeFailure(e: unknown): string {
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError' || /timed? ?out|abort/i.test(err?.message ?? '')) return 'timed out';
   if (err?.status === 429) return 'rate limited';
   if (typeof err?.status === 'number') return `HTTP ${err.status}`;
-  return err?.name === 'ModelResponseError' ? 'unusable response' : 'error';
+  if (err?.name === 'ModelResponseError')
+    return /before the answer was finished/.test(err.message ?? '') ? 'its answer broke off' : 'unusable response';
+  return 'error';
 }
 
 function lastUserTurn(history: ChatTurn[]): string | undefined {

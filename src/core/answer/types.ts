@@ -6,11 +6,25 @@ export interface ChatTurn {
   content: string;
 }
 
+export interface CompletionRequest {
+  system: string;
+  messages: ChatTurn[];
+  maxTokens?: number;
+  temperature?: number;
+  signal?: AbortSignal;
+}
+
 /** The AnswerModel seam: Claude, an OpenAI-compatible chat, or the offline composer's own logic. */
 export interface AnswerModel {
   /** e.g. "claude:claude-sonnet-4-5", "openai:gpt-4o-mini". */
   readonly id: string;
-  complete(req: { system: string; messages: ChatTurn[]; maxTokens?: number; temperature?: number; signal?: AbortSignal }): Promise<string>;
+  complete(req: CompletionRequest): Promise<string>;
+  /**
+   * The same request, its text handed to `onText` as it is written (each delta, and the text so
+   * far). Resolves with the whole text once the model says it is finished; rejects when the stream
+   * fails or ends before that, so a half answer is never taken for a whole one.
+   */
+  stream?(req: CompletionRequest, onText: (delta: string, soFar: string) => void): Promise<string>;
   /** A warning when the provider says the configured model is deprecated or retired; undefined when it is current or cannot tell. */
   lifecycleWarning?(): Promise<string | undefined>;
 }
@@ -37,7 +51,15 @@ export interface AnswerSource {
   superseded?: boolean;
 }
 
+/** What the answerer is doing, for a live status: which sources it reads, and a model's draft as it is written. */
+export type AnswerProgress =
+  | { stage: 'reading'; sources: number }
+  /** The model's text so far, before the figure and citation checks (the final Answer may differ). */
+  | { stage: 'draft'; text: string };
+
 export interface AnswerOptions {
+  /** Told as the answer is worked on; a throwing listener is ignored (the answer goes on). */
+  progress?: (p: AnswerProgress) => void;
   /** Who will read the answer: only documents every reader may open are searched, quoted or listed. */
   access: AccessScope;
   /** Earlier turns of this thread, oldest first; when omitted, loaded from `queries` by sessionId. */

@@ -4,6 +4,7 @@ import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import type { Database, LockedSession, Queryable, QueryResult } from './types.js';
 import { advisoryKeySql } from './types.js';
+import { backgroundPause } from './background.js';
 import { FolderLockedError, takeFolderLock } from './folder-lock.js';
 
 /**
@@ -140,14 +141,20 @@ export class EmbeddedDatabase implements Database {
     return this.pg;
   }
 
-  query<T>(sql: string, params?: unknown[]) {
-    return this.mutex.run(() => this.plain.query<T>(sql, params));
+  /** One turn on the backend; background work first lets waiting foreground work go (background.ts). */
+  private run<T>(fn: () => Promise<T>): Promise<T> {
+    const pause = backgroundPause();
+    return pause ? pause.then(() => this.mutex.run(fn)) : this.mutex.run(fn);
   }
-  exec(sql: string) {
-    return this.mutex.run(() => this.plain.exec(sql));
+
+  query<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+    return this.run(() => this.plain.query<T>(sql, params));
+  }
+  exec(sql: string): Promise<void> {
+    return this.run(() => this.plain.exec(sql));
   }
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.mutex.run(() => this.pg.transaction((tx) => fn(wrap(tx))));
+    return this.run(() => this.pg.transaction((tx) => fn(wrap(tx))));
   }
 
   async withAdvisoryLock<T>(name: string, fn: (s: LockedSession) => Promise<T>, opts: { wait?: boolean } = {}) {

@@ -12,7 +12,7 @@ import { deliver, type Respond } from '../../delivery/deliver.js';
 import { explainProblem, slackProblem } from '../../delivery/slack-errors.js';
 import { isHelp, MAX_QUESTION_CHARS, sessionIdFor } from '../../handler.js';
 import { limitMessage } from '../../limits/rate-limit.js';
-import { remember } from '../reply.js';
+import { liveAnswer, progressTo, remember } from '../reply.js';
 
 export const COMMAND = '/trajanus';
 
@@ -116,9 +116,11 @@ async function answerCommand(
   const channel = posted.channel ?? command.channel_id;
   const threadTs = posted.ts;
   const sessionId = sessionIdFor(channel, threadTs)!;
-  const r = await ctx.ask({ text: question, userId: command.user_id, channel, threadTs, sessionId });
+  // The thread under the posted question shows a model's draft as it is written (no placeholder: the question is the status).
+  const live = liveAnswer(ctx, client, { channel, threadTs, userId: command.user_id, teamId: command.team_id });
+  const r = await ctx.ask({ text: question, userId: command.user_id, channel, threadTs, sessionId, progress: progressTo(ctx, live) });
   if (r.answer) ctx.answeredThreads.add(sessionId);
-  const delivered = await deliver(client, { channel, threadTs, userId: command.user_id, respond }, r, {
+  const delivered = await live.settle({ channel, threadTs, userId: command.user_id, respond }, r, {
     logger: ctx.logger,
     what: '/trajanus',
   });
