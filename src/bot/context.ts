@@ -14,7 +14,7 @@ export interface BotContext {
   /** `handler.handle()` through the answer limiter (`inflight.run`): what listeners call. */
   ask: QuestionHandler['handle'];
   db: Database;
-  config: Pick<Config, 'SLACK_ANSWER_VISIBILITY' | 'SLACK_EDIT_WINDOW_HOURS'>;
+  config: Pick<Config, 'SLACK_ANSWER_VISIBILITY' | 'SLACK_EDIT_WINDOW_HOURS' | 'SLACK_ADMIN_USER_IDS'>;
   logger: Logger;
   /** Counts questions and feedback; the question latency is observed by the handler. */
   metrics: Pick<BotMetrics, 'question' | 'recordFeedback'>;
