@@ -55,6 +55,7 @@ export class SlackAccess {
   private self?: Promise<{ teamId?: string; botUserId?: string }>;
   /** What was last written to access_channels per channel: unchanged facts are not written again. */
   private readonly remembered = new Map<string, string>();
+  private readonly writes = new Set<Promise<unknown>>();
 
   constructor(
     private readonly client: webApi.WebClient,
@@ -78,9 +79,19 @@ export class SlackAccess {
     return audienceScope(asker, await this.conversation(q.channel), this.opts.policy);
   }
 
+  /** The scope of an answer to a person known by identity (the CLI's `--as … --channel …`), shown in `channel`. */
+  async scopeOf(asker: Identity, channel: string): Promise<AccessScope> {
+    return audienceScope(asker, await this.conversation(channel), this.opts.policy);
+  }
+
   /** What kind of conversation a channel is, and its name (for the default scope); undefined when Slack will not say. */
   async channelFacts(channel: string): Promise<ChannelFacts | undefined> {
     return this.channels.get(channel, () => this.readChannel(channel)).catch(() => undefined);
+  }
+
+  /** Waits for the channel facts still being written (a CLI run ends right after its answer). */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.writes]);
   }
 
   /** A member joined or left: the next question in the channel reads its members again. */
@@ -150,7 +161,7 @@ export class SlackAccess {
     if (this.remembered.get(channel) === key) return;
     this.remembered.set(channel, key);
     if (this.remembered.size > 10_000) this.remembered.delete(this.remembered.keys().next().value!);
-    this.db
+    const write = this.db
       .query(
         `INSERT INTO access_channels (channel_id, kind, name, members, refreshed_at) VALUES ($1, $2, $3, $4::jsonb, now())
          ON CONFLICT (channel_id) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, members = EXCLUDED.members, refreshed_at = now()`,
@@ -159,7 +170,9 @@ export class SlackAccess {
       .catch((err: unknown) => {
         this.remembered.delete(channel);
         this.opts.logger?.warn({ err, channel }, 'could not cache the channel facts for the CLI');
-      });
+      })
+      .finally(() => this.writes.delete(write));
+    this.writes.add(write);
   }
 
   private async readChannel(channel: string): Promise<ChannelFacts> {
