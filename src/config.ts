@@ -94,7 +94,9 @@ export const envSchema = z.object({
     .describe('Vector size for the openai provider (default: the model’s own, 1536 for text-embedding-3-small)'),
   EMBEDDING_THREADS: int(1, 64)
     .optional()
-    .describe('Worker threads of the local embedder (default: one per core, at most 4; 1 = in-process)'),
+    .describe(
+      'Worker threads of the local embedder (default: one per core, at most 4, started as batches need them; `ask` and `search` embed in-process; 1 = in-process)',
+    ),
   EMBEDDING_BASE_URL: url.optional().describe('OpenAI-compatible embeddings endpoint (Ollama, vLLM, LM Studio). Default: OPENAI_BASE_URL'),
   OPENAI_API_KEY: z.string().min(1).optional().describe('OpenAI key (embeddings, and chat when ANSWER_PROVIDER=openai)'),
   OPENAI_BASE_URL: url.optional().describe('Base URL of the OpenAI API or a compatible server'),
@@ -158,6 +160,11 @@ export const envSchema = z.object({
     ),
   CHUNK_TOKENS: int(32, 8000).optional().describe('Chunk size in tokens (default: what the embedder handles well)'),
   CHUNK_OVERLAP: int(0, 2000).optional().describe('Overlap between chunks in tokens (default: 15% of the chunk size)'),
+  OCR_ENABLED: bool.default(true).describe('Read scanned PDF pages (pages without a text layer) with OCR (tesseract.js, English, offline)'),
+  OCR_IMAGES: bool.default(false).describe('Also index PNG/JPEG files (whiteboards, site notices) by OCR'),
+  OCR_MAX_PAGES: int(0, 10000).default(50).describe('Pages OCR may read per document; later scanned pages are recorded as not read'),
+  OCR_TIME_BUDGET_MS: int(1000).default(120000).describe('OCR time per document; pages not reached in time are recorded as not read'),
+  OCR_DPI: int(72, 600).default(200).describe('Resolution scanned pages are rendered at for OCR'),
   GOOGLE_SERVICE_ACCOUNT_JSON: z.string().optional().describe('Service-account key: the JSON itself or a path to it'),
   GOOGLE_OAUTH_CLIENT_ID: z.string().optional().describe('OAuth client id (alternative to a service account)'),
   GOOGLE_OAUTH_CLIENT_SECRET: z.string().optional().describe('OAuth client secret'),

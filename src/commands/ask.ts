@@ -36,7 +36,7 @@ const command: Command = {
       console.error(`trajanus ask: give a question\n\n${USAGE}`);
       return 2;
     }
-    const services = await createServices(loadConfig());
+    const services = await createServices(loadConfig(), { oneShot: true });
     try {
       const filters = values.category || values.type ? { category: values.category, docType: values.type } : undefined;
       // --as: exactly what that person would be answered in a DM (--channel: in that channel); without it, everything (operator).

@@ -106,6 +106,10 @@ export function formatSummary(s: IngestSummary): string {
     lines.push('  failed:');
     for (const e of s.errors) lines.push(`    ${e.fileId}: ${e.error}`);
   }
+  if (s.warnings?.length) {
+    lines.push('  indexed in part:');
+    for (const w of s.warnings) lines.push(`    ${w.fileId}: ${w.warning}`);
+  }
   if (s.skips.length) {
     lines.push('  skipped:');
     for (const k of s.skips) lines.push(`    ${k.fileId}: ${k.reason}`);
@@ -181,11 +185,12 @@ const command: Command = {
           resumed,
           errors,
           skips,
+          warnings,
           plan,
           durationMs,
         } = summary;
         process.stdout.write(
-          `${JSON.stringify({ source: src, mode, files, added, changed, unchanged, deleted, failed, skipped, chunks, embedded, cache_hits, resumed, errors, skips, ...(plan ? { plan } : {}), durationMs })}\n`,
+          `${JSON.stringify({ source: src, mode, files, added, changed, unchanged, deleted, failed, skipped, chunks, embedded, cache_hits, resumed, errors, skips, warnings, ...(plan ? { plan } : {}), durationMs })}\n`,
         );
       } else console.log(formatSummary(summary));
       return summary.failed ? EXIT_FILES_FAILED : 0;

@@ -86,7 +86,7 @@ const command: Command = {
       console.error('trajanus search: -k must be an integer from 1 to 100');
       return 2;
     }
-    const services = await createServices(loadConfig());
+    const services = await createServices(loadConfig(), { oneShot: true });
     try {
       let who: Awaited<ReturnType<typeof cliAudience>>;
       try {

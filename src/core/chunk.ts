@@ -1,6 +1,7 @@
 // Token-aware chunking: split on Markdown headings, then paragraphs, then sentences, then
 // tokens; pack pieces up to the target size with overlap inside a section. Each chunk carries
 // its heading path so that "Title › Section" is embedded and searched with it.
+import { type Location, mergeLocations } from './location.js';
 import { countTokens, decodeTokens, encodeTokens } from './tokens.js';
 
 export interface Chunk {
@@ -10,6 +11,14 @@ export interface Chunk {
   context: string;
   headingPath: string[];
   tokenCount: number;
+  /** Page(s), tab and rows, or slide the chunk's text comes from (absent for formats without them). */
+  location?: Location;
+}
+
+/** A document as extracted: whole text, and its located sections when the format has them. */
+export interface ChunkInput {
+  text: string;
+  sections?: { text: string; location?: Location; heading?: string }[];
 }
 
 export interface ChunkOptions {
@@ -30,6 +39,7 @@ const SENTENCE = /(?<![\s(][A-Z]\.)(?<=[.!?])\s+(?=[A-Z0-9"'(\[])/;
 interface Piece {
   text: string;
   tokens: number;
+  loc?: Location;
 }
 
 // Tokenizing is the chunker's main cost (js-tiktoken reads well under 1 MB/s here), so each piece
@@ -90,12 +100,14 @@ class SectionPacker {
   private emit(): Chunk {
     this.fresh = false;
     const content = this.current.map((p) => p.text).join('\n\n');
-    const chunk = {
+    const location = mergeLocations(this.current.map((p) => p.loc));
+    const chunk: Chunk = {
       index: this.nextIndex(),
       content,
       context: this.context,
       headingPath: this.headingPath,
       tokenCount: countTokens(content),
+      ...(location ? { location } : {}),
     };
     // Carry trailing pieces (up to the overlap budget) into the next chunk of this section.
     const carry: typeof this.current = [];
@@ -139,9 +151,7 @@ export function* chunkStream(text: string, title: string, opts: ChunkOptions): G
   const packerFor = () => {
     if (packer) return packer;
     const secPath = path.filter(Boolean);
-    // A document's H1 usually repeats its title; say it once.
-    const shown = secPath[0]?.trim().toLowerCase() === title.trim().toLowerCase() ? secPath.slice(1) : secPath;
-    packer = new SectionPacker([title, ...shown].filter(Boolean).join(' › '), secPath, opts, nextIndex);
+    packer = new SectionPacker(contextOf(title, secPath), secPath, opts, nextIndex);
     return packer;
   };
   function* flushPara(): Generator<ChunkAt> {
@@ -199,6 +209,49 @@ export function* chunkStream(text: string, title: string, opts: ChunkOptions): G
     for (const piece of pieces(text, opts.maxTokens)) for (const chunk of pk.add(piece)) yield { chunk, offset: text.length };
     for (const chunk of pk.finish()) yield { chunk, offset: text.length };
   }
+}
+
+const contextOf = (title: string, path: string[]) => {
+  // A document's H1 usually repeats its title; say it once.
+  const shown = path[0]?.trim().toLowerCase() === title.trim().toLowerCase() ? path.slice(1) : path;
+  return [title, ...shown].filter(Boolean).join(' › ');
+};
+
+/**
+ * Chunks a located document lazily, keeping each chunk's location. Consecutive sections that share
+ * a heading (the rows of one tab) pack together, so a chunk may span rows; a new heading (another
+ * tab, another slide) or a new PDF page always starts a new chunk, so a quote is cited to its own
+ * page rather than to a span. Without sections, the text is chunked on its Markdown headings.
+ * The offset counts the characters of the sections read so far (for progress).
+ */
+export function* chunkDocumentStream(doc: ChunkInput, title: string, opts: ChunkOptions): Generator<ChunkAt> {
+  if (!doc.sections?.length) {
+    yield* chunkStream(doc.text, title, opts);
+    return;
+  }
+  let index = 0;
+  const nextIndex = () => index++;
+  const block = (s: NonNullable<ChunkInput['sections']>[number]) => `${s.heading ?? ''}\u0000${s.location?.page ?? ''}`;
+  let offset = 0;
+  let packer: SectionPacker | undefined;
+  let key: string | undefined;
+  for (const sec of doc.sections) {
+    if (packer && block(sec) !== key) for (const chunk of packer.finish()) yield { chunk, offset };
+    if (!packer || block(sec) !== key) {
+      key = block(sec);
+      const path = sec.heading ? [sec.heading] : [];
+      packer = new SectionPacker(contextOf(title, path), path, opts, nextIndex);
+    }
+    offset += sec.text.length + 2;
+    for (const paragraph of sec.text.split(/\n\s*\n/))
+      for (const piece of pieces(paragraph, opts.maxTokens))
+        for (const chunk of packer.add({ ...piece, loc: sec.location })) yield { chunk, offset };
+  }
+  if (packer) for (const chunk of packer.finish()) yield { chunk, offset: doc.text.length };
+}
+
+export function chunkDocument(doc: ChunkInput, title: string, opts: ChunkOptions): Chunk[] {
+  return [...chunkDocumentStream(doc, title, opts)].map((c) => c.chunk);
 }
 
 export function chunkText(text: string, title: string, opts: ChunkOptions): Chunk[] {

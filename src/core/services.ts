@@ -14,6 +14,7 @@ import { createReranker } from './search/rerank/index.js';
 import { createAnswerer } from './answer/index.js';
 import type { RagAnswerer } from './answer/rag.js';
 import type { IngestDeps } from './ingest/index.js';
+import type { OcrSettings } from './ocr/settings.js';
 
 export interface Services {
   config: Config;
@@ -27,12 +28,15 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function createServices(config: Config, opts: { logger?: Logger; migrate?: boolean } = {}): Promise<Services> {
+export async function createServices(
+  config: Config,
+  opts: { logger?: Logger; migrate?: boolean; oneShot?: boolean } = {},
+): Promise<Services> {
   const logger = opts.logger ?? loggerFromConfig(config);
   const db = await openDatabase(config);
   try {
     if (opts.migrate !== false) await migrate(db, { onApply: (m) => logger.info({ migration: m.file }, 'migration applied') });
-    const embedder = createEmbedder(config);
+    const embedder = createEmbedder(config, { oneShot: opts.oneShot });
     await ensureEmbeddingSpace(db, embedder);
     const cachedEmbedder = new CachedEmbedder(db, embedder);
     const searcher = new HybridSearcher(db, cachedEmbedder, searchSettings(config), logger, createReranker(config));
@@ -58,5 +62,12 @@ export function ingestDeps(s: Pick<Services, 'config' | 'db' | 'cachedEmbedder' 
     chunkTokens: s.config.CHUNK_TOKENS,
     chunkOverlap: s.config.CHUNK_OVERLAP,
     maxFileMb: s.config.INGEST_MAX_FILE_MB,
+    ocr: ocrSettings(s.config),
   };
+}
+
+export function ocrSettings(
+  c: Pick<Config, 'OCR_ENABLED' | 'OCR_IMAGES' | 'OCR_MAX_PAGES' | 'OCR_TIME_BUDGET_MS' | 'OCR_DPI'>,
+): OcrSettings {
+  return { enabled: c.OCR_ENABLED, images: c.OCR_IMAGES, maxPages: c.OCR_MAX_PAGES, timeBudgetMs: c.OCR_TIME_BUDGET_MS, dpi: c.OCR_DPI };
 }

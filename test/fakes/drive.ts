@@ -23,7 +23,7 @@ export interface FakeFile {
   /** Bytes for alt=media (binary files). */
   content?: Buffer;
   /** Google-native files: export mimeType → body. */
-  exports?: Record<string, string>;
+  exports?: Record<string, string | Buffer>;
   shortcutDetails?: { targetId: string; targetMimeType?: string };
   owners?: { emailAddress: string }[];
   permissions?: FakePermission[];

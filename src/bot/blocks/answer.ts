@@ -207,9 +207,19 @@ export function sourceRef(s: AnswerSource): string {
   return s.path && s.path !== title ? `${escapeMrkdwn(title)} — \`${escapeMrkdwn(s.path).replace(/`/g, "'")}\`` : escapeMrkdwn(title);
 }
 
-/** `[n] <url|title>` (or `[n] title — path`). */
+/** `, p. 14 — Rev D, 2026-10-02; an earlier Rev C also exists · as of 2026-10-02`, escaped. */
+function sourcePlaceText(s: AnswerSource): string {
+  const parts = [
+    s.location ? `, ${escapeMrkdwn(s.location)}` : '',
+    s.revisionNote ? ` — ${escapeMrkdwn(s.revisionNote)}` : '',
+    s.asOf ? ` · as of ${escapeMrkdwn(s.asOf)}` : '',
+  ];
+  return parts.join('');
+}
+
+/** `[n] <url|title>, p. 14 · as of 2026-10-02` (or `[n] title — path`). */
 export function sourceLine(s: AnswerSource): string {
-  return `[${s.n}] ${sourceRef(s)}`;
+  return `[${s.n}] ${sourceRef(s)}${sourcePlaceText(s)}`;
 }
 
 /** Packs lines into at most 10 context elements of at most 3000 characters. */

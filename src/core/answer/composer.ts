@@ -7,11 +7,13 @@
 // statement uses); when sources disagree the most recent dated one leads and the answer says
 // what date it is as of.
 import type { Queryable } from '../db/types.js';
-import type { DocumentHit } from '../search/types.js';
+import type { ChunkHit, DocumentHit } from '../search/types.js';
 import { figuresIn } from '../wording/figures.js';
 import { questionPart, type Expects } from '../wording/question.js';
 import { splitStatements, type Statement } from './sentences.js';
 import type { AnswerSource } from './types.js';
+import type { RevisionStanding } from '../revisions/family.js';
+import { sourcePlace } from './place.js';
 import { coverage, covered, lexemesOf, weighConcepts, type WeightedConcept } from './weights.js';
 
 export interface ComposeOptions {
@@ -19,6 +21,8 @@ export interface ComposeOptions {
   maxPerPart?: number;
   /** Documents to quote from. */
   maxDocuments?: number;
+  /** Each document's standing among its revisions (revisions/family.ts), for the source lines. */
+  standings?: Map<string, RevisionStanding>;
 }
 
 export interface ComposePart {
@@ -40,6 +44,8 @@ interface Candidate {
   doc: DocumentHit;
   context: string;
   rank: number;
+  /** The chunk the statement comes from, so the source can say where it is. */
+  chunk: ChunkHit;
   order: number;
   statement: Statement;
   text: string;
@@ -121,7 +127,7 @@ function candidatesOf(docs: DocumentHit[]): Omit<Candidate, 'lexemes' | 'cov' | 
         const key = statement.text.toLowerCase();
         if (seen.has(key) || key === title || statement.text.length > MAX_CHARS) return;
         seen.add(key);
-        out.push({ doc, rank, order: c.chunkIndex * 1000 + si, statement, context: c.context });
+        out.push({ doc, rank, chunk: c, order: c.chunkIndex * 1000 + si, statement, context: c.context });
       }),
     );
   });
@@ -139,7 +145,7 @@ async function answerPart(
   db: Queryable,
   part: ComposePart,
   dates: Map<string, string>,
-  opts: Required<ComposeOptions>,
+  opts: Required<Omit<ComposeOptions, 'standings'>>,
 ): Promise<PartAnswer | undefined> {
   const raw = candidatesOf(part.docs.slice(0, opts.maxDocuments));
   if (!raw.length) return undefined;
@@ -222,7 +228,10 @@ export async function composeParts(
   dates: Map<string, string>,
   options: ComposeOptions = {},
 ): Promise<Composed> {
-  const opts: Required<ComposeOptions> = { maxPerPart: options.maxPerPart ?? 4, maxDocuments: options.maxDocuments ?? 4 };
+  const opts: Required<Omit<ComposeOptions, 'standings'>> = {
+    maxPerPart: options.maxPerPart ?? 4,
+    maxDocuments: options.maxDocuments ?? 4,
+  };
   const answers: (PartAnswer | undefined)[] = [];
   for (const p of parts) answers.push(await answerPart(db, p, dates, opts));
   const given = answers.filter((a): a is PartAnswer => !!a);
@@ -231,6 +240,7 @@ export async function composeParts(
   const numberOf = new Map<string, number>();
   const sourceDocs: DocumentHit[] = [];
   const quoted = new Map<string, string[]>();
+  const quotedChunks = new Map<string, ChunkHit[]>();
   const cite = (c: Candidate) => {
     if (!numberOf.has(c.doc.documentId)) {
       numberOf.set(c.doc.documentId, numberOf.size + 1);
@@ -256,6 +266,7 @@ export async function composeParts(
     shown.add(text);
     lines.push(`• ${prefix}${text} [${cite(c)}]`);
     quoted.set(c.doc.documentId, [...(quoted.get(c.doc.documentId) ?? []), text]);
+    quotedChunks.set(c.doc.documentId, [...(quotedChunks.get(c.doc.documentId) ?? []), c.chunk]);
   };
   const olderLines: [Candidate, ComposePart][] = [];
   answers.forEach((a, i) => {
@@ -283,10 +294,10 @@ export async function composeParts(
     n: numberOf.get(d.documentId)!,
     documentId: d.documentId,
     title: d.title,
-    url: d.url,
     path: d.path,
     score: d.score,
     snippet: (quoted.get(d.documentId) ?? []).join(' … ').slice(0, 300),
+    ...sourcePlace(d, [...new Set(quotedChunks.get(d.documentId))], options.standings?.get(d.documentId), dates.get(d.documentId)),
   }));
   return { text: `${intro}\n${lines.join('\n')}`, sources, coverage: answers.map((a) => a?.coverage ?? 0) };
 }

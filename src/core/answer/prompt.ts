@@ -9,6 +9,11 @@ export interface PromptSource {
   /** The date the document speaks for, when it states one. */
   date?: string;
   passages: string[];
+  /** Where each passage is ("p. 14", "tab Steel, rows 40–44"), same order as passages. */
+  locations?: (string | undefined)[];
+  /** Its revision mark, and its standing among its revisions. */
+  revision?: string;
+  revisionNote?: string;
 }
 
 export const NOT_FOUND = 'NOT_IN_DOCUMENTS';
@@ -23,6 +28,7 @@ Rules:
 - Copy every number, date, dimension and amount exactly as the source you cite writes it; each is checked against that source.
 - If the question has several parts, answer each part.
 - If the sources do not answer the question, reply with exactly ${NOT_FOUND} and nothing else.
+- A passage may start with its place in the document, like [p. 14] or [tab Steel, rows 40–44]: mention it when you quote a figure from a long document. A source marked superseded has a newer revision: say so when you use it, and prefer the latest revision.
 - Be brief and concrete: a short answer first, then the key details (dates, quantities, responsible parties). Use plain Markdown (short paragraphs or bullets).`;
 
 /** Neutralises anything inside a document that could close or open our fence. */
@@ -30,12 +36,15 @@ export function fenceText(text: string): string {
   return text.replace(/<\/?\s*source\b[^>]*>/gi, (m) => m.replace(/</g, '‹').replace(/>/g, '›'));
 }
 
+const attr = (name: string, v: string | undefined) => (v ? ` ${name}="${fenceText(v).replace(/"/g, "'")}"` : '');
+
 export function sourcesBlock(sources: PromptSource[]): string {
   return sources
-    .map(
-      (s) =>
-        `<source n="${s.n}" title="${fenceText(s.title).replace(/"/g, "'")}"${s.date ? ` date="${s.date}"` : ''}>\n${s.passages.map(fenceText).join('\n…\n')}\n</source>`,
-    )
+    .map((s) => {
+      const head = `<source n="${s.n}"${attr('title', s.title) || ' title=""'}${attr('revision', s.revision)}${attr('date', s.date)}${attr('revisions', s.revisionNote)}>`;
+      const passages = s.passages.map((p, i) => (s.locations?.[i] ? `[${s.locations[i]}] ` : '') + fenceText(p));
+      return `${head}\n${passages.join('\n…\n')}\n</source>`;
+    })
     .join('\n\n');
 }
 

@@ -14,6 +14,9 @@ import { HEDGE_BELOW, HEDGE_LINE, retrievalConfidence } from './confidence.js';
 import { documentDates } from './dates.js';
 import { checkFigures, unverifiedLine } from './figure-check.js';
 import { ANSWER_SYSTEM, NOT_FOUND, answerMessages, type PromptSource } from './prompt.js';
+import { formatLocation } from '../location.js';
+import { preferLatest, revisionStandings, type RevisionStanding } from '../revisions/family.js';
+import { sourcePlace, supersededNotice } from './place.js';
 import type { Answer, AnswerModel, AnswerOptions, AnswerSource, Answerer, ChatTurn } from './types.js';
 import { coverage, lexemesOf, weighConcepts, type WeightedConcept } from './weights.js';
 
@@ -112,6 +115,9 @@ export class RagAnswerer implements Answerer {
       }
     lap('searchMs', t);
     const confidence = retrieved.length === parts.length && retrieved.length ? Math.min(...retrieved.map((r) => r.confidence)) : 0;
+    // Revisions of one document: the latest found speaks for them, and each source says where it stands.
+    const standings = await revisionStandings(db, mergeDocuments(retrieved.map((r) => r.docs)));
+    for (const r of retrieved) r.docs = preferLatest(r.docs, standings);
     const documents = mergeDocuments(retrieved.map((r) => r.docs));
     const degraded = retrieved.find((r) => r.result.degraded)?.result.degraded;
     const result: SearchResult =
@@ -124,18 +130,21 @@ export class RagAnswerer implements Answerer {
     if (analysed.code)
       answer = notFound(
         documents,
+        standings,
         'That looks like code or a database query, not a question about the documents. Ask it in words, e.g. "Which RFIs are still open?"',
       );
-    else if (!documents.length || confidence < settings.minConfidence) answer = notFound(documents);
+    else if (!documents.length || confidence < settings.minConfidence) answer = notFound(documents, standings);
     else {
       const dates = await documentDates(
         db,
         documents.map((d) => d.documentId),
       );
       answer = !model
-        ? await this.composed(retrieved, documents, dates, confidence)
-        : await this.fromModel(q, condensed.query, retrieved, documents, dates, thread.history, confidence);
+        ? await this.composed(retrieved, documents, dates, standings, confidence)
+        : await this.fromModel(q, condensed.query, retrieved, documents, dates, standings, thread.history, confidence);
     }
+    const notice = answer.noAnswer ? undefined : supersededNotice(answer.sources);
+    if (notice) answer = { ...answer, answer: `${answer.answer}\n\n${notice}` };
     lap('answerMs', t);
     if (result.degraded?.lexicalOnly) {
       const why = 'The embeddings service did not answer, so these sources come from keyword search only.';
@@ -188,9 +197,16 @@ export class RagAnswerer implements Answerer {
   }
 
   /** `docs`: every part's documents, merged (mergeDocuments). */
-  private async composed(parts: Retrieved[], docs: DocumentHit[], dates: Map<string, string>, confidence: number, note?: string) {
-    const c = await composeParts(this.deps.db, parts, dates);
-    if (!c.sources.length) return notFound(docs);
+  private async composed(
+    parts: Retrieved[],
+    docs: DocumentHit[],
+    dates: Map<string, string>,
+    standings: Map<string, RevisionStanding>,
+    confidence: number,
+    note?: string,
+  ) {
+    const c = await composeParts(this.deps.db, parts, dates, { standings });
+    if (!c.sources.length) return notFound(docs, standings);
     // A middling match says so in one line instead of reading like a sure answer.
     const hedged = confidence < HEDGE_BELOW || Math.min(...c.coverage) < 0.5;
     return { answer: hedged ? `${HEDGE_LINE}\n${c.text}` : c.text, sources: c.sources, noAnswer: false, model: 'composer', note, hedged };
@@ -202,24 +218,29 @@ export class RagAnswerer implements Answerer {
     parts: Retrieved[],
     docs: DocumentHit[],
     dates: Map<string, string>,
+    standings: Map<string, RevisionStanding>,
     history: ChatTurn[],
     confidence: number,
   ) {
     const { model, settings, logger } = this.deps;
-    const promptSources: PromptSource[] = docs.map((d, i) => ({
-      n: i + 1,
-      title: d.title,
-      date: dates.get(d.documentId),
-      passages: d.chunks.slice(0, 3).map((c) => c.content),
-    }));
     const answerSources: AnswerSource[] = docs.map((d, i) => ({
       n: i + 1,
       documentId: d.documentId,
       title: d.title,
-      url: d.url,
       path: d.path,
       score: d.score,
       snippet: (d.chunks[0]?.content ?? '').replace(/\s+/g, ' ').slice(0, 300),
+      ...sourcePlace(d, d.chunks.slice(0, 3), standings.get(d.documentId), dates.get(d.documentId)),
+    }));
+    const promptSources: PromptSource[] = docs.map((d, i) => ({
+      // Only a date the document states: a file's modification time says nothing of which source is newer.
+      n: i + 1,
+      title: d.title,
+      date: dates.get(d.documentId) ?? d.statedDate ?? undefined,
+      passages: d.chunks.slice(0, 3).map((c) => c.content),
+      locations: d.chunks.slice(0, 3).map((c) => formatLocation(c.location, c.headingPath)),
+      revision: answerSources[i].revision,
+      revisionNote: answerSources[i].revisionNote,
     }));
     const asked = standalone === question ? question : `${question}\n(Search query used: ${standalone})`;
     let text: string;
@@ -235,11 +256,12 @@ export class RagAnswerer implements Answerer {
         parts,
         docs,
         dates,
+        standings,
         confidence,
         `${model!.id} did not answer (${describeFailure(e)}), so this answer quotes the documents directly.`,
       );
     }
-    if (text.includes(NOT_FOUND)) return { ...notFound(docs), model: model!.id };
+    if (text.includes(NOT_FOUND)) return { ...notFound(docs, standings), model: model!.id };
     const original = text;
     const check = checkFigures(text, new Map(promptSources.map((s) => [s.n, s.passages.join('\n')])));
     if (check.unverified.length) {
@@ -263,7 +285,7 @@ export class RagAnswerer implements Answerer {
           ? `${model!.id}'s answer held figures its sources do not (${flagged})`
           : `${model!.id} gave an answer without valid citations`;
       return {
-        ...(await this.composed(parts, docs, dates, confidence, `${why}, so this answer quotes the documents directly.`)),
+        ...(await this.composed(parts, docs, dates, standings, confidence, `${why}, so this answer quotes the documents directly.`)),
         unverifiedFigures: check.unverified.map((u) => u.figure),
       };
     }
@@ -299,15 +321,15 @@ function emptyResult(): SearchResult {
   return { documents: [], chunks: [], queryEmbedding: [], timings: { embedMs: 0, searchMs: 0, groupMs: 0, totalMs: 0 } };
 }
 
-function notFound(closest: DocumentHit[], why?: string) {
+function notFound(closest: DocumentHit[], standings: Map<string, RevisionStanding>, why?: string) {
   const sources: AnswerSource[] = closest.slice(0, 3).map((d, i) => ({
     n: i + 1,
     documentId: d.documentId,
     title: d.title,
-    url: d.url,
     path: d.path,
     score: d.score,
     snippet: (d.chunks[0]?.content ?? '').replace(/\s+/g, ' ').slice(0, 200),
+    ...sourcePlace(d, d.chunks.slice(0, 1), standings.get(d.documentId)),
   }));
   const answer = why
     ? why

@@ -26,6 +26,16 @@ export interface AnswerSource {
   path?: string | null;
   snippet: string;
   score: number;
+  /** Where the quoted passages are: "p. 14", "pp. 3–4", "tab Steel, rows 40–44", "slide 3", "§ Heading". */
+  location?: string;
+  /** The date the document speaks for (its stated date, else its last modification), yyyy-mm-dd. */
+  asOf?: string;
+  /** The revision mark the document states ("Rev D"). */
+  revision?: string;
+  /** Its standing among revisions of the same document ("Rev D, 2026-10-02; an earlier Rev C also exists"). */
+  revisionNote?: string;
+  /** A newer revision of this document exists. */
+  superseded?: boolean;
 }
 
 export interface AnswerOptions {

@@ -9,11 +9,15 @@ export type { Embedder } from './types.js';
 const EMBEDDING_TIMEOUT_MS = 60_000;
 const EMBEDDING_MAX_RETRIES = 4;
 
-/** Which embedder runs is decided here, once, from configuration. */
-export function createEmbedder(config: Config): Embedder {
+/**
+ * Which embedder runs is decided here, once, from configuration. `oneShot` (a command that embeds
+ * one question and exits): the local model runs in-process unless EMBEDDING_THREADS says otherwise,
+ * since starting a worker and loading the model there costs more than the one embedding it serves.
+ */
+export function createEmbedder(config: Config, opts: { oneShot?: boolean } = {}): Embedder {
   switch (config.embeddingProvider) {
     case 'local':
-      return new LocalEmbedder({ threads: config.EMBEDDING_THREADS });
+      return new LocalEmbedder({ threads: config.EMBEDDING_THREADS ?? (opts.oneShot ? 1 : undefined) });
     case 'openai':
       return new OpenAIEmbedder({
         // A keyless compatible server (Ollama, vLLM) still needs some bearer value for the SDK.

@@ -51,23 +51,33 @@ class PoolWorker {
 }
 
 export class EmbedWorkerPool {
-  private readonly workers: PoolWorker[];
+  private readonly workers: PoolWorker[] = [];
   private next = 0;
+  // Workers inherit the parent's flags (tsx's --import included); --input-type is valid only with
+  // --eval and would make every worker fail to start in a process started with `node -e`.
+  private readonly execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
 
-  constructor(script: URL, size: number) {
-    // Workers inherit the parent's flags (tsx's --import included); --input-type is valid only with
-    // --eval and would make every worker fail to start in a process started with `node -e`.
-    const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-    this.workers = Array.from({ length: size }, () => new PoolWorker(new Worker(script, { execArgv })));
-  }
+  /**
+   * Workers start on demand, up to `maxSize`: each loads its own copy of the model, so a question
+   * (one batch) starts one worker instead of paying every core's model load for nothing.
+   */
+  constructor(
+    private readonly script: URL,
+    private readonly maxSize: number,
+  ) {}
 
+  /** Workers started so far. */
   get size() {
     return this.workers.length;
   }
 
-  /** One batch on the least busy live worker. */
+  /** One batch on an idle live worker, a new one while below the limit, else the least busy. */
   run(texts: string[]): Promise<number[][]> {
-    const live = this.workers.filter((w) => w.alive);
+    let live = this.workers.filter((w) => w.alive);
+    if (!live.some((w) => !w.pending.size) && this.workers.length < this.maxSize) {
+      this.workers.push(new PoolWorker(new Worker(this.script, { execArgv: this.execArgv })));
+      live = this.workers.filter((w) => w.alive);
+    }
     if (!live.length) return Promise.reject(new Error('every embedding worker has failed'));
     const w = live.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     return w.run(++this.next, texts);

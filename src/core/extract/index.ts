@@ -3,16 +3,21 @@
 import { extname } from 'node:path';
 import { extractHtml } from './html.js';
 import { extractCsv, extractMarkdown, extractPlain } from './text.js';
+import { DEFAULT_OCR } from '../ocr/settings.js';
+import { IMAGE_TYPES } from './image-types.js';
 import { ExtractError, type ExtractOptions, type Extracted } from './types.js';
 
-export { ExtractError, type ExtractOptions, type Extracted } from './types.js';
+export { ExtractError, type Extracted, type ExtractedSection, type ExtractOptions } from './types.js';
 
-type Extractor = (data: Buffer, opts?: ExtractOptions) => Promise<Extracted> | Extracted;
+type Extractor = (data: Buffer, opts: ExtractOptions) => Promise<Extracted> | Extracted;
 
 const byMime: Record<string, Extractor> = {
-  // pdf.js and mammoth load only when a PDF or DOCX is read.
+  // pdf.js, mammoth, ExcelJS and JSZip load only when a file of their type is read.
   'application/pdf': async (data, opts) => (await import('./pdf.js')).extractPdf(data, opts),
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document': async (data) => (await import('./docx.js')).extractDocx(data),
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': async (data) => (await import('./xlsx.js')).extractXlsx(data),
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': async (data) =>
+    (await import('./pptx.js')).extractPptx(data),
   'text/html': extractHtml,
   'text/markdown': extractMarkdown,
   'text/x-markdown': extractMarkdown,
@@ -23,6 +28,8 @@ const byMime: Record<string, Extractor> = {
 const byExtension: Record<string, string> = {
   '.pdf': 'application/pdf',
   '.docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  '.pptx': 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
   '.html': 'text/html',
   '.htm': 'text/html',
   '.md': 'text/markdown',
@@ -30,6 +37,9 @@ const byExtension: Record<string, string> = {
   '.txt': 'text/plain',
   '.text': 'text/plain',
   '.csv': 'text/csv',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
 };
 
 export function mimeTypeFor(fileName: string): string {
@@ -44,8 +54,15 @@ function resolveMime(mimeType: string, fileName?: string): string {
   return base;
 }
 
-export function isSupported(mimeType: string, fileName?: string): boolean {
-  return resolveMime(mimeType, fileName) in byMime;
+/** Image files are documents only when their OCR is enabled. */
+const imageExtractor = (mime: string, opts: ExtractOptions): Extractor | undefined =>
+  IMAGE_TYPES.includes(mime) && (opts.ocr ?? DEFAULT_OCR).enabled && (opts.ocr ?? DEFAULT_OCR).images
+    ? async (data, o) => (await import('./image.js')).extractImage(data, o)
+    : undefined;
+
+export function isSupported(mimeType: string, fileName?: string, opts: ExtractOptions = {}): boolean {
+  const mime = resolveMime(mimeType, fileName);
+  return mime in byMime || !!imageExtractor(mime, opts);
 }
 
 const formats: Record<string, string> = {
@@ -65,7 +82,7 @@ export function formatOf(mimeType: string, fileName?: string): string {
 
 export async function extractText(data: Buffer, mimeType: string, fileName?: string, opts: ExtractOptions = {}): Promise<Extracted> {
   const mime = resolveMime(mimeType, fileName);
-  const extractor = byMime[mime];
+  const extractor = byMime[mime] ?? imageExtractor(mime, opts);
   if (!extractor) throw new ExtractError(`unsupported file type ${mimeType || '(none)'}${fileName ? ` (${fileName})` : ''}`, 'unsupported');
   let out: Extracted;
   try {
@@ -74,11 +91,20 @@ export async function extractText(data: Buffer, mimeType: string, fileName?: str
     if (e instanceof ExtractError) throw e;
     throw new ExtractError(`could not read ${fileName ?? mime}: ${(e as Error).message}`, 'corrupt');
   }
-  const text = out.text
+  const sections = out.sections?.map((s) => ({ ...s, text: normalise(s.text) })).filter((s) => s.text);
+  const text = sections ? sections.map((s) => s.text).join('\n\n') : normalise(out.text);
+  if (!text) throw new ExtractError(`no text in ${fileName ?? mime}${out.notes?.length ? ` (${out.notes.join('; ')})` : ''}`, 'empty');
+  return {
+    text,
+    title: out.title?.trim() || undefined,
+    ...(sections ? { sections } : {}),
+    ...(out.notes?.length ? { notes: out.notes } : {}),
+  };
+}
+
+const normalise = (t: string) =>
+  t
     .replace(/\r\n?/g, '\n')
     .replace(/[ \t]+\n/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
-  if (!text) throw new ExtractError(`no text in ${fileName ?? mime}`, 'empty');
-  return { text, title: out.title?.trim() || undefined };
-}

@@ -6,7 +6,7 @@ import type { Database } from '../db/types.js';
 import type { Embedder } from '../embed/types.js';
 import { CachedEmbedder } from '../embed/cache.js';
 import type { Queryable } from '../db/types.js';
-import { chunkStream, defaultChunkOptions, embeddingText, type ChunkAt, type ChunkOptions } from '../chunk.js';
+import { chunkDocumentStream, defaultChunkOptions, embeddingText, type ChunkAt, type ChunkInput, type ChunkOptions } from '../chunk.js';
 import { ExtractError, extractText, formatOf, isSupported } from '../extract/index.js';
 import { isIncremental, SourceFileError, type DocumentSource, type SourceChange, type SourceFile } from '../sources/types.js';
 import {
@@ -21,6 +21,8 @@ import {
   type StoredDocument,
 } from './store.js';
 import { getSyncState, setSyncState } from '../sync-state.js';
+import { readRevision } from '../revisions/mark.js';
+import type { OcrSettings } from '../ocr/settings.js';
 import { isConnectionLost } from '../db/connection.js';
 import { syncDocumentAccess } from '../access/store.js';
 import { closeAbandonedRuns, finishRun, ingestLockName, startRun } from './runs.js';
@@ -36,6 +38,8 @@ export interface IngestDeps {
   logger?: Logger;
   chunkTokens?: number;
   chunkOverlap?: number;
+  /** OCR of scanned pages and images (default DEFAULT_OCR). */
+  ocr?: OcrSettings;
   /** Largest file read, in MB, per type (text, html, pdf, docx, other): INGEST_MAX_FILE_MB. */
   maxFileMb?: Partial<Record<string, number>>;
 }
@@ -233,7 +237,8 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
   if (ctx.dryRun) summary.plan ??= [];
   ctx.lockLost.throwIfAborted();
   try {
-    if (!isSupported(file.mimeType, file.path ?? file.title)) throw new SkipFile(`unsupported file type ${file.mimeType || '(none)'}`);
+    if (!isSupported(file.mimeType, file.path ?? file.title, { ocr: deps.ocr }))
+      throw new SkipFile(`unsupported file type ${file.mimeType || '(none)'}`);
     if (existing && file.version && existing.source_version === file.version) {
       summary.unchanged++;
       // Same version, new place (a parent folder renamed or moved within a root): only the listing knows.
@@ -247,6 +252,7 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
     const fetched = await ctx.source.fetch(file);
     checkSize(ctx, file, fetched.mimeType, fetched.data.length);
     const extracted = await extractText(fetched.data, fetched.mimeType, file.path ?? file.title, {
+      ocr: deps.ocr,
       log: (message) => deps.logger?.debug({ fileId: file.fileId }, message),
     });
     const contentHash = createHash('sha256').update(extracted.text).digest('hex');
@@ -267,7 +273,21 @@ async function processFile(ctx: FileContext, file: SourceFile, existing: StoredD
       summary.plan!.push({ action: existing ? 'change' : 'add', fileId: file.fileId, title });
       return;
     }
-    await writeChunks(ctx, file, { source: ctx.source.name, file, title, text: extracted.text, contentHash });
+    const revision = readRevision(title, extracted.sections?.[0]?.text ?? extracted.text);
+    const extraction = extracted.notes?.length ? { notes: extracted.notes } : undefined;
+    for (const note of extracted.notes ?? []) {
+      summary.warnings.push({ fileId: file.fileId, title, warning: note });
+      deps.logger?.warn({ fileId: file.fileId, note }, 'document indexed in part');
+    }
+    await writeChunks(ctx, file, extracted, {
+      source: ctx.source.name,
+      file,
+      title,
+      text: extracted.text,
+      contentHash,
+      revision,
+      extraction,
+    });
     summary[existing ? 'changed' : 'added']++;
   } catch (e) {
     if (e instanceof IngestInterruptedError) throw e;
@@ -307,9 +327,9 @@ function take<T>(it: Iterator<T>, n: number): T[] {
  * staged_chunks as it is embedded, and the document switches to them in one transaction at the
  * end; a run interrupted half-way resumes after the last committed batch.
  */
-async function writeChunks(ctx: FileContext, file: SourceFile, header: Parameters<typeof switchStagedDocument>[1]) {
+async function writeChunks(ctx: FileContext, file: SourceFile, doc: ChunkInput, header: Parameters<typeof switchStagedDocument>[1]) {
   const { deps, summary, cached } = ctx;
-  const stream = chunkStream(header.text, header.title, ctx.chunkOpts);
+  const stream = chunkDocumentStream(doc, header.title, ctx.chunkOpts);
   const first = take(stream, BATCH_CHUNKS + 1);
   const embed = async (batch: ChunkAt[]) => {
     const embedded = await cached.embedMany(batch.map((c) => embeddingText(c.chunk)));

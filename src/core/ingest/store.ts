@@ -6,6 +6,7 @@ import { toVector } from '../db/vector.js';
 import type { Chunk } from '../chunk.js';
 import type { SourceFile } from '../sources/types.js';
 import { syncDocumentAccess } from '../access/store.js';
+import type { RevisionInfo } from '../revisions/mark.js';
 
 export interface StoredDocument {
   id: string;
@@ -38,6 +39,10 @@ export interface DocumentHeader {
   title: string;
   text: string;
   contentHash: string;
+  /** The revision mark, family base and stated date the document gives of itself. */
+  revision?: RevisionInfo;
+  /** What extraction recorded (notes such as pages left unread over the OCR budget). */
+  extraction?: Record<string, unknown>;
 }
 
 export interface DocumentWrite extends DocumentHeader {
@@ -56,13 +61,15 @@ function wordCount(text: string): number {
 
 async function upsertDocument(tx: Queryable, w: DocumentHeader): Promise<string> {
   const doc = await tx.query<{ id: string }>(
-    `INSERT INTO documents (title, content, metadata, doc_type, category, source, file_path, file_id, url, mime_type, word_count, content_hash, source_version, modified_at)
-     VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    `INSERT INTO documents (title, content, metadata, doc_type, category, source, file_path, file_id, url, mime_type, word_count, content_hash, source_version, modified_at,
+                            revision, revision_base, stated_date, extraction)
+     VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::date, $18::jsonb)
      ON CONFLICT (file_id) DO UPDATE SET
        title = EXCLUDED.title, content = EXCLUDED.content, metadata = EXCLUDED.metadata, doc_type = EXCLUDED.doc_type,
        category = EXCLUDED.category, source = EXCLUDED.source, file_path = EXCLUDED.file_path, url = EXCLUDED.url,
        mime_type = EXCLUDED.mime_type, word_count = EXCLUDED.word_count, content_hash = EXCLUDED.content_hash,
-       source_version = EXCLUDED.source_version, modified_at = EXCLUDED.modified_at, updated_at = now(), ingested_at = now()
+       source_version = EXCLUDED.source_version, modified_at = EXCLUDED.modified_at, revision = EXCLUDED.revision,
+       revision_base = EXCLUDED.revision_base, stated_date = EXCLUDED.stated_date, extraction = EXCLUDED.extraction, updated_at = now(), ingested_at = now()
      RETURNING id`,
     [
       w.title,
@@ -79,6 +86,10 @@ async function upsertDocument(tx: Queryable, w: DocumentHeader): Promise<string>
       w.contentHash,
       w.file.version ?? null,
       w.file.modifiedAt ?? null,
+      w.revision?.mark ?? null,
+      w.revision?.base ?? null,
+      w.revision?.statedDate ?? null,
+      JSON.stringify(w.extraction ?? {}),
     ],
   );
   const id = doc.rows[0].id;
@@ -93,6 +104,7 @@ const chunkColumns = (chunks: Chunk[], vectors: number[][]) => [
   vectors.map(toVector),
   chunks.map((c) => c.tokenCount),
   chunks.map((c) => JSON.stringify({ headingPath: c.headingPath })),
+  chunks.map((c) => (c.location ? JSON.stringify(c.location) : null)),
 ];
 
 /** A document that fits in one batch: its row and all its chunks in one transaction. */
@@ -102,9 +114,9 @@ export async function writeDocument(db: Database, w: DocumentWrite): Promise<voi
     await tx.query('DELETE FROM chunks WHERE document_id = $1', [id]);
     if (w.chunks.length)
       await tx.query(
-        `INSERT INTO chunks (document_id, chunk_index, content, context, embedding, embedding_model, token_count, metadata)
-         SELECT $1::uuid, i, c, ctx, e::vector, $2, t, m::jsonb
-         FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[]) AS u(i, c, ctx, e, t, m)`,
+        `INSERT INTO chunks (document_id, chunk_index, content, context, embedding, embedding_model, token_count, metadata, location)
+         SELECT $1::uuid, i, c, ctx, e::vector, $2, t, m::jsonb, loc::jsonb
+         FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[]) AS u(i, c, ctx, e, t, m, loc)`,
         [id, w.model, ...chunkColumns(w.chunks, w.vectors)],
       );
     await tx.query('DELETE FROM staged_chunks WHERE file_id = $1', [w.file.fileId]);
@@ -133,9 +145,9 @@ export async function stageChunks(
   vectors: number[][],
 ): Promise<void> {
   await db.query(
-    `INSERT INTO staged_chunks (file_id, version_key, embedding_model, chunk_index, content, context, embedding, token_count, metadata)
-     SELECT $1, $2, $3, i, c, ctx, e::vector, t, m::jsonb
-     FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[]) AS u(i, c, ctx, e, t, m)
+    `INSERT INTO staged_chunks (file_id, version_key, embedding_model, chunk_index, content, context, embedding, token_count, metadata, location)
+     SELECT $1, $2, $3, i, c, ctx, e::vector, t, m::jsonb, loc::jsonb
+     FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[]) AS u(i, c, ctx, e, t, m, loc)
      ON CONFLICT (file_id, version_key, chunk_index) DO NOTHING`,
     [fileId, versionKey, model, ...chunkColumns(chunks, vectors)],
   );
@@ -147,8 +159,8 @@ export async function switchStagedDocument(db: Database, w: DocumentHeader, vers
     const id = await upsertDocument(tx, w);
     await tx.query('DELETE FROM chunks WHERE document_id = $1', [id]);
     const r = await tx.query(
-      `INSERT INTO chunks (document_id, chunk_index, content, context, embedding, embedding_model, token_count, metadata)
-       SELECT $1::uuid, chunk_index, content, context, embedding, embedding_model, token_count, metadata
+      `INSERT INTO chunks (document_id, chunk_index, content, context, embedding, embedding_model, token_count, metadata, location)
+       SELECT $1::uuid, chunk_index, content, context, embedding, embedding_model, token_count, metadata, location
          FROM staged_chunks WHERE file_id = $2 AND version_key = $3 ORDER BY chunk_index`,
       [id, w.file.fileId, versionKey],
     );

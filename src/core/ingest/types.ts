@@ -20,6 +20,8 @@ export interface IngestSummary {
   /** Google groups whose members were read / could not be read (sources with a group directory). */
   groups?: { resolved: number; unresolved: number };
   errors: { fileId: string; title: string; error: string }[];
+  /** Documents indexed in part, and why (scanned pages over the OCR budget …). */
+  warnings: { fileId: string; title: string; warning: string }[];
   /** Each skipped file and why. */
   skips: { fileId: string; title: string; reason: string }[];
   /** dry-run only: what would change */
@@ -54,6 +56,7 @@ export const emptySummary = (source: string, mode: IngestSummary['mode']): Inges
   resumed: 0,
   errors: [],
   skips: [],
+  warnings: [],
   durationMs: 0,
 });
 

@@ -7,6 +7,7 @@ import { embeddingText } from '../chunk.js';
 import { toVector } from '../db/vector.js';
 import type { CachedEmbedder } from '../embed/cache.js';
 import type { Logger } from '../log.js';
+import type { Location } from '../location.js';
 import { BackgroundWriter, insertQueryLog } from './query-log.js';
 import { chunkRelevance } from './relevance.js';
 import type { Reranker } from './rerank/types.js';
@@ -83,6 +84,13 @@ interface Row {
   file_path: string | null;
   category: string | null;
   doc_type: string | null;
+  location: Location | null;
+  chunk_metadata: { headingPath?: string[] } | null;
+  mime_type: string | null;
+  revision: string | null;
+  revision_base: string | null;
+  stated_date: string | null;
+  modified_at: Date | null;
 }
 
 const asArray = (v: string | string[] | undefined) => (v === undefined ? null : Array.isArray(v) ? (v.length ? v : null) : [v]);
@@ -127,7 +135,8 @@ export class HybridSearcher implements Searcher {
     const { chunkLimit, candidates } = chunkBudget(this.settings, matchCount);
     const r = await this.db.query<Row>(
       `SELECT s.chunk_id, s.document_id, s.score, s.dense_rank, s.dense_score, s.lexical_rank, s.lexical_score, s.coverage,
-              c.chunk_index, c.content, c.context, d.file_id, d.title, d.url, d.file_path, d.category, d.doc_type
+              c.chunk_index, c.content, c.context, d.file_id, d.title, d.url, d.file_path, d.category, d.doc_type,
+              c.location, c.metadata AS chunk_metadata, d.mime_type, d.revision, d.revision_base, to_char(d.stated_date, 'YYYY-MM-DD') AS stated_date, d.modified_at
        FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::text[]) s
        JOIN chunks c ON c.id = s.chunk_id JOIN documents d ON d.id = s.document_id
        ORDER BY s.score DESC, s.chunk_id`,
@@ -161,6 +170,8 @@ export class HybridSearcher implements Searcher {
         denseScore: x.dense_score ?? undefined,
         lexicalRank: x.lexical_rank ?? undefined,
         lexicalScore: x.lexical_score ?? undefined,
+        ...(x.location ? { location: x.location } : {}),
+        ...(x.chunk_metadata?.headingPath?.length ? { headingPath: x.chunk_metadata.headingPath } : {}),
       };
       hit.relevance = chunkRelevance(hit);
       return hit;
@@ -241,6 +252,11 @@ export function groupByDocument(rows: Row[], chunks: ChunkHit[], perDocument: nu
         score: row.score,
         relevance: chunks[i].relevance,
         chunks: [],
+        mimeType: row.mime_type,
+        revision: row.revision,
+        revisionBase: row.revision_base,
+        statedDate: row.stated_date,
+        modifiedAt: row.modified_at,
       };
       byDoc.set(row.document_id, doc);
       seen.set(row.document_id, new Set());

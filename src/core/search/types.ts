@@ -9,6 +9,8 @@ export interface SearchFilters {
   modifiedBefore?: Date;
 }
 
+import type { Location } from '../location.js';
+
 export interface ChunkHit {
   chunkId: string;
   documentId: string;
@@ -24,6 +26,10 @@ export interface ChunkHit {
   lexicalScore?: number;
   /** Share of the query's IDF mass this chunk matches (0–1): how well it covers the question's words. */
   coverage: number;
+  /** Page(s), tab and rows, or slide of the chunk; absent for formats without them. */
+  location?: Location;
+  /** Heading path of the chunk within its document. */
+  headingPath?: string[];
   /** 0–1, comparable across queries (relevance.ts): word coverage and closeness in meaning. */
   relevance: number;
   /** The reranker's score, when one re-ordered the passages. */
@@ -38,6 +44,13 @@ export interface DocumentHit {
   path: string | null;
   category: string | null;
   docType: string | null;
+  mimeType?: string | null;
+  /** The revision mark the document states ("Rev D"), its stated date (yyyy-mm-dd) and the source's modification time. */
+  revision?: string | null;
+  statedDate?: string | null;
+  modifiedAt?: Date | null;
+  /** Title without its revision mark (with `path`, the revision family). */
+  revisionBase?: string | null;
   /** The best chunk's score (fused, scaled to this query's best hit: compare within one result only). */
   score: number;
   /** The best relevance among its chunks: 0–1 and comparable across queries (show this one). */

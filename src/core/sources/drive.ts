@@ -21,11 +21,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const FOLDER = 'application/vnd.google-apps.folder';
 const SHORTCUT = 'application/vnd.google-apps.shortcut';
 const GOOGLE_PREFIX = 'application/vnd.google-apps.';
-/** Google-native types we can read, and the formats they are exported as (first choice first). */
+/**
+ * Google-native types we can read, and the formats they are exported as (first choice first).
+ * Sheets and Slides go out as xlsx and pptx: a CSV export holds only the first tab, and a text
+ * export loses which slide said what; CSV and text remain the fallback when Drive refuses.
+ */
 const EXPORTS: Record<string, string[]> = {
   'application/vnd.google-apps.document': ['text/markdown', 'text/plain'],
-  'application/vnd.google-apps.spreadsheet': ['text/csv'],
-  'application/vnd.google-apps.presentation': ['text/plain'],
+  'application/vnd.google-apps.spreadsheet': ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'text/csv'],
+  'application/vnd.google-apps.presentation': ['application/vnd.openxmlformats-officedocument.presentationml.presentation', 'text/plain'],
 };
 const FILE_FIELDS =
   'id,name,mimeType,modifiedTime,md5Checksum,version,webViewLink,owners(emailAddress),permissions(type,role,emailAddress,domain),shortcutDetails,parents,size,driveId,trashed';

@@ -5,6 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalEmbedder } from '../../../src/core/embed/local.js';
 import { EmbedWorkerPool } from '../../../src/core/embed/worker-pool.js';
+import { createEmbedder } from '../../../src/core/embed/index.js';
+import { parseConfig } from '../../../src/config.js';
 
 const texts = Array.from({ length: LocalEmbedder.BATCH * 2 + 7 }, (_, i) =>
   i % 9 === 0 ? '' : `Pour ${i}: ${i % 4} trucks, ${(i * 7) % 11} cylinders per truck, slump ${i % 6} in, deck level ${i % 5}.`,
@@ -25,9 +27,32 @@ describe('LocalEmbedder threads', () => {
     expect(parts.flat()).toEqual(a);
   }, 300_000);
 
+  it('starts workers on demand: one batch, one worker; parallel batches, up to the limit', async () => {
+    const pool = new EmbedWorkerPool(new URL('../../../src/core/embed/local-worker.mjs', import.meta.url), 3);
+    try {
+      expect(pool.size).toBe(0);
+      await pool.run(['hot work permit']);
+      await pool.run(['fire watch']);
+      expect(pool.size).toBe(1);
+      await Promise.all(Array.from({ length: 5 }, (_, i) => pool.run([`pour ${i}`])));
+      expect(pool.size).toBe(3);
+    } finally {
+      await pool.close();
+    }
+  }, 300_000);
+
+  it('a one-shot command (ask, search) embeds in-process unless EMBEDDING_THREADS is set', () => {
+    const threads = (env: Record<string, string>, oneShot: boolean) =>
+      (createEmbedder(parseConfig(env), { oneShot }) as LocalEmbedder).threads;
+    expect(threads({}, true)).toBe(1);
+    expect(threads({ EMBEDDING_THREADS: '3' }, true)).toBe(3);
+    expect(threads({ EMBEDDING_THREADS: '3' }, false)).toBe(3);
+  });
+
   it('rejects the pending call when a worker dies', async () => {
     const pool = new EmbedWorkerPool(new URL('data:text/javascript,process.exit(3)'), 1);
     await expect(pool.run(['x'])).rejects.toThrow(/exited \(code 3\)|failed/);
+    // The dead worker is not replaced without limit: a pool of one that lost its worker says so.
     await expect(pool.run(['x'])).rejects.toThrow(/every embedding worker has failed/);
     await pool.close();
   });

@@ -13,7 +13,9 @@ import { ensureEmbeddingSpace } from '../../../src/core/embed/space.js';
 import type { Embedder } from '../../../src/core/embed/types.js';
 import type { Database } from '../../../src/core/db/types.js';
 import { parseConfig } from '../../../src/config.js';
-import { FOLDER, GDOC, GSHEET, SHORTCUT, startFakeDrive, type FakeDrive } from '../../fakes/drive.js';
+import { FOLDER, GDOC, GSHEET, GSLIDES, SHORTCUT, startFakeDrive, type FakeDrive } from '../../fakes/drive.js';
+import { makeOacDeck, makeSubmittalLog, PPTX, XLSX } from '../../helpers/documents.js';
+import { extractText } from '../../../src/core/extract/index.js';
 import { migratedMemoryDb } from '../../helpers/db.js';
 
 const PDF = 'application/pdf';
@@ -153,7 +155,11 @@ describe('DriveSource.list', () => {
       access: { grants: [{ principal: 'user:owner@example.com', role: 'owner', via: 'file' }] },
     });
     expect(files.get('drive:plan')!.modifiedAt).toBeInstanceOf(Date);
-    expect(files.get('drive:look')).toMatchObject({ mimeType: 'text/csv', category: 'schedules', metadata: { mimeType: GSHEET } });
+    expect(files.get('drive:look')).toMatchObject({
+      mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      category: 'schedules',
+      metadata: { mimeType: GSHEET },
+    });
     expect(files.get('drive:minutes')).toMatchObject({ path: 'Project Alpha/minutes.docx', category: undefined, mimeType: DOCX });
     // The shortcut is its own document with the target's content and type.
     expect(files.get('drive:link')).toMatchObject({
@@ -229,6 +235,36 @@ describe('DriveSource.list: configured roots', () => {
 });
 
 describe('DriveSource.fetch', () => {
+  it('exports a Sheet as xlsx and a Deck as pptx when Drive offers them, so every tab and slide comes along', async () => {
+    const xlsx = await makeSubmittalLog(6);
+    const pptx = await makeOacDeck();
+    drive.put({
+      id: 'log',
+      name: 'Submittal Log',
+      mimeType: GSHEET,
+      parents: ['sched'],
+      exports: { [XLSX]: xlsx, 'text/csv': 'first,tab,only\n' },
+    });
+    drive.put({
+      id: 'oac',
+      name: 'OAC Meeting 14',
+      mimeType: GSLIDES,
+      parents: ['sched'],
+      exports: { [PPTX]: pptx, 'text/plain': 'flat text' },
+    });
+    const s = source();
+    const files = await listAll(s);
+    expect(files.get('drive:log')!.mimeType).toBe(XLSX);
+    const sheet = await s.fetch(files.get('drive:log')!);
+    expect(sheet.mimeType).toBe(XLSX);
+    expect(sheet.data.equals(xlsx)).toBe(true);
+    const extracted = await extractText(sheet.data, sheet.mimeType, 'Submittal Log');
+    expect(new Set(extracted.sections!.map((x) => x.location?.sheet))).toEqual(new Set(['Steel', 'Doors', 'Summary']));
+    const deck = await s.fetch(files.get('drive:oac')!);
+    expect(deck.mimeType).toBe(PPTX);
+    expect((await extractText(deck.data, deck.mimeType)).sections!.map((x) => x.location?.slide)).toEqual([1, 2, 3]);
+  });
+
   it('exports a Doc as Markdown and a Sheet as CSV, and downloads PDF and DOCX bytes', async () => {
     const s = source();
     const files = await listAll(s);
