@@ -108,6 +108,17 @@ function suite(name: string, open: () => Promise<{ db: Database; done: () => Pro
       expect(await resolveTarget(db, 'harbor-point')).toEqual({ kind: 'folder', value: HP, label: 'Harbor Point' });
       await expect(resolveTarget(db, 'bids')).rejects.toThrow(TargetError);
       await expect(resolveTarget(db, 'bids')).rejects.toThrow(/No folder or category called "bids".*Known: .*Contracts.*Harbor Point/);
+      // Someone who may open nothing here is told no folder's name, and cannot name one.
+      const outsider = audienceScope({ kind: 'external', email: 'eve@partner.com' }, { kind: 'private-to-asker' }, policy);
+      await expect(resolveTarget(db, 'bids', outsider)).rejects.toThrow(/^No folder or category called "bids" is indexed\. Or paste/);
+      await expect(resolveTarget(db, 'Contracts', outsider)).rejects.toThrow(TargetError);
+      await expect(resolveTarget(db, `https://drive.google.com/drive/folders/${CONTRACTS}`, outsider)).rejects.toThrow(
+        /No indexed document/,
+      );
+      // Ann may open the claim, filed under Contracts: she can name it.
+      expect(await resolveTarget(db, 'Contracts', audienceScope(ann, { kind: 'private-to-asker' }, policy))).toMatchObject({
+        value: 'contracts',
+      });
       await expect(resolveTarget(db, 'https://drive.google.com/drive/folders/1NotIndexedFolder000000')).rejects.toThrow(
         /No indexed document is filed under the Drive folder 1NotIndexedFolder000000/,
       );

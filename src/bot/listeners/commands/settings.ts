@@ -122,7 +122,8 @@ export async function runSetting(
   }
   let target: Target;
   try {
-    target = await resolveTarget(ctx.db, s.target);
+    // Only places where the asker may open something here: a scope never names what they may not see.
+    target = await resolveTarget(ctx.db, s.target, await ctx.access.scope({ userId: who.userId, channel: who.channel }));
   } catch (e) {
     if (!(e instanceof TargetError)) throw e;
     if (!folderIdFromLink(s.target) && readsLikeQuestion(s.target)) return undefined;
