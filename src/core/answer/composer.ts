@@ -9,12 +9,13 @@
 import type { Queryable } from '../db/types.js';
 import type { ChunkHit, DocumentHit } from '../search/types.js';
 import { figuresIn } from '../wording/figures.js';
+import { namesAPlace, namesSomeone } from '../wording/names.js';
 import { questionPart, type Expects } from '../wording/question.js';
 import { splitStatements, type Statement } from './sentences.js';
 import type { AnswerSource } from './types.js';
 import type { RevisionStanding } from '../revisions/family.js';
 import { sourcePlace } from './place.js';
-import { coverage, covered, lexemesOf, weighConcepts, type WeightedConcept } from './weights.js';
+import { coverage, covered, lexemesOf, passageLexemes, weighConcepts, type WeightedConcept } from './weights.js';
 
 export interface ComposeOptions {
   /** Statements that answer one part (near-ties, as in a list of open items). */
@@ -31,6 +32,7 @@ export interface ComposePart {
   docs: DocumentHit[];
   expects?: Expects;
   wantsCurrent?: boolean;
+  wantsList?: boolean;
 }
 
 export interface Composed {
@@ -56,15 +58,17 @@ interface Candidate {
 
 const NEAR_TIE = 0.95;
 /** How far below the best a more recent source may be and still lead: wide for "is it still open?", ties only otherwise. */
-const RECENT_WINDOW = { current: 0.55, other: 0.98 };
+const RECENT_WINDOW = { current: 0.75, other: 0.98 };
 /** Longer "statements" are tables or text run together by an extractor: unreadable as an answer. */
 const MAX_CHARS = 600;
 const DURATION_UNITS = new Set(['min', 'h', 'day', 'wk', 'mo', 'yr']);
 const LENGTH_UNITS = new Set(['ft', 'in', 'yd', 'mi']);
 
 /** Does the statement hold the kind of figure the question asks for? */
-function holdsExpected(text: string, expects: Expects): boolean {
+function holdsExpected(text: string, expects: Expects, asked: Set<string>): boolean {
   if (!expects) return false;
+  if (expects === 'person') return namesSomeone(text, asked);
+  if (expects === 'place') return namesAPlace(text, asked);
   const figs = figuresIn(text);
   switch (expects) {
     case 'rate':
@@ -84,16 +88,46 @@ function holdsExpected(text: string, expects: Expects): boolean {
     case 'count':
       return figs.some((f) => f.kind === 'number');
   }
+  return false;
 }
 const REVISED = /\b(revised|current|latest|updated|amended|now)\b/i;
 
 /** Words of a field row that carry its meaning: a header only counts when its value says more than a number or a date. */
-function matchText(s: Statement): string {
+function matchText(s: Statement, withoutState = false): string {
   if (!s.fields) return s.text;
   return s.fields
+    .filter(([h]) => !withoutState || !STATE_COLUMN.test(h))
     .map(([h, v]) => (/^[\d\s,./:$%-]*$/.test(v) || /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : `${h.replace(/_/g, ' ')} ${v}`))
     .join(' ; ');
 }
+
+/** Stemmed words of an item's state ("still open?", "answered yet?", "approved?"), as a status column holds them. */
+const STATES = new Set([
+  'open',
+  'close',
+  'answer',
+  'pend',
+  'approv',
+  'reject',
+  'resolv',
+  'outstand',
+  'complet',
+  'unansw',
+  'overdu',
+  'return',
+]);
+
+const IDENTIFIER = /(?<![\w-])[A-Za-z]{1,6}-\d+[A-Za-z0-9.-]*(?![\w-])/g;
+
+/**
+ * A row's status is the state of the item in its first cell: the submittal row that mentions
+ * RFI-041 in its notes says nothing of RFI-041's state. With no item named, every row counts.
+ */
+const isRecordOf = (s: Statement, ids: string[]) => !!s.fields && (!ids.length || ids.includes(s.fields[0][1].trim().toLowerCase()));
+
+/** A row's state cell ("status: Open"), which decides a question about the present state. */
+const STATE_COLUMN = /^\s*(status|state)\s*$/i;
+const stateOf = (s: Statement) => s.fields?.find(([h]) => STATE_COLUMN.test(h))?.[1] ?? '';
 
 const human = (h: string) => h.replace(/_/g, ' ').trim();
 
@@ -147,29 +181,45 @@ async function answerPart(
   dates: Map<string, string>,
   opts: Required<Omit<ComposeOptions, 'standings'>>,
 ): Promise<PartAnswer | undefined> {
-  const raw = candidatesOf(part.docs.slice(0, opts.maxDocuments));
+  // The current source of a state is often a log that repeats the question's words less than the
+  // minutes that discussed it: for "is it still open?" every retrieved document may lead.
+  const raw = candidatesOf(part.wantsCurrent ? part.docs : part.docs.slice(0, opts.maxDocuments));
   if (!raw.length) return undefined;
   const contexts = [...new Set(raw.map((c) => c.context))];
-  const [lex, ctxLex] = [
-    await lexemesOf(
+  const ids = (part.text.match(IDENTIFIER) ?? []).map((x) => x.toLowerCase());
+  const [lex, ctxLex, stateLex] = [
+    await passageLexemes(
       db,
-      raw.map((c) => matchText(c.statement)),
+      // Another item's status ("notes: see SUB-210; status: Approved") is no answer about the item asked.
+      raw.map((c) => matchText(c.statement, part.wantsCurrent && ids.length > 0 && !isRecordOf(c.statement, ids))),
     ),
     await lexemesOf(db, contexts),
+    await lexemesOf(
+      db,
+      raw.map((c) => (part.wantsCurrent && isRecordOf(c.statement, ids) ? stateOf(c.statement) : '')),
+    ),
   ];
   const ctxOf = new Map(contexts.map((c, i) => [c, ctxLex[i]]));
+  const stateWords = part.wantsCurrent
+    ? part.concepts.flatMap((c) => c.alternatives.filter((a) => a.length === 1 && STATES.has(a[0])).flat())
+    : [];
+  const asked = new Set(part.text.toLowerCase().match(/[a-z][\w'’-]*/g) ?? []);
   const scored: Candidate[] = raw.map((c, i) => {
     const lexemes = new Set(lex[i]);
+    // A row with a status cell answers "is it open / answered / approved yet?" whatever its state says.
+    if (stateLex[i].length) for (const l of stateWords) lexemes.add(l);
     const own = coverage(part.concepts, lexemes);
     // The heading a statement sits under says part of what it is about ("Daily report", "Hot work permits").
-    const cov = own + 0.3 * (coverage(part.concepts, new Set([...lexemes, ...(ctxOf.get(c.context) ?? [])])) - own);
+    const cov = own + 0.8 * (coverage(part.concepts, new Set([...lexemes, ...(ctxOf.get(c.context) ?? [])])) - own);
     const len = c.statement.fields ? 0 : c.statement.text.length;
     const score =
       cov +
       0.1 / (c.rank + 1) +
-      (holdsExpected(c.statement.text, part.expects) ? 0.15 : 0) -
+      (holdsExpected(c.statement.text, part.expects, asked) ? 0.15 : 0) -
       (len > 300 ? 0.1 : 0) +
-      (part.wantsCurrent && REVISED.test(c.statement.text) ? 0.1 : 0);
+      (part.wantsCurrent && REVISED.test(c.statement.text) ? 0.1 : 0) +
+      // "Which RFIs are still open?": the row whose status says "Open", not the one whose subject says "opening".
+      (stateLex[i].length && coverage(part.concepts, new Set(stateLex[i])) > 0 ? 0.1 : 0);
     return { ...c, text: c.statement.text, lexemes, cov, score };
   });
   const best = scored.reduce((a, b) => (b.score > a.score ? b : a));
@@ -182,8 +232,8 @@ async function answerPart(
   const window = part.wantsCurrent ? RECENT_WINDOW.current : RECENT_WINDOW.other;
   // A statement without the kind of figure asked for ("the revised GMP was issued") does not lead over one with it.
   const answering =
-    part.expects && scored.some((s) => s.cov > 0 && holdsExpected(s.text, part.expects))
-      ? scored.filter((s) => holdsExpected(s.text, part.expects))
+    part.expects && scored.some((s) => s.cov > 0 && holdsExpected(s.text, part.expects, asked))
+      ? scored.filter((s) => holdsExpected(s.text, part.expects, asked))
       : scored;
   const top = answering.reduce((a, b) => (b.score > a.score ? b : a));
   const contenders = answering.filter((s) => s.score >= window * top.score && s.cov > 0);
@@ -191,13 +241,12 @@ async function answerPart(
   const newest = (s: Candidate) => dates.get(s.doc.documentId) ?? '';
   const lead0 = contenders.reduce((a, b) => (newest(b) > newest(a) || (newest(b) === newest(a) && b.score > a.score) ? b : a));
   const leadDate = newest(lead0);
-  // Near-ties from the lead's document (or a source at least as recent) answer together: the open items of a log.
-  const lead = [
-    lead0,
-    ...scored.filter((s) => s !== lead0 && s.score >= NEAR_TIE * lead0.score && s.cov >= lead0.cov - 1e-9 && s.doc === lead0.doc),
-  ]
-    .sort((a, b) => b.score - a.score)
-    .slice(0, opts.maxPerPart);
+  // For a list, near-ties from the lead's document answer together (the open items of a log); else one statement answers.
+  const lead = part.wantsList
+    ? [lead0, ...scored.filter((s) => s !== lead0 && s.score >= NEAR_TIE * lead0.score && s.cov >= lead0.cov - 1e-9 && s.doc === lead0.doc)]
+        .sort((a, b) => b.score - a.score)
+        .slice(0, opts.maxPerPart)
+    : [lead0];
   const got = new Set(lead.flatMap((l) => [...l.lexemes]));
   const coveredByLead = covered(part.concepts, got);
   const total = part.concepts.reduce((s, c) => s + c.weight, 0) || 1;

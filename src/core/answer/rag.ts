@@ -18,7 +18,7 @@ import { formatLocation } from '../location.js';
 import { preferLatest, revisionStandings, type RevisionStanding } from '../revisions/family.js';
 import { sourcePlace, supersededNotice } from './place.js';
 import type { Answer, AnswerModel, AnswerOptions, AnswerSource, Answerer, ChatTurn } from './types.js';
-import { coverage, lexemesOf, weighConcepts, type WeightedConcept } from './weights.js';
+import { coverage, passageLexemes, weighConcepts, type WeightedConcept } from './weights.js';
 
 export interface RagSettings {
   minConfidence: number;
@@ -107,6 +107,7 @@ export class RagAnswerer implements Answerer {
           text: p.text,
           expects: p.expects,
           wantsCurrent: p.wantsCurrent,
+          wantsList: p.wantsList,
           concepts,
           docs: result.documents,
           result,
@@ -188,7 +189,7 @@ export class RagAnswerer implements Answerer {
   /** Confidence of one part: the retrieval confidence, with coverage counted by concept rather than by spelling. */
   private async confidence(result: SearchResult, concepts: WeightedConcept[]): Promise<number> {
     const top = result.chunks.slice(0, 5);
-    const lex = await lexemesOf(
+    const lex = await passageLexemes(
       this.deps.db,
       top.map((c) => `${c.context}\n${c.content}`),
     );

@@ -4,6 +4,7 @@
 // a concept counts once whichever of its spellings the passage uses ("LDs" or "liquidated
 // damages"), which an OR of all spellings in the search cannot say.
 import type { Queryable } from '../db/types.js';
+import { figureTokens } from '../wording/figures.js';
 import type { Concept } from '../wording/question.js';
 
 export interface WeightedConcept {
@@ -23,6 +24,12 @@ export async function lexemesOf(db: Queryable, texts: string[]): Promise<string[
   const out: string[][] = texts.map(() => []);
   for (const row of r.rows) out[row.i - 1] = row.lexemes;
   return out;
+}
+
+/** A passage's words as the composer and the confidence match them: its lexemes and its figures' tokens. */
+export async function passageLexemes(db: Queryable, texts: string[]): Promise<string[][]> {
+  const lex = await lexemesOf(db, texts);
+  return lex.map((l, i) => [...l, ...figureTokens(texts[i])]);
 }
 
 /** BM25 IDF of each lexeme; a word the corpus has never seen gets the rarest IDF (it still counts against coverage). */
@@ -63,6 +70,11 @@ export async function weighConcepts(
     );
     // An identifier ("RFI-016", "CO-003") is what the question is about: it weighs double.
     const id = c.alternatives.some((a) => /^[A-Za-z]{1,6}-?\d+[A-Za-z0-9.-]*$/.test(a.trim()));
+    // The figure's token is one more way to match it; it weighs nothing of its own (no passage's IDF knows it).
+    if (c.token) {
+      alts.push([c.token]);
+      whole.push(true);
+    }
     out.push({ alternatives: alts, whole, weight: (id ? 2 : 1) * boost(c) * weight });
   }
   return out;

@@ -174,3 +174,27 @@ export function spellings(f: Figure): string[] {
       return [`${num} ${f.text.replace(/^[\d,.\s-]+/, '')}`, num];
   }
 }
+
+/**
+ * One token per figure, the same however it is written ("twenty feet", "20 ft", "20'" → "fig20ft";
+ * "$25,000", "25000 dollars", "25k" → "fig25000usd"), so that a question's figure and a passage's
+ * match on both sides, not only in the spellings the question's expansion thought of. Dates are
+ * left out: a month-day matches a full date only partly (sameFigure).
+ */
+export function figureToken(f: Figure): string | undefined {
+  if (f.kind === 'date' || !Number.isFinite(Number(f.value))) return undefined;
+  const unit = f.unit === '$' ? 'usd' : f.unit === '%' ? 'pct' : (f.unit?.toLowerCase() ?? '');
+  return `fig${String(Number(f.value)).replace('.', 'p')}${unit}`;
+}
+
+/** A passage's figure tokens, each also without its unit (a question's bare "42" is the passage's "42 inches"). */
+export function figureTokens(text: string): string[] {
+  const out = new Set<string>();
+  for (const f of figuresIn(text)) {
+    const t = figureToken(f);
+    if (!t) continue;
+    out.add(t);
+    if (f.unit) out.add(figureToken({ ...f, unit: undefined })!);
+  }
+  return [...out];
+}

@@ -2,7 +2,7 @@
 // questions), whether it is a question at all (pasted SQL or code is not), and its concepts —
 // each a set of interchangeable spellings (the words as typed, the vocabulary's document
 // wording, the figure's other spellings) that the search and the composer treat as one.
-import { figuresIn, spellings } from './figures.js';
+import { figureToken, figuresIn, spellings } from './figures.js';
 import { findTerms } from './vocabulary.js';
 
 export interface Concept {
@@ -10,10 +10,12 @@ export interface Concept {
   alternatives: string[];
   /** A figure: it matches whole or not at all (half of "4,000 psi" is "4", which is not the figure). */
   exact?: boolean;
+  /** A figure's spelling-free token (figureToken), matched against the passages' figure tokens. */
+  token?: string;
 }
 
 /** What kind of figure the question asks for, from its question words ("how long" → a duration). */
-export type Expects = 'rate' | 'duration' | 'date' | 'amount' | 'length' | 'count' | 'speed' | 'weight' | undefined;
+export type Expects = 'rate' | 'duration' | 'date' | 'amount' | 'length' | 'count' | 'speed' | 'weight' | 'person' | 'place' | undefined;
 
 export interface QuestionPart {
   text: string;
@@ -21,6 +23,8 @@ export interface QuestionPart {
   expects: Expects;
   /** Asks for the present state ("still open", "current GMP", "yet"): the latest dated source decides. */
   wantsCurrent: boolean;
+  /** Asks for a list ("Which RFIs are open?", "what submittals are due"): several statements may answer; otherwise one does. */
+  wantsList: boolean;
   /** The text given to the lexical+dense search: the question with the other spellings added. */
   searchText: string;
 }
@@ -42,8 +46,8 @@ const LEAD = /^(what|when|who|how|where|which)\b[^?]*?\b(is|are|was|were|do|does
 /**
  * Splits "What were the original GMP and the revised GMP?" into its two questions. A split
  * happens only where both sides are substantial (two words or more that are not question words),
- * or where the second side starts a question of its own ("… and when is it due?"), so "cutting
- * and welding" stays one question.
+ * or where the second side starts a question of its own ("… and when is it due?") or a second item
+ * ("… and the revised GMP"), so "cutting and welding" and "footings and grade beams" stay one question.
  */
 export function splitQuestion(question: string): string[] {
   const q = question.trim();
@@ -61,6 +65,9 @@ export function splitQuestion(question: string): string[] {
     );
   const rightIsQuestion = QUESTION_START.test(right);
   if (!rightIsQuestion && (content(left).length < 2 || content(right).length < 2)) return [q];
+  // "… for footings and grade beams?": a bare noun joined to the last one is one subject, not a second
+  // question; a second item comes with its own article ("and the revised GMP") or many words.
+  if (!rightIsQuestion && !/^(the|a|an|its|our|their|this|that|each|every)\s/i.test(right) && content(right).length < 4) return [q];
   if (rightIsQuestion && content(right).length < 1) return [q];
   // "What were the original GMP and the revised GMP?": the second part borrows the first's question words.
   const lead = LEAD.exec(left)?.[0] ?? '';
@@ -72,11 +79,18 @@ export function splitQuestion(question: string): string[] {
 const TYPE_WORDS = /\bhow\s+(long|much|many|often|far|high|tall|soon|big|deep|wide|heavy|quickly|fast|thick|large|big)\b/gi;
 const CURRENT = /\b(still|currently|current|now|yet|latest|as of (today|now)|outstanding|remaining|so far|to date)\b/gi;
 
+// "Which RFIs …", "what submittals are …", "list the …": a list. "How high are the midrails?" asks one thing of a plural.
+const LIST = /^\s*which\b|\bwhat\s+[a-z]+s\s+(are|were|have|remain|need)\b|\b(list|all the|any|every)\b/i;
+
 function expectsOf(text: string): Expects {
   const t = text.toLowerCase();
   // "how much … on each pay application": a rate or a rule, not one month's total.
   if ((/\bhow much\b|\bwhat\b/.test(t) && /\b(each|every|per)\b/.test(t)) || /\bhow often\b|\bfrequency\b/.test(t)) return 'rate';
   if (/\bhow (long|often|soon|quickly)\b|\bwithin how\b|\bduration\b/.test(t)) return 'duration';
+  // "Who is the super?", "who's the GC": a name answers it, not a sentence about the role.
+  if (/^\s*(who|who's|whom)\b|\bwho (is|are|was|were)\b/.test(t)) return 'person';
+  // "Where do workers park?": a named place or a location on the job answers it ("Mill Street", "Level 2", "grid B/4").
+  if (/^\s*where\b|\bwhere (is|are|do|does|can|should|must)\b/.test(t)) return 'place';
   if (/\bwhen\b|\bwhat (date|day)\b|\bdeadline\b|\bdue date\b/.test(t)) return 'date';
   if (/\bhow much\b|\bcost\b|\bprice\b|\bamount\b|\bpercent|%|\bgmp\b|\bvalue\b|\blds?\b/.test(t)) return 'amount';
   if (/\bhow (far|high|tall|deep|wide|thick|big|large)\b|\bheight\b|\bdepth\b|\bwidth\b|\bdistance\b|\bclearance\b/.test(t))
@@ -102,7 +116,7 @@ export function questionPart(text: string): QuestionPart {
     // figuresIn works on number words turned into digits; positions are close enough to mark words taken.
     if (taken.some(([a, b]) => f.index < b && a < f.index + f.text.length)) continue;
     const alts = [...new Set([f.text, ...spellings(f)])];
-    concepts.push({ alternatives: alts, exact: true });
+    concepts.push({ alternatives: alts, exact: true, token: figureToken(f) });
     taken.push([f.index, f.index + f.text.length]);
   }
   for (const m of text.matchAll(WORD)) {
@@ -111,9 +125,18 @@ export function questionPart(text: string): QuestionPart {
     // "RFIs", "NCRs": the stemmer keeps an acronym's plural apart from the singular the documents number.
     concepts.push({ alternatives: /^[A-Z]{2,}s$/.test(m[0]) ? [m[0], m[0].slice(0, -1)] : [m[0]] });
   }
-  const extra = concepts.flatMap((c) => c.alternatives.slice(1));
   const wantsCurrent = new RegExp(CURRENT.source, 'i').test(text) || /\b(open|status)\b/i.test(text);
-  return { text, concepts, expects: expectsOf(text), wantsCurrent, searchText: extra.length ? `${text} ${extra.join(' ')}` : text };
+  // A present state is written in a log's status column ("status: Open"), which no question names:
+  // the search looks for it too, without making it a concept an answer must cover.
+  const extra = [...concepts.flatMap((c) => c.alternatives.slice(1)), ...(wantsCurrent && !/\bstatus\b/i.test(text) ? ['status'] : [])];
+  return {
+    text,
+    concepts,
+    expects: expectsOf(text),
+    wantsCurrent,
+    wantsList: LIST.test(text),
+    searchText: extra.length ? `${text} ${extra.join(' ')}` : text,
+  };
 }
 
 export function analyseQuestion(question: string): { parts: QuestionPart[]; code: boolean } {

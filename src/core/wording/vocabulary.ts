@@ -42,6 +42,8 @@ export const VOCABULARY: Term[] = [
   { typed: 'tie[- ]?off', written: ['tie-off', 'fall protection'] },
   { typed: 'pour', written: ['placement', 'pour'] },
   { typed: 'job', written: ['project'] },
+  // "How much contingency is left?": budgets and logs say "remaining" or "balance".
+  { typed: 'left|left over', written: ['remaining', 'balance'] },
   // English stemming leaves irregular forms apart ("taken" is not "take"): the common ones of site talk.
   { typed: 'taken|took', written: ['take'] },
   { typed: 'given|gave', written: ['give'] },

@@ -36,7 +36,8 @@ const DOCS: FixtureDoc[] = [
   },
 ];
 
-const SETTINGS: RagSettings = { minConfidence: 0.3, matchCount: 4, timeoutMs: 800, historyTurns: 3 };
+// Generous time for the model on a loaded machine; the timeout test sets its own short one.
+const SETTINGS: RagSettings = { minConfidence: 0.3, matchCount: 4, timeoutMs: 10_000, historyTurns: 3 };
 
 describe('answers', () => {
   let db: Database;
@@ -59,7 +60,7 @@ describe('answers', () => {
       apiKey: 'sk-ant-test',
       baseURL: anthropic.url,
       model: 'claude-test',
-      timeoutMs: 800,
+      timeoutMs: 5000,
       maxRetries: 2,
       maxTokens: 500,
       temperature: 0.2,
@@ -218,7 +219,7 @@ describe('answers', () => {
       apiKey: 'sk-test',
       baseURL: openai.baseURL,
       model: 'gpt-test',
-      timeoutMs: 800,
+      timeoutMs: 5000,
       maxRetries: 2,
       maxTokens: 300,
       temperature: 0,
