@@ -41,7 +41,7 @@ class TtlCache<V> {
   }
 }
 
-interface ChannelFacts {
+export interface ChannelFacts {
   kind: 'im' | 'public' | 'private' | 'shared';
   name?: string;
 }
@@ -53,6 +53,9 @@ export class SlackAccess {
   private readonly channels: TtlCache<ChannelFacts>;
   private readonly members: TtlCache<string[] | undefined>;
   private self?: Promise<{ teamId?: string; botUserId?: string }>;
+  /** What was last written to access_channels per channel: unchanged facts are not written again. */
+  private readonly remembered = new Map<string, string>();
+  private readonly writes = new Set<Promise<unknown>>();
 
   constructor(
     private readonly client: webApi.WebClient,
@@ -74,6 +77,21 @@ export class SlackAccess {
     const asker = q.userId ? await this.identity(q.userId) : { kind: 'unknown' as const };
     if (q.visibleTo === 'asker' || !q.channel) return audienceScope(asker, { kind: 'private-to-asker' }, this.opts.policy);
     return audienceScope(asker, await this.conversation(q.channel), this.opts.policy);
+  }
+
+  /** The scope of an answer to a person known by identity (the CLI's `--as … --channel …`), shown in `channel`. */
+  async scopeOf(asker: Identity, channel: string): Promise<AccessScope> {
+    return audienceScope(asker, await this.conversation(channel), this.opts.policy);
+  }
+
+  /** What kind of conversation a channel is, and its name (for the default scope); undefined when Slack will not say. */
+  async channelFacts(channel: string): Promise<ChannelFacts | undefined> {
+    return this.channels.get(channel, () => this.readChannel(channel)).catch(() => undefined);
+  }
+
+  /** Waits for the channel facts still being written (a CLI run ends right after its answer). */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.writes]);
   }
 
   /** A member joined or left: the next question in the channel reads its members again. */
@@ -113,17 +131,48 @@ export class SlackAccess {
       return { kind: 'shared', id: channel };
     }
     if (facts.kind === 'im') return { kind: 'private-to-asker' };
-    if (facts.kind !== 'private') return { kind: facts.kind, id: channel, name: facts.name };
+    if (facts.kind !== 'private') {
+      this.remember(channel, facts, undefined);
+      return { kind: facts.kind, id: channel, name: facts.name };
+    }
     const ids = await this.members
       .get(channel, () => this.readMembers(channel))
       .catch((e) => {
         this.opts.logger?.warn({ channel, err: errorCode(e) }, 'conversations.members failed: answering as in a public channel');
         return undefined;
       });
-    if (!ids) return { kind: 'private', id: channel, name: facts.name };
+    if (!ids) {
+      this.remember(channel, facts, undefined);
+      return { kind: 'private', id: channel, name: facts.name };
+    }
     const { botUserId } = await this.whoAmI();
     const members = await Promise.all(ids.filter((id) => id !== botUserId).map((id) => this.identity(id)));
+    this.remember(channel, facts, members);
     return { kind: 'private', id: channel, name: facts.name, members };
+  }
+
+  /**
+   * Keeps what was last read of a channel in access_channels, so `trajanus ask --as … --channel …`
+   * can answer as here without Slack credentials. Best effort: answering never waits on it.
+   */
+  private remember(channel: string, facts: ChannelFacts, members: Identity[] | undefined): void {
+    const people = members?.map((m) => ({ kind: m.kind, ...(m.email ? { email: m.email } : {}) }));
+    const key = JSON.stringify([facts, people]);
+    if (this.remembered.get(channel) === key) return;
+    this.remembered.set(channel, key);
+    if (this.remembered.size > 10_000) this.remembered.delete(this.remembered.keys().next().value!);
+    const write = this.db
+      .query(
+        `INSERT INTO access_channels (channel_id, kind, name, members, refreshed_at) VALUES ($1, $2, $3, $4::jsonb, now())
+         ON CONFLICT (channel_id) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, members = EXCLUDED.members, refreshed_at = now()`,
+        [channel, facts.kind, facts.name ?? null, people ? JSON.stringify(people) : null],
+      )
+      .catch((err: unknown) => {
+        this.remembered.delete(channel);
+        this.opts.logger?.warn({ err, channel }, 'could not cache the channel facts for the CLI');
+      })
+      .finally(() => this.writes.delete(write));
+    this.writes.add(write);
   }
 
   private async readChannel(channel: string): Promise<ChannelFacts> {

@@ -10,6 +10,7 @@ import type { Answerer } from '../core/answer/types.js';
 import type { Database } from '../core/db/types.js';
 import type { Logger } from '../core/log.js';
 import { SlackAccess } from './access.js';
+import { searchScopeFor } from './channel-scope.js';
 import { boltLogger } from './bolt-logger.js';
 import { InFlight, RecentSet, type BotContext } from './context.js';
 import { QuestionHandler } from './handler.js';
@@ -198,6 +199,7 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     invocation: COMMAND,
     observer: bot,
     resolveAccess: (q) => access.scope({ userId: q.userId, channel: q.channel, visibleTo: q.visibleTo }),
+    resolveScope: (q) => searchScopeFor(db, access, q.channel),
   });
   const ctx: BotContext = {
     handler,

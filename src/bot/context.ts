@@ -16,7 +16,7 @@ export interface BotContext {
   /** `handler.handle()` through the answer limiter (`inflight.run`): what listeners call. */
   ask: QuestionHandler['handle'];
   db: Database;
-  config: Pick<Config, 'SLACK_ANSWER_VISIBILITY' | 'SLACK_EDIT_WINDOW_HOURS'>;
+  config: Pick<Config, 'SLACK_ANSWER_VISIBILITY' | 'SLACK_EDIT_WINDOW_HOURS' | 'SLACK_ADMIN_USER_IDS'>;
   /** How drafts are shown while a model writes, and whether this workspace has Slack's streaming API. */
   live: { settings: LiveSettings; support: StreamSupport };
   logger: Logger;

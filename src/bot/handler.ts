@@ -4,6 +4,7 @@
 // the session id only.
 import { randomUUID } from 'node:crypto';
 import type { AccessScope } from '../core/access/scope.js';
+import type { SearchScope } from '../core/scope/channel-scope.js';
 import type { Answer, AnswerOptions, Answerer, ChatTurn } from '../core/answer/types.js';
 import { MAX_QUESTION_CHARS, QuestionError } from '../core/answer/index.js';
 import { cleanUserText } from '../core/user-text.js';
@@ -63,6 +64,8 @@ export interface QuestionHandlerOptions {
    * may be searched, quoted or listed. Required, so no surface can forget it.
    */
   resolveAccess: (input: QuestionInput) => Promise<AccessScope>;
+  /** What the conversation searches (its channel scope); absent: everything the readers may open. */
+  resolveScope?: (input: QuestionInput) => Promise<SearchScope>;
 }
 
 export function sessionIdFor(channel: string | undefined, threadTs: string | undefined): string | undefined {
@@ -111,9 +114,10 @@ export class QuestionHandler {
     }
     const sessionId = input.sessionId ?? sessionIdFor(input.channel, input.threadTs);
     try {
-      const access = await this.opts.resolveAccess(input);
+      const [access, scope] = await Promise.all([this.opts.resolveAccess(input), this.opts.resolveScope?.(input)]);
       const answer = await this.opts.answerer.answer(question, {
         access,
+        scope,
         sessionId,
         userId: input.userId,
         filters: input.filters,

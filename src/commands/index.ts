@@ -14,6 +14,10 @@ export const commands: Record<string, CommandEntry> = {
   reembed: { summary: 'switch to the configured embedder and re-embed every chunk', load: () => import('./reembed.js') },
   search: { summary: 'search the knowledge base and print ranked documents', load: () => import('./search.js') },
   ask: { summary: 'answer a question from the knowledge base, with its sources', load: () => import('./ask.js') },
+  access: {
+    summary: 'who may open a document, or how much a person (--who email) may see',
+    load: () => import('./access.js'),
+  },
   jobs: { summary: 'list the scheduled jobs, or run one now', load: () => import('./jobs.js') },
   health: {
     summary: 'sizes, latency, feedback, cache, backups, ingests and failed jobs, with warnings',

@@ -4,14 +4,15 @@
 import { parseArgs } from 'node:util';
 import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
-import { cliScope } from './as-scope.js';
+import { AS_HELP, audienceLabel, cliAudience, ScopeUsageError } from './as-scope.js';
+import { narrowSearch, searchedFooter } from '../core/scope/channel-scope.js';
 import { createServices } from '../core/services.js';
 import { cleanUserText } from '../core/user-text.js';
 import type { DocumentHit, SearchOptions } from '../core/search/types.js';
 
-const USAGE = `trajanus search "query" [--as email] [--mode hybrid|dense|lexical] [--category c] [--type t] [-k N] [--json]
+const USAGE = `trajanus search "query" [--as email [--channel id]] [--mode hybrid|dense|lexical] [--category c] [--type t] [-k N] [--json]
 
-  --as email    only what that person may open (as in a direct message); default: everything (operator)
+${AS_HELP}
   --mode        hybrid (default), dense (vectors only) or lexical (BM25 only)
   --category c  only documents of this category (top folder); repeatable
   --type t      only documents of this doc_type (procedure, checklist …); repeatable
@@ -68,6 +69,7 @@ const command: Command = {
         k: { type: 'string', short: 'k' },
         json: { type: 'boolean', default: false },
         as: { type: 'string' },
+        channel: { type: 'string' },
       },
     });
     const query = cleanUserText(positionals.join(' '));
@@ -86,19 +88,30 @@ const command: Command = {
     }
     const services = await createServices(loadConfig(), { oneShot: true });
     try {
+      let who: Awaited<ReturnType<typeof cliAudience>>;
+      try {
+        who = await cliAudience(services.db, services.config, values.as, values.channel);
+      } catch (e) {
+        if (!(e instanceof ScopeUsageError)) throw e;
+        console.error(`trajanus search: ${e.message}`);
+        return 2;
+      }
+      const narrowed = narrowSearch(who.access, { category: values.category, docType: values.type }, who.scope);
       const opts: SearchOptions = {
-        access: await cliScope(services.db, services.config, values.as),
+        access: narrowed.access,
         mode: values.mode as SearchOptions['mode'],
         matchCount: k,
-        filters: { category: values.category, docType: values.type },
+        filters: narrowed.filters,
         sessionId: 'cli',
       };
       const result = await services.searcher.search(query, opts);
+      const searched = { label: who.scope.label, inChannel: !!who.scope.channelId };
       if (values.json) {
         const { documents, timings } = result;
-        console.log(JSON.stringify({ query, mode: opts.mode, documents, timings }, null, 2));
+        console.log(JSON.stringify({ query, mode: opts.mode, searched, audience: audienceLabel(who), documents, timings }, null, 2));
       } else {
         console.log(formatDocuments(result.documents, opts.mode));
+        console.log(`\n${searchedFooter(searched)} · as for ${audienceLabel(who)}`);
         console.log(
           `\n${result.documents.length} document(s), ${result.timings.totalMs.toFixed(0)} ms (embed ${result.timings.embedMs.toFixed(0)} ms, search ${result.timings.searchMs.toFixed(0)} ms)`,
         );

@@ -1,36 +1,15 @@
 // The `trajanus` entry point itself, run as a user runs it (`node bin/trajanus.mjs …`).
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const root = resolve(import.meta.dirname, '../..');
-const BIN = join(root, 'bin/trajanus.mjs');
+import { ROOT as root, runCli } from '../helpers/cli.js';
 const tmp = mkdtempSync(join(tmpdir(), 'trajanus-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI with no .env and the offline defaults; `closeStdout` plays a reader that went away (`| head -1`). */
-function cli(
-  args: string[],
-  opts: { env?: NodeJS.ProcessEnv; input?: string; closeStdout?: boolean; nodeArgs?: string[] } = {},
-): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, TRAJANUS_DATA_DIR: join(tmp, 'data'), LOG_LEVEL: 'silent', ...opts.env };
-  for (const k of ['DATABASE_URL', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN']) if (!opts.env?.[k]) delete env[k];
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], { env, cwd: tmp, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  if (opts.closeStdout) child.stdout.destroy();
-  else child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  child.stdin.end(opts.input ?? '');
-  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
+/** Runs the CLI with no .env and the offline defaults, in `tmp`. */
+function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; closeStdout?: boolean; nodeArgs?: string[] } = {}) {
+  return runCli(args, { ...opts, cwd: tmp, env: { TRAJANUS_DATA_DIR: join(tmp, 'data'), ...opts.env } });
 }
 
 /** The bare packages a command imports (a module resolve hook records them; nothing is timed). */

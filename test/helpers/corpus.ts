@@ -15,6 +15,8 @@ export interface FixtureDoc {
   modifiedAt?: Date;
   /** Who may open it (absent: the source reports nothing, so nobody but the operator sees it). */
   access?: SourceAccess;
+  /** documents.metadata (e.g. Drive's folderIds); default {}. */
+  metadata?: Record<string, unknown>;
 }
 
 export class ArraySource implements DocumentSource {
@@ -33,7 +35,7 @@ export class ArraySource implements DocumentSource {
         docType: d.docType,
         modifiedAt: d.modifiedAt,
         version: String(d.text.length) + d.text.slice(0, 20),
-        metadata: {},
+        metadata: d.metadata ?? {},
         access: d.access,
       };
   }

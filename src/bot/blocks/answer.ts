@@ -2,6 +2,7 @@
 // the numbered sources, the note, and 👍/👎 buttons carrying the query id.
 // Every piece of text from documents or the model is escaped (escape.ts); links are built after.
 import type { Answer, AnswerSource } from '../../core/answer/types.js';
+import { searchedFooter } from '../../core/scope/channel-scope.js';
 import { escapeMrkdwn, isLinkable, link, looksLikeAddress } from './escape.js';
 import { mrkdwnToPlain, stripEmphasis } from './text.js';
 import { LIMITS, type Block } from './types.js';
@@ -278,6 +279,7 @@ export function answerBlocks(answer: Answer, opts: { question?: string; feedback
       type: 'context',
       elements: [{ type: 'mrkdwn', text: `:information_source: ${escapeMrkdwn(answer.note).slice(0, LIMITS.sectionText - 30)}` }],
     });
+  if (answer.searched) tail.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(searchedFooter(answer.searched)) }] });
   if (answer.queryId && opts.feedback !== false) tail.push(feedbackBlock(answer.queryId));
 
   const room = LIMITS.messageBlocks - tail.length;

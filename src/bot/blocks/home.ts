@@ -1,4 +1,5 @@
 // The App Home tab: what the knowledge base holds and how the bot is doing.
+import type { Grant } from '../../core/access/grants.js';
 import type { HomeStats } from '../home-stats.js';
 import { escapeMrkdwn } from './escape.js';
 import type { Block } from './types.js';
@@ -18,7 +19,27 @@ function when(d: Date | null): string {
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-export function homeView(stats: HomeStats, opts: { invocation?: string } = {}): HomeView {
+/** The channel grants, for an admin's Home tab: folder or category names only, never a document. */
+function grantBlocks(grants: Grant[]): Block[] {
+  const shown = grants.slice(0, 20);
+  const lines = shown.map(
+    (g) =>
+      `• <#${g.channelId}>: ${g.kind} *${escapeMrkdwn(g.label)}* (${n(g.documents)} document(s)) — by <@${g.grantedBy}>, ${when(g.grantedAt)}`,
+  );
+  if (grants.length > shown.length) lines.push(`…and ${n(grants.length - shown.length)} more (\`/trajanus access list\` in a channel)`);
+  return [
+    { type: 'divider' },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `*Channel access grants*\n${lines.length ? lines.join('\n') : '_None: every channel sees what its audience may open in Drive._'}`,
+      },
+    },
+  ];
+}
+
+export function homeView(stats: HomeStats, opts: { invocation?: string; grants?: Grant[] } = {}): HomeView {
   const cmd = escapeMrkdwn(opts.invocation ?? '/trajanus');
   const ratio =
     stats.upRatio === null ? '—' : `${Math.round(stats.upRatio * 100)}% 👍 (${n(stats.thumbsUp)} 👍 · ${n(stats.thumbsDown)} 👎)`;
@@ -45,6 +66,7 @@ export function homeView(stats: HomeStats, opts: { invocation?: string } = {}): 
           { type: 'mrkdwn', text: `*Feedback this week*\n${ratio}` },
         ],
       },
+      ...(opts.grants ? grantBlocks(opts.grants) : []),
       { type: 'context', elements: [{ type: 'mrkdwn', text: `Updated ${when(new Date())}` }] },
     ],
   };

@@ -18,7 +18,7 @@ export async function accessHealth(db: Queryable): Promise<AccessHealth> {
   const groups = await db.query<{ group: string; documents: number }>(
     `SELECT g.group_email AS "group",
             count(DISTINCT a.document_id) FILTER (WHERE NOT EXISTS (
-              SELECT 1 FROM document_access o WHERE o.document_id = a.document_id AND o.principal <> a.principal AND o.via <> 'grant'))::int AS documents
+              SELECT 1 FROM document_access o WHERE o.document_id = a.document_id AND o.principal <> a.principal AND o.via NOT IN ('grant', 'folder')))::int AS documents
      FROM access_groups g LEFT JOIN document_access a ON a.principal = 'group:' || g.group_email
      WHERE NOT g.resolved GROUP BY 1 ORDER BY 2 DESC, 1`,
   );

@@ -18,13 +18,13 @@ const errorOf = (access: SourceAccess | undefined): string | null =>
 
 /**
  * Makes the stored permissions of a document equal to `access` (source rows only: channel grants
- * are kept). Returns true when anything changed. Runs inside the caller's transaction when given one.
+ * and folder rows, which follow the document's place, are kept). Returns true when anything changed. Runs inside the caller's transaction when given one.
  */
 export async function syncDocumentAccess(db: Queryable, documentId: string, access: SourceAccess | undefined): Promise<boolean> {
   const want = rows(access);
   const error = errorOf(access);
   const current = await db.query<{ principal: string; role: string | null; via: SourceGrant['via']; error: string | null }>(
-    `SELECT a.principal, a.role, a.via, NULL::text AS error FROM document_access a WHERE a.document_id = $1 AND a.via <> 'grant'
+    `SELECT a.principal, a.role, a.via, NULL::text AS error FROM document_access a WHERE a.document_id = $1 AND a.via NOT IN ('grant', 'folder')
      UNION ALL SELECT NULL, NULL, NULL, e.error FROM document_access_errors e WHERE e.document_id = $1`,
     [documentId],
   );
@@ -34,7 +34,7 @@ export async function syncDocumentAccess(db: Queryable, documentId: string, acce
   const haveError = current.rows.find((r) => r.principal === null)?.error ?? null;
   const same = haveError === error && have.length === want.length && have.map(key).sort().join('\n') === want.map(key).join('\n');
   if (same) return false;
-  await db.query(`DELETE FROM document_access WHERE document_id = $1 AND via <> 'grant'`, [documentId]);
+  await db.query(`DELETE FROM document_access WHERE document_id = $1 AND via NOT IN ('grant', 'folder')`, [documentId]);
   if (want.length)
     await db.query(
       `INSERT INTO document_access (document_id, principal, role, via)

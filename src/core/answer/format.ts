@@ -1,3 +1,4 @@
+import { searchedFooter } from '../scope/channel-scope.js';
 import type { Answer } from './types.js';
 import { describeSource } from './place.js';
 
@@ -9,6 +10,7 @@ export function formatAnswer(a: Answer): string {
     lines.push(a.noAnswer ? 'Closest documents:' : 'Sources:');
     for (const s of a.sources) lines.push(`  [${s.n}] ${describeSource(s)}${s.url ? ` — ${s.url}` : s.path ? ` — ${s.path}` : ''}`);
   }
+  if (a.searched) lines.push('', searchedFooter(a.searched));
   lines.push('', `confidence ${a.confidence.toFixed(2)} · ${a.model} · ${a.timings.totalMs ?? 0} ms`);
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@
 import type { Database } from '../db/types.js';
 import { toVector } from '../db/vector.js';
 import type { Logger } from '../log.js';
+import { narrowSearch, UNSCOPED } from '../scope/channel-scope.js';
 import { insertQueryLog } from '../search/query-log.js';
 import type { DocumentHit, Searcher, SearchResult } from '../search/types.js';
 import { finalizeCitations } from './citations.js';
@@ -84,6 +85,8 @@ export class RagAnswerer implements Answerer {
     const analysed = analyseQuestion(q);
     const parts: QuestionPart[] = condensed.query === q ? analysed.parts : [questionPart(condensed.query)];
     const retrieved: Retrieved[] = [];
+    const scope = opts.scope ?? UNSCOPED;
+    const narrowed = narrowSearch(opts.access, opts.filters, scope);
     // In a follow-up ("and who signs it?") the new words say what is asked; the carried ones only what about.
     const asked =
       condensed.query === q ? undefined : new Set(questionPart(q).concepts.flatMap((c) => c.alternatives.map((x) => x.toLowerCase())));
@@ -95,8 +98,8 @@ export class RagAnswerer implements Answerer {
         // Nothing to look for ("a b", "the of and"): no search can find it by more than accident.
         if (!concepts.length) continue;
         const result = await searcher.search(p.searchText, {
-          access: opts.access,
-          filters: opts.filters,
+          access: narrowed.access,
+          filters: narrowed.filters,
           matchCount: settings.matchCount,
           log: false,
         });
@@ -151,7 +154,13 @@ export class RagAnswerer implements Answerer {
     }
     timings.totalMs = Math.round(performance.now() - t0);
 
-    const full: Answer = { ...answer, confidence, standaloneQuery: condensed.query, timings };
+    const full: Answer = {
+      ...answer,
+      confidence,
+      standaloneQuery: condensed.query,
+      timings,
+      searched: { label: scope.label, inChannel: !!scope.channelId },
+    };
     if (opts.access.kind === 'readers' && opts.access.identityUnknown)
       full.note = [IDENTITY_UNKNOWN_NOTE, full.note].filter(Boolean).join(' ');
     full.queryId = await insertQueryLog(db, {
@@ -168,7 +177,7 @@ export class RagAnswerer implements Answerer {
       confidence,
       noAnswer: full.noAnswer,
       timings,
-      filters: opts.filters ?? null,
+      filters: narrowed.filters ?? null,
       model: full.model,
     }).catch((e) => {
       // The answer is still worth showing; feedback buttons just have nothing to attach to.

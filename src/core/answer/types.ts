@@ -1,4 +1,5 @@
 import type { AccessScope } from '../access/scope.js';
+import type { SearchScope } from '../scope/channel-scope.js';
 import type { SearchFilters } from '../search/types.js';
 
 export interface ChatTurn {
@@ -65,6 +66,8 @@ export interface AnswerOptions {
   /** Earlier turns of this thread, oldest first; when omitted, loaded from `queries` by sessionId. */
   history?: ChatTurn[];
   filters?: SearchFilters;
+  /** What the channel searches (relevance, not security): narrows `access`/`filters`; absent, everything they allow. */
+  scope?: SearchScope;
   userId?: string;
   /** Slack thread ("channel:thread_ts") or terminal session id. */
   sessionId?: string;
@@ -88,6 +91,8 @@ export interface Answer {
   hedged?: boolean;
   /** Figures of a model's answer that its cited sources do not hold (their statements were removed). */
   unverifiedFigures?: string[];
+  /** What was searched, for the footer ("Searched: Harbor Point"); `inChannel` when a channel's scope decided it. */
+  searched?: { label: string; inChannel: boolean };
   /** Short note, e.g. "The language model timed out; this answer was composed from the passages." */
   note?: string;
 }

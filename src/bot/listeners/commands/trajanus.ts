@@ -13,6 +13,7 @@ import { explainProblem, slackProblem } from '../../delivery/slack-errors.js';
 import { isHelp, MAX_QUESTION_CHARS, sessionIdFor } from '../../handler.js';
 import { limitMessage } from '../../limits/rate-limit.js';
 import { liveAnswer, progressTo, remember } from '../reply.js';
+import { parseSetting, runSetting, type Setting, type SettingReply } from './settings.js';
 
 export const COMMAND = '/trajanus';
 
@@ -26,6 +27,17 @@ interface CommandInfo {
 export function registerTrajanusCommand(app: App, ctx: BotContext): void {
   app.command(COMMAND, async ({ command, ack, client, respond }) => {
     const text = slackInputToPlain(command.text ?? '');
+    const setting = parseSetting(text);
+    if (setting) {
+      await ack();
+      const info: CommandInfo = { text, user_id: command.user_id, channel_id: command.channel_id, team_id: command.team_id };
+      await ctx.inflight.later(() =>
+        changeSetting(ctx, client, respond as Respond, info, setting).catch((err) =>
+          ctx.logger.error({ err, channel: command.channel_id, user: command.user_id }, '/trajanus: could not change the channel setting'),
+        ),
+      );
+      return;
+    }
     if (isHelp(text) || text.trim().length > MAX_QUESTION_CHARS) {
       const r = await ctx.handler.handle({ text, userId: command.user_id, channel: command.channel_id });
       await ack({ response_type: 'ephemeral', text: r.text, blocks: r.blocks });
@@ -40,6 +52,22 @@ export function registerTrajanusCommand(app: App, ctx: BotContext): void {
       ),
     );
   });
+}
+
+/** `/trajanus access …` / `scope …`; a `scope <words>` that names nothing and reads like a question is answered as one. */
+async function changeSetting(ctx: BotContext, client: webApi.WebClient, respond: Respond, command: CommandInfo, setting: Setting) {
+  let reply: SettingReply | undefined;
+  try {
+    reply = await runSetting({ ...ctx, admins: ctx.config.SLACK_ADMIN_USER_IDS }, setting, {
+      userId: command.user_id,
+      channel: command.channel_id,
+    });
+  } catch (err) {
+    ctx.logger.error({ err, channel: command.channel_id }, '/trajanus: a channel setting failed');
+    reply = { text: ':warning: Sorry, I could not change that setting just now; please try again in a minute.' };
+  }
+  if (!reply) return answerCommand(ctx, client, respond, command, ctx.config.SLACK_ANSWER_VISIBILITY === 'ephemeral');
+  await respond({ response_type: reply.inChannel ? 'in_channel' : 'ephemeral', replace_original: false, text: reply.text });
 }
 
 async function answerCommand(
