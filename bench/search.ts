@@ -180,7 +180,7 @@ function buildVocabulary(size: number): string[] {
 }
 const VOCAB = buildVocabulary(5000);
 const ZIPF_CDF = (() => {
-  const w = VOCAB.map((_, i) => 1 / Math.pow(i + 1, 1.0));
+  const w = VOCAB.map((_, i) => 1 / (i + 1) ** 1.0);
   const total = w.reduce((a, b) => a + b, 0);
   let acc = 0;
   return w.map((x) => (acc += x / total));
@@ -365,6 +365,22 @@ async function build(t: Target, size: number): Promise<BuildTimes> {
 }
 
 // ── measurement ────────────────────────────────────────────────────────────────────────────
+/** search_chunks as the product calls it (its default settings); the operator scope unless one is given. */
+function productSearch(db: Database, q: Query, mode: 'hybrid' | 'dense' | 'lexical', scope: (string | null)[][] = [['*']]) {
+  return db.query('SELECT * FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL, NULL, $10::text[])', [
+    q.text,
+    mode === 'lexical' ? null : q.vec,
+    PRODUCT.chunkLimit,
+    mode,
+    PRODUCT.fusion,
+    PRODUCT.denseWeight,
+    PRODUCT.rrfK,
+    PRODUCT.candidates,
+    PRODUCT.efSearch,
+    scope,
+  ]);
+}
+
 interface Query {
   text: string;
   vector: number[];
@@ -427,44 +443,9 @@ async function run(t: Target, size: number) {
   await db.exec('SET enable_seqscan = off');
   latency.hnsw = await measure('hnsw', queries, bare);
   await db.exec('RESET enable_seqscan');
-  latency.hybrid = await measure('hybrid', queries, (q) =>
-    db.query(`SELECT * FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL, NULL, '{{*}}')`, [
-      q.text,
-      q.vec,
-      PRODUCT.chunkLimit,
-      'hybrid',
-      PRODUCT.fusion,
-      PRODUCT.denseWeight,
-      PRODUCT.rrfK,
-      PRODUCT.candidates,
-      PRODUCT.efSearch,
-    ]),
-  );
-  latency.dense = await measure('dense', queries, (q) =>
-    db.query(`SELECT * FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL, NULL, '{{*}}')`, [
-      q.text,
-      q.vec,
-      PRODUCT.chunkLimit,
-      'dense',
-      PRODUCT.fusion,
-      PRODUCT.denseWeight,
-      PRODUCT.rrfK,
-      PRODUCT.candidates,
-      PRODUCT.efSearch,
-    ]),
-  );
-  latency.lexical = await measure('lexical', queries, (q) =>
-    db.query(`SELECT * FROM search_chunks($1, NULL::vector, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, NULL, NULL, '{{*}}')`, [
-      q.text,
-      PRODUCT.chunkLimit,
-      'lexical',
-      PRODUCT.fusion,
-      PRODUCT.denseWeight,
-      PRODUCT.rrfK,
-      PRODUCT.candidates,
-      PRODUCT.efSearch,
-    ]),
-  );
+  latency.hybrid = await measure('hybrid', queries, (q) => productSearch(db, q, 'hybrid'));
+  latency.dense = await measure('dense', queries, (q) => productSearch(db, q, 'dense'));
+  latency.lexical = await measure('lexical', queries, (q) => productSearch(db, q, 'lexical'));
   latency.seed = await measure('seed', queries, (q) => seedSearch(db, q.text, q.vector, 10));
   for (const k of Object.keys(latency)) {
     latency[k].p50Ratio = +(latency[k].p50 / latency.hnsw.p50).toFixed(2);
@@ -532,19 +513,7 @@ async function measureAccess(t: Target, queries: Query[]) {
   const { db } = t;
   await db.exec(`INSERT INTO document_access (document_id, principal, via)
     SELECT id, 'group:b' || (split_part(file_id, ':', 2)::int % 10) || '@bench.test', 'file' FROM documents ON CONFLICT DO NOTHING; ANALYZE document_access`);
-  const hybrid = (scope: (string | null)[][]) => (q: Query) =>
-    db.query('SELECT * FROM search_chunks($1, $2::vector, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL, NULL, $10::text[])', [
-      q.text,
-      q.vec,
-      PRODUCT.chunkLimit,
-      'hybrid',
-      PRODUCT.fusion,
-      PRODUCT.denseWeight,
-      PRODUCT.rrfK,
-      PRODUCT.candidates,
-      PRODUCT.efSearch,
-      scope,
-    ]);
+  const hybrid = (scope: (string | null)[][]) => (q: Query) => productSearch(db, q, 'hybrid', scope);
   say(`${t.kind}: permission-filtered hybrid (operator scope = unfiltered baseline) …`);
   const latency: Record<string, Latency> = { unfiltered: await measure('operator', queries, hybrid([['*']])) };
   for (const pct of ACCESS_SHARES) latency[`visible${pct}`] = await measure(`${pct}% vis`, queries, hybrid(groupScope(pct)));
