@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database, Queryable } from '../../src/core/db/types.js';
 import { ingest } from '../../src/core/ingest/index.js';
-import { ArraySource, TopicEmbedder, topicDb, type FixtureDoc } from '../helpers/corpus.js';
+import { ArraySource, type TopicEmbedder, topicDb, type FixtureDoc } from '../helpers/corpus.js';
 
 const long = (topic: string, n: number) =>
   `# ${topic}\n\n` +

@@ -8,8 +8,6 @@ import { OPERATOR_SCOPE, type AccessScope } from '../../../src/core/access/scope
 import { syncDocumentAccess } from '../../../src/core/access/store.js';
 import { resolveTarget, TargetError } from '../../../src/core/access/targets.js';
 import type { Database } from '../../../src/core/db/types.js';
-import { PostgresDatabase } from '../../../src/core/db/postgres.js';
-import { migrate } from '../../../src/core/db/migrate.js';
 import { CachedEmbedder } from '../../../src/core/embed/cache.js';
 import { ensureEmbeddingSpace } from '../../../src/core/embed/space.js';
 import { ingest } from '../../../src/core/ingest/index.js';
@@ -18,7 +16,7 @@ import { DEFAULT_SEARCH_SETTINGS, HybridSearcher } from '../../../src/core/searc
 import type { SourceAccess } from '../../../src/core/sources/types.js';
 import { ArraySource, TopicEmbedder, type FixtureDoc } from '../../helpers/corpus.js';
 import { migratedMemoryDb } from '../../helpers/db.js';
-import { freshPgDatabase } from '../../helpers/pg.js';
+import { migratedPgDb } from '../../helpers/pg.js';
 
 const HP = '1HarborPointRootFolder00';
 const SITE = '1HarborPointSiteFolder00';
@@ -223,15 +221,4 @@ suite('embedded', async () => {
   return { db, done: () => db.close() };
 });
 
-suite('postgres', async () => {
-  const pgdb = await freshPgDatabase();
-  const db = new PostgresDatabase({ url: pgdb.url, poolSize: 2 });
-  await migrate(db);
-  return {
-    db,
-    done: async () => {
-      await db.close();
-      await pgdb.drop();
-    },
-  };
-});
+suite('postgres', () => migratedPgDb());

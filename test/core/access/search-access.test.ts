@@ -5,8 +5,6 @@ import { audienceScope, type AccessPolicy, type Identity } from '../../../src/co
 import { OPERATOR_SCOPE, permits, sqlScope, type AccessScope } from '../../../src/core/access/scope.js';
 import { syncDocumentAccess } from '../../../src/core/access/store.js';
 import type { Database } from '../../../src/core/db/types.js';
-import { PostgresDatabase } from '../../../src/core/db/postgres.js';
-import { migrate } from '../../../src/core/db/migrate.js';
 import { CachedEmbedder } from '../../../src/core/embed/cache.js';
 import { ensureEmbeddingSpace } from '../../../src/core/embed/space.js';
 import { toVector } from '../../../src/core/db/vector.js';
@@ -14,7 +12,7 @@ import { ingest } from '../../../src/core/ingest/index.js';
 import { DEFAULT_SEARCH_SETTINGS, HybridSearcher } from '../../../src/core/search/search.js';
 import type { SourceAccess } from '../../../src/core/sources/types.js';
 import { migratedMemoryDb } from '../../helpers/db.js';
-import { freshPgDatabase } from '../../helpers/pg.js';
+import { migratedPgDb } from '../../helpers/pg.js';
 import { ArraySource, TopicEmbedder, type FixtureDoc } from '../../helpers/corpus.js';
 
 const grants = (...principals: string[]): SourceAccess => ({
@@ -174,15 +172,4 @@ suite('embedded', async () => {
   return { db, done: () => db.close() };
 });
 
-suite('postgres', async () => {
-  const pgdb = await freshPgDatabase();
-  const db = new PostgresDatabase({ url: pgdb.url, poolSize: 2 });
-  await migrate(db);
-  return {
-    db,
-    done: async () => {
-      await db.close();
-      await pgdb.drop();
-    },
-  };
-});
+suite('postgres', () => migratedPgDb());

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/core/db/types.js';
-import { PostgresDatabase } from '../../../src/core/db/postgres.js';
-import { migrate } from '../../../src/core/db/migrate.js';
 import { CachedEmbedder } from '../../../src/core/embed/cache.js';
 import { ensureEmbeddingSpace } from '../../../src/core/embed/space.js';
 import { toVector } from '../../../src/core/db/vector.js';
@@ -9,7 +7,7 @@ import { ingest } from '../../../src/core/ingest/index.js';
 import { DEFAULT_SEARCH_SETTINGS, HybridSearcher } from '../../../src/core/search/search.js';
 import { OPERATOR_SCOPE } from '../../../src/core/access/scope.js';
 import { migratedMemoryDb } from '../../helpers/db.js';
-import { freshPgDatabase } from '../../helpers/pg.js';
+import { migratedPgDb } from '../../helpers/pg.js';
 import { ArraySource, TopicEmbedder, type FixtureDoc } from '../../helpers/corpus.js';
 
 const DOCS: FixtureDoc[] = [
@@ -263,15 +261,4 @@ suite('embedded', async () => {
   return { db, done: () => db.close() };
 });
 
-suite('postgres', async () => {
-  const pg = await freshPgDatabase();
-  const db = new PostgresDatabase({ url: pg.url, poolSize: 3 });
-  await migrate(db);
-  return {
-    db,
-    done: async () => {
-      await db.close();
-      await pg.drop();
-    },
-  };
-});
+suite('postgres', () => migratedPgDb(3));
