@@ -10,7 +10,8 @@
 //   (bench/seed-baseline.ts), each also as a ratio to bare HNSW;
 //   HNSW recall@10 against exact search at ef_search 40/100/200.
 // The HNSW index is dropped during the bulk load and built once afterwards (much faster).
-// Measurements are time-boxed (--budget seconds each): a slow leg reports how many queries it ran.
+// Measurements are time-boxed (--budget seconds per case) and interleaved: each query runs every case
+// in turn, so that load drifting during the run skews no ratio. A slow case reports how many queries it ran.
 // PGlite is measured up to --embedded-max chunks (default 100000, so 100k is measured by default;
 // the postings are written as blocks since migration 0028: at 10k that loads 3.9x faster than the
 // row-per-posting table did, but 100k still took ~40 min on two cores shared at load average 20-36);
@@ -414,19 +415,43 @@ interface Latency {
   p95Ratio?: number;
 }
 
-async function measure(label: string, queries: Query[], fn: (q: Query) => Promise<unknown>): Promise<Latency> {
-  for (const q of queries.slice(0, 5)) await fn(q); // warm caches and plans
-  const times: number[] = [];
-  const start = performance.now();
-  for (const q of queries) {
+interface Case {
+  label: string;
+  fn: (q: Query) => Promise<unknown>;
+  /** Session settings the case needs, applied before and undone after each (untimed) call. */
+  setup?: () => Promise<unknown>;
+  teardown?: () => Promise<unknown>;
+}
+
+/**
+ * Every case on each query in turn, rotating which goes first, so that load which drifts during
+ * the run (other processes on a shared machine) falls on all cases alike and their ratios survive
+ * it; measured one after another, a case that happened to run while the load rose looked slower.
+ */
+async function measure(cases: Case[], queries: Query[]): Promise<Latency[]> {
+  const once = async (c: Case, q: Query) => {
+    await c.setup?.();
     const t = performance.now();
-    await fn(q);
-    times.push(performance.now() - t);
-    if (performance.now() - start > budgetMs && times.length >= 20) break;
+    await c.fn(q);
+    const ms = performance.now() - t;
+    await c.teardown?.();
+    return ms;
+  };
+  for (const q of queries.slice(0, 5)) for (const c of cases) await once(c, q); // warm caches and plans
+  const times = cases.map((): number[] => []);
+  const start = performance.now();
+  for (const [i, q] of queries.entries()) {
+    for (let j = 0; j < cases.length; j++) {
+      const k = (i + j) % cases.length;
+      times[k].push(await once(cases[k], q));
+    }
+    if (performance.now() - start > budgetMs * cases.length && times[0].length >= 20) break;
   }
-  const r = { n: times.length, p50: +pct(times, 50).toFixed(2), p95: +pct(times, 95).toFixed(2) };
-  say(`  ${label.padEnd(10)} n=${String(r.n).padStart(3)} p50 ${r.p50.toFixed(2)} ms  p95 ${r.p95.toFixed(2)} ms`);
-  return r;
+  return cases.map((c, k) => {
+    const r = { n: times[k].length, p50: +pct(times[k], 50).toFixed(2), p95: +pct(times[k], 95).toFixed(2) };
+    say(`  ${c.label.padEnd(10)} n=${String(r.n).padStart(3)} p50 ${r.p50.toFixed(2)} ms  p95 ${r.p95.toFixed(2)} ms`);
+    return r;
+  });
 }
 
 async function run(t: Target, size: number) {
@@ -445,14 +470,14 @@ async function run(t: Target, size: number) {
     plannerUsesIndex[`ef${ef}`] = plan.rows.some((r) => Object.values(r).join(' ').includes('idx_chunks_embedding_hnsw'));
   }
   await db.exec(`SET hnsw.ef_search = ${PRODUCT.efSearch}`);
-  const latency: Record<string, Latency> = {};
-  await db.exec('SET enable_seqscan = off');
-  latency.hnsw = await measure('hnsw', queries, bare);
-  await db.exec('RESET enable_seqscan');
-  latency.hybrid = await measure('hybrid', queries, (q) => productSearch(db, q, 'hybrid'));
-  latency.dense = await measure('dense', queries, (q) => productSearch(db, q, 'dense'));
-  latency.lexical = await measure('lexical', queries, (q) => productSearch(db, q, 'lexical'));
-  latency.seed = await measure('seed', queries, (q) => seedSearch(db, q.text, q.vector, 10));
+  const cases: Case[] = [
+    { label: 'hnsw', fn: bare, setup: () => db.exec('SET enable_seqscan = off'), teardown: () => db.exec('RESET enable_seqscan') },
+    { label: 'hybrid', fn: (q) => productSearch(db, q, 'hybrid') },
+    { label: 'dense', fn: (q) => productSearch(db, q, 'dense') },
+    { label: 'lexical', fn: (q) => productSearch(db, q, 'lexical') },
+    { label: 'seed', fn: (q) => seedSearch(db, q.text, q.vector, 10) },
+  ];
+  const latency: Record<string, Latency> = Object.fromEntries((await measure(cases, queries)).map((l, i) => [cases[i].label, l]));
   for (const k of Object.keys(latency)) {
     latency[k].p50Ratio = +(latency[k].p50 / latency.hnsw.p50).toFixed(2);
     latency[k].p95Ratio = +(latency[k].p95 / latency.hnsw.p95).toFixed(2);
@@ -521,8 +546,15 @@ async function measureAccess(t: Target, queries: Query[]) {
     SELECT id, 'group:b' || (split_part(file_id, ':', 2)::int % 10) || '@bench.test', 'file' FROM documents ON CONFLICT DO NOTHING; ANALYZE document_access`);
   const hybrid = (scope: (string | null)[][]) => (q: Query) => productSearch(db, q, 'hybrid', scope);
   say(`${t.kind}: permission-filtered hybrid (operator scope = unfiltered baseline) …`);
-  const latency: Record<string, Latency> = { unfiltered: await measure('operator', queries, hybrid([['*']])) };
-  for (const pct of ACCESS_SHARES) latency[`visible${pct}`] = await measure(`${pct}% vis`, queries, hybrid(groupScope(pct)));
+  const scopes: [string, string, (string | null)[][]][] = [
+    ['unfiltered', 'operator', [['*']]],
+    ...ACCESS_SHARES.map((pct): [string, string, string[][]] => [`visible${pct}`, `${pct}% vis`, groupScope(pct)]),
+  ];
+  const measured = await measure(
+    scopes.map(([, label, scope]) => ({ label, fn: hybrid(scope) })),
+    queries,
+  );
+  const latency: Record<string, Latency> = Object.fromEntries(measured.map((l, i) => [scopes[i][0], l]));
   for (const k of Object.keys(latency)) {
     latency[k].p50Ratio = +(latency[k].p50 / latency.unfiltered.p50).toFixed(2);
     latency[k].p95Ratio = +(latency[k].p95 / latency.unfiltered.p95).toFixed(2);
