@@ -7,6 +7,7 @@ import type { Chunk } from '../chunk.js';
 import type { SourceFile } from '../sources/types.js';
 import { syncDocumentAccess } from '../access/store.js';
 import type { RevisionInfo } from '../revisions/mark.js';
+import { type ChunkRow, insertChunkRows } from './chunk-rows.js';
 
 export interface StoredDocument {
   id: string;
@@ -109,17 +110,37 @@ const chunkColumns = (chunks: Chunk[], vectors: number[][]) => [
 
 /** A document that fits in one batch: its row and all its chunks in one transaction. */
 export async function writeDocument(db: Database, w: DocumentWrite): Promise<void> {
-  await db.transaction(async (tx) => {
-    const id = await upsertDocument(tx, w);
-    await tx.query('DELETE FROM chunks WHERE document_id = $1', [id]);
-    if (w.chunks.length)
-      await tx.query(
-        `INSERT INTO chunks (document_id, chunk_index, content, context, embedding, embedding_model, token_count, metadata, location)
-         SELECT $1::uuid, i, c, ctx, e::vector, $2, t, m::jsonb, loc::jsonb
-         FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[]) AS u(i, c, ctx, e, t, m, loc)`,
-        [id, w.model, ...chunkColumns(w.chunks, w.vectors)],
-      );
-    await tx.query('DELETE FROM staged_chunks WHERE file_id = $1', [w.file.fileId]);
+  await writeDocuments(db, [w]);
+}
+
+/**
+ * Several whole documents in one transaction (each replaces its previous version; a crash leaves
+ * every one of them as it was): the bulk path for many already-embedded chunks. Their chunks go in
+ * as one statement, so BM25 postings are built once for the set (see chunk-rows.ts).
+ */
+export async function writeDocuments(db: Database, writes: readonly DocumentWrite[]): Promise<number> {
+  if (!writes.length) return 0;
+  const models = new Set(writes.map((w) => w.model));
+  if (models.size > 1) throw new Error(`writeDocuments: one embedding model per call, got ${[...models].join(', ')}`);
+  const fileIds = new Set<string>();
+  for (const w of writes) {
+    if (fileIds.has(w.file.fileId)) throw new Error(`writeDocuments: ${w.file.fileId} is given twice`);
+    fileIds.add(w.file.fileId);
+    if (w.vectors.length !== w.chunks.length)
+      throw new Error(`${w.file.fileId}: ${w.chunks.length} chunks but ${w.vectors.length} vectors`);
+  }
+  return db.transaction(async (tx) => {
+    const rows: ChunkRow[] = [];
+    const ids: string[] = [];
+    for (const w of writes) {
+      const documentId = await upsertDocument(tx, w);
+      ids.push(documentId);
+      w.chunks.forEach((chunk, i) => rows.push({ documentId, chunk, vector: w.vectors[i] }));
+    }
+    await tx.query('DELETE FROM chunks WHERE document_id = ANY ($1::uuid[])', [ids]);
+    const written = await insertChunkRows(tx, writes[0].model, rows);
+    await tx.query('DELETE FROM staged_chunks WHERE file_id = ANY ($1::text[])', [writes.map((w) => w.file.fileId)]);
+    return written;
   });
 }
 
