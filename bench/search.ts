@@ -2,19 +2,20 @@
 // (`--sizes 1m --db pg`: the million-chunk size, on demand; sizes take k / m suffixes)
 //
 // Synthetic corpora (clustered unit vectors of 512 dims, text drawn from a Zipfian vocabulary of
-// ~5k words so that BM25 sees realistic posting lists) are written straight into documents /
-// chunks with SQL — not through the embedder, which would take hours — on the embedded PGlite
+// ~5k words so that BM25 sees realistic posting lists) are stored through the product's bulk path
+// for already-embedded chunks (store.writeDocuments: 100 documents a transaction, their chunks one
+// binary COPY on PGlite) — not through the embedder, which would take hours — on the embedded PGlite
 // and on a real Postgres (scripts/test-postgres.sh, a fresh database inside it; TEST_DATABASE_URL for your own). Then:
 //   latency p50/p95 of bare HNSW (SELECT … ORDER BY embedding <=> $1 LIMIT 10, ef_search 100),
 //   search_chunks 'hybrid' and 'lexical' (the product's settings), and the seed's hybrid_search
 //   (bench/seed-baseline.ts), each also as a ratio to bare HNSW;
 //   HNSW recall@10 against exact search at ef_search 40/100/200.
-// The HNSW index is dropped during the bulk load and built once afterwards (much faster).
+// The HNSW index is set aside during the bulk load and built once afterwards (db/vector-index.ts).
+// On PGlite the old load (INSERT … unnest, vectors as text) runs first at --baseline chunks (10k):
+// the bulk path's insert rate is printed as a multiple of it, with the load average of each load.
 // Measurements are time-boxed (--budget seconds per case) and interleaved: each query runs every case
 // in turn, so that load drifting during the run skews no ratio. A slow case reports how many queries it ran.
-// PGlite is measured up to --embedded-max chunks (default 100000, so 100k is measured by default;
-// the postings are written as blocks since migration 0028: at 10k that loads 3.9x faster than the
-// row-per-posting table did, but 100k still took ~40 min on two cores shared at load average 20-36);
+// PGlite is measured up to --embedded-max chunks (default 100000, so 100k is measured by default);
 // the output says which sizes were skipped.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
