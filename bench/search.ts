@@ -4,22 +4,24 @@
 //  copy of one kept with --keep — instead of building one; --sizes and --db are then ignored)
 //
 // Synthetic corpora (clustered unit vectors of 512 dims, text drawn from a Zipfian vocabulary of
-// ~5k words so that BM25 sees realistic posting lists) are written straight into documents /
-// chunks with SQL — not through the embedder, which would take hours — on the embedded PGlite
+// ~5k words so that BM25 sees realistic posting lists) are stored through the product's bulk path
+// for already-embedded chunks (store.writeDocuments: 100 documents a transaction, their chunks one
+// binary COPY on PGlite) — not through the embedder, which would take hours — on the embedded PGlite
 // and on a real Postgres (scripts/test-postgres.sh, a fresh database inside it; TEST_DATABASE_URL for your own). Then:
 //   latency p50/p95 of bare HNSW (SELECT … ORDER BY embedding <=> $1 LIMIT 10, ef_search 100),
 //   search_chunks 'hybrid' and 'lexical' (the product's settings), and the seed's hybrid_search
 //   (bench/seed-baseline.ts), each also as a ratio to bare HNSW;
 //   HNSW recall@10 against exact search at ef_search 40/100/200.
-// The HNSW index is dropped during the bulk load and built once afterwards (much faster).
+// The HNSW index is set aside during the bulk load and built once afterwards (db/vector-index.ts).
+// On PGlite the old load (INSERT … unnest, vectors as text) runs first at --baseline chunks (10k):
+// the bulk path's insert rate is printed as a multiple of it, with the load average of each load.
 // Measurements are time-boxed (--budget seconds per case) and interleaved: each query runs every case
 // in turn, so that load drifting during the run skews no ratio. A slow case reports how many queries it ran.
-// PGlite is measured up to --embedded-max chunks (default 100000, so 100k is measured by default;
-// the postings are written as blocks since migration 0028: at 10k that loads 3.9x faster than the
-// row-per-posting table did, but 100k still took ~40 min on two cores shared at load average 20-36);
+// PGlite is measured up to --embedded-max chunks (default 100000, so 100k is measured by default);
 // the output says which sizes were skipped.
 import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
@@ -28,6 +30,8 @@ import { EmbeddedDatabase } from '../src/core/db/embedded.js';
 import { migrate } from '../src/core/db/migrate.js';
 import { PostgresDatabase } from '../src/core/db/postgres.js';
 import type { Database } from '../src/core/db/types.js';
+import { dropVectorIndex, ensureVectorIndex } from '../src/core/db/vector-index.js';
+import { type DocumentWrite, writeDocuments } from '../src/core/ingest/store.js';
 import { chunkBudget, DEFAULT_SEARCH_SETTINGS } from '../src/core/search/search.js';
 import { installSeedBaseline, seedSearch } from './seed-baseline.js';
 import { mulberry32 } from './random.js';
@@ -41,6 +45,8 @@ const { values } = parseArgs({
     budget: { type: 'string', default: '40' },
     // PGlite is single-threaded WebAssembly: a million chunks would take hours there.
     'embedded-max': { type: 'string', default: '100000' },
+    /** PGlite only: chunks loaded first through the old row-wise INSERT path, the baseline of the bulk path's insert time (0: skip). */
+    baseline: { type: 'string', default: '10k' },
     json: { type: 'boolean', default: false },
     /** Keep the Postgres bench database (its URL is printed) for a closer look. */
     keep: { type: 'boolean', default: false },
@@ -76,7 +82,8 @@ const embeddedMax = Number(values['embedded-max']);
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
 // ── deterministic randomness ────────────────────────────────────────────────────────────────
-const rand = mulberry32(Number(values.seed));
+// Reseeded per corpus (corpus()): a corpus does not depend on what was generated before it.
+let rand = mulberry32(Number(values.seed));
 
 function gaussian(): number {
   let u = 0;
@@ -296,76 +303,129 @@ function progress(label: string, total: number) {
 // ── build ──────────────────────────────────────────────────────────────────────────────────
 interface BuildTimes {
   insertMs: number;
+  insertLoadAvg: number;
   hnswBuildMs: number;
   seedBaselineMs: number;
   postings: number;
 }
 
-async function build(t: Target, size: number): Promise<BuildTimes> {
+interface CorpusDoc {
+  title: string;
+  category: string;
+  docType: string;
+  chunks: { text: string; context: string; vector: number[]; tokens: number }[];
+}
+
+/** The corpus of `size` chunks, in batches of BATCH chunks; the same documents for the same size and seed. */
+function* corpus(size: number): Generator<{ first: number; docs: CorpusDoc[] }> {
+  rand = mulberry32(Number(values.seed) ^ size);
+  const docs = Math.ceil(size / CHUNKS_PER_DOC);
+  for (let d0 = 0; d0 < docs; d0 += BATCH / CHUNKS_PER_DOC) {
+    const batch: CorpusDoc[] = [];
+    for (let d = d0; d < Math.min(docs, d0 + BATCH / CHUNKS_PER_DOC); d++) {
+      const title = words(3 + Math.floor(rand() * 3));
+      const n = Math.min(CHUNKS_PER_DOC, size - d * CHUNKS_PER_DOC);
+      const chunks = Array.from({ length: n }, () => {
+        const text = words(60 + Math.floor(rand() * 100));
+        return { text, context: `${title} › ${words(2)}`, vector: clusteredVector(), tokens: text.split(' ').length };
+      });
+      batch.push({ title, category: CATEGORIES[d % CATEGORIES.length], docType: DOC_TYPES[Math.floor(rand() * DOC_TYPES.length)], chunks });
+    }
+    yield { first: d0, docs: batch };
+  }
+}
+
+/**
+ * The product's bulk path (store.writeDocuments: whole documents, their chunks in one statement,
+ * a binary COPY on PGlite), each document shared with one of ten groups as ingest records it.
+ */
+async function storeBatch(db: Database, first: number, docs: CorpusDoc[]): Promise<number> {
+  const writes: DocumentWrite[] = docs.map((doc, i) => {
+    const d = first + i;
+    const text = doc.chunks.map((c) => c.text).join('\n\n');
+    return {
+      source: 'bench',
+      file: {
+        fileId: `bench:${d}`,
+        title: doc.title,
+        mimeType: 'text/plain',
+        category: doc.category,
+        docType: doc.docType,
+        metadata: {},
+        access: { grants: [{ principal: `group:b${d % 10}@bench.test`, via: 'file' }] },
+      },
+      title: doc.title,
+      text,
+      contentHash: createHash('md5').update(text).digest('hex'),
+      chunks: doc.chunks.map((c, index) => ({ index, content: c.text, context: c.context, headingPath: [], tokenCount: c.tokens })),
+      vectors: doc.chunks.map((c) => c.vector),
+      model: MODEL,
+    };
+  });
+  return writeDocuments(db, writes);
+}
+
+/** The load this benchmark used before the bulk path (the baseline): INSERT … unnest with vectors as text, 1,000 chunks a statement. */
+async function storeBatchRowWise(db: Database, first: number, docs: CorpusDoc[]): Promise<number> {
+  const ids = docs.map(() => randomUUID());
+  const chunks = docs.flatMap((doc, i) => doc.chunks.map((c, index) => ({ ...c, doc: ids[i], index })));
+  await db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO documents (id, title, content, file_id, category, doc_type, source, content_hash)
+       SELECT id, title, content, file_id, cat, dt, 'bench', md5(content) FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(id, title, content, file_id, cat, dt)`,
+      [
+        ids,
+        docs.map((d) => d.title),
+        docs.map((d) => d.chunks.map((c) => c.text).join('\n\n')),
+        docs.map((_, i) => `bench:${first + i}`),
+        docs.map((d) => d.category),
+        docs.map((d) => d.docType),
+      ],
+    );
+    await tx.query(
+      `INSERT INTO chunks (document_id, chunk_index, content, context, embedding, embedding_model, token_count)
+       SELECT d, i, c, ctx, e::vector, $7, t FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::int[]) AS u(d, i, c, ctx, e, t)`,
+      [
+        chunks.map((c) => c.doc),
+        chunks.map((c) => c.index),
+        chunks.map((c) => c.text),
+        chunks.map((c) => c.context),
+        chunks.map((c) => vecText(c.vector)),
+        chunks.map((c) => c.tokens),
+        MODEL,
+      ],
+    );
+  });
+  return chunks.length;
+}
+
+/** Loads the corpus (HNSW index set aside, as the product's bulk writes do): the insert time and the mean load average meanwhile. */
+async function load(t: Target, size: number, store: typeof storeBatch, label: string): Promise<{ ms: number; loadAvg: number }> {
   const { db } = t;
   await migrate(db);
   await db.query('SELECT configure_embedding_space($1, $2, false)', [MODEL, DIMS]);
-  await db.exec('DROP INDEX IF EXISTS idx_chunks_embedding_hnsw');
-  const docs = Math.ceil(size / CHUNKS_PER_DOC);
-  const bar = progress(`${t.kind} ${size}: insert chunks`, size);
+  await dropVectorIndex(db);
+  const bar = progress(`${t.kind} ${size}: ${label}`, size);
   const t0 = performance.now();
   let written = 0;
-  for (let d0 = 0; d0 < docs; d0 += BATCH / CHUNKS_PER_DOC) {
-    const docIds: string[] = [],
-      titles: string[] = [],
-      contents: string[] = [],
-      fileIds: string[] = [],
-      cats: string[] = [],
-      types: string[] = [];
-    const cDoc: string[] = [],
-      cIdx: number[] = [],
-      cText: string[] = [],
-      cCtx: string[] = [],
-      cEmb: string[] = [],
-      cTok: number[] = [];
-    for (let d = d0; d < Math.min(docs, d0 + BATCH / CHUNKS_PER_DOC); d++) {
-      const id = randomUUID();
-      const title = words(3 + Math.floor(rand() * 3));
-      const n = Math.min(CHUNKS_PER_DOC, size - d * CHUNKS_PER_DOC);
-      const texts: string[] = [];
-      for (let i = 0; i < n; i++) {
-        const text = words(60 + Math.floor(rand() * 100));
-        texts.push(text);
-        cDoc.push(id);
-        cIdx.push(i);
-        cText.push(text);
-        cCtx.push(`${title} › ${words(2)}`);
-        cEmb.push(vecText(clusteredVector()));
-        cTok.push(text.split(' ').length);
-      }
-      docIds.push(id);
-      titles.push(title);
-      contents.push(texts.join('\n\n'));
-      fileIds.push(`bench:${d}`);
-      cats.push(CATEGORIES[d % CATEGORIES.length]);
-      types.push(DOC_TYPES[Math.floor(rand() * DOC_TYPES.length)]);
-    }
-    await db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO documents (id, title, content, file_id, category, doc_type, source, content_hash)
-         SELECT id, title, content, file_id, cat, dt, 'bench', md5(content) FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(id, title, content, file_id, cat, dt)`,
-        [docIds, titles, contents, fileIds, cats, types],
-      );
-      await tx.query(
-        `INSERT INTO chunks (document_id, chunk_index, content, context, embedding, embedding_model, token_count)
-         SELECT d, i, c, ctx, e::vector, $7, t FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::int[]) AS u(d, i, c, ctx, e, t)`,
-        [cDoc, cIdx, cText, cCtx, cEmb, cTok, MODEL],
-      );
-    });
-    written += cDoc.length;
+  const loads: number[] = [];
+  for (const { first, docs } of corpus(size)) {
+    written += await store(db, first, docs);
+    loads.push(loadavg()[0]);
     bar.update(written);
   }
   bar.stop();
-  const insertMs = performance.now() - t0;
-  say(`${t.kind} ${size}: inserted in ${(insertMs / 1000).toFixed(1)} s; building the HNSW index …`);
+  return { ms: performance.now() - t0, loadAvg: +(loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(1) };
+}
+
+async function build(t: Target, size: number): Promise<BuildTimes> {
+  const { db } = t;
+  const { ms: insertMs, loadAvg: insertLoadAvg } = await load(t, size, storeBatch, 'store chunks (bulk path)');
+  say(`${t.kind} ${size}: inserted in ${(insertMs / 1000).toFixed(1)} s (load average ${insertLoadAvg}); building the HNSW index …`);
   const t1 = performance.now();
   if (t.kind === 'pg') await db.exec(`SET maintenance_work_mem = '2GB'; SET max_parallel_maintenance_workers = 2`);
-  await db.exec('CREATE INDEX idx_chunks_embedding_hnsw ON chunks USING hnsw (embedding vector_cosine_ops); ANALYZE');
+  await ensureVectorIndex(db);
+  await db.exec('ANALYZE');
   const hnswBuildMs = performance.now() - t1;
   say(`${t.kind} ${size}: HNSW built in ${(hnswBuildMs / 1000).toFixed(1)} s; installing the seed baseline …`);
   const t2 = performance.now();
@@ -373,7 +433,7 @@ async function build(t: Target, size: number): Promise<BuildTimes> {
   await db.exec('ANALYZE seed_documents');
   const seedBaselineMs = performance.now() - t2;
   const postings = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunk_terms')).rows[0].n;
-  return { insertMs, hnswBuildMs, seedBaselineMs, postings };
+  return { insertMs, insertLoadAvg, hnswBuildMs, seedBaselineMs, postings };
 }
 
 // ── measurement ────────────────────────────────────────────────────────────────────────────
@@ -470,6 +530,7 @@ async function run(t: Target, size: number) {
   const built: BuildTimes = values.url
     ? {
         insertMs: 0,
+        insertLoadAvg: 0,
         hnswBuildMs: 0,
         seedBaselineMs: 0,
         postings: (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunk_terms')).rows[0].n,
@@ -543,6 +604,7 @@ async function run(t: Target, size: number) {
     postings: built.postings,
     build: {
       insertS: +(built.insertMs / 1000).toFixed(1),
+      insertLoadAvg: built.insertLoadAvg,
       hnswBuildS: +(built.hnswBuildMs / 1000).toFixed(1),
       seedBaselineS: +(built.seedBaselineMs / 1000).toFixed(1),
     },
@@ -648,6 +710,22 @@ const existingSize = async () => {
   await c.end();
   return n;
 };
+// The old load path at one size on PGlite, in this run: the insert times below divide by its rate.
+let baseline: { chunks: number; insertS: number; insertLoadAvg: number } | undefined;
+const baselineSize = values.baseline === '0' ? 0 : parseSize(values.baseline!);
+if (baselineSize && !values.url && dbs.includes('embedded')) {
+  const t = await openTarget('embedded');
+  try {
+    const r = await load(t, baselineSize, storeBatchRowWise, 'baseline: old row-wise INSERT');
+    baseline = { chunks: baselineSize, insertS: +(r.ms / 1000).toFixed(1), insertLoadAvg: r.loadAvg };
+    say(`embedded ${baselineSize}: old row-wise path inserted in ${baseline.insertS} s (load average ${r.loadAvg})`);
+  } finally {
+    await t.close();
+  }
+}
+/** The bulk path's insert rate against the old path's (chunks a second), PGlite only. */
+const speedup = (r: { db: string; chunks: number; build: { insertS: number } }) =>
+  baseline && r.db === 'embedded' ? +(r.chunks / r.build.insertS / (baseline.chunks / baseline.insertS)).toFixed(2) : undefined;
 for (const size of values.url ? [await existingSize()] : sizes) {
   for (const kind of values.url ? (['pg'] as const) : dbs) {
     if (kind === 'embedded' && size > embeddedMax) {
@@ -680,7 +758,8 @@ if (values.json) {
       queries: nQueries,
       recallQueries: nRecall,
       product: PRODUCT,
-      results,
+      baseline,
+      results: results.map((r) => ({ ...r, insertSpeedupVsBaseline: speedup(r) })),
       skipped,
       totalS,
     }),
@@ -695,7 +774,7 @@ if (values.json) {
   );
   for (const r of results) {
     console.log(
-      `\n${r.db}${r.sharedBuffers ? ` (shared_buffers ${r.sharedBuffers})` : ''} · ${r.chunks} chunks (${r.documents} docs, ${r.postings} postings) · insert ${r.build.insertS} s, HNSW build ${r.build.hnswBuildS} s`,
+      `\n${r.db}${r.sharedBuffers ? ` (shared_buffers ${r.sharedBuffers})` : ''} · ${r.chunks} chunks (${r.documents} docs, ${r.postings} postings) · insert ${r.build.insertS} s (load average ${r.build.insertLoadAvg}${speedup(r) ? `; ${speedup(r)}× the old path's chunks/s` : ''}), HNSW build ${r.build.hnswBuildS} s`,
     );
     for (const [k, l] of Object.entries(r.latencyMs))
       console.log(
@@ -720,5 +799,9 @@ if (values.json) {
         `    ${k.padEnd(10)} n=${String(l.n).padStart(3)}  ${f(l.p50).padStart(8)} / ${f(l.p95).padStart(8)}   (×${l.p50Ratio} / ×${l.p95Ratio})${r.access.denseRecallAt10[k] !== undefined ? `   recall@10 ${r.access.denseRecallAt10[k].toFixed(3)}` : ''}${r.access.overlapWithUnbounded[k] ? `   top-10 / top-6 docs as unbounded ${r.access.overlapWithUnbounded[k].top10Chunks.toFixed(3)} / ${r.access.overlapWithUnbounded[k].top6Documents.toFixed(3)}` : ''}`,
       );
   }
+  if (baseline)
+    console.log(
+      `\nbaseline: embedded · ${baseline.chunks} chunks through the old row-wise INSERT (vectors as text) · insert ${baseline.insertS} s (load average ${baseline.insertLoadAvg})`,
+    );
   for (const s of skipped) console.log(`\nskipped ${s.db} · ${s.chunks} chunks: ${s.reason}`);
 }

@@ -34,6 +34,17 @@ function wrap(q: Pick<PGlite, 'query' | 'exec'> | Transaction): Queryable {
     async exec(sql: string) {
       await q.exec(sql);
     },
+    async copyBinary(table: string, columns: readonly string[], data: Uint8Array) {
+      // PGlite reads COPY input from its /dev/blob device, fed by the `blob` query option.
+      const ident = (name: string) => {
+        if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`copyBinary: "${name}" is not a plain identifier`);
+        return name;
+      };
+      const r = await q.query(`COPY ${ident(table)} (${columns.map(ident).join(', ')}) FROM '/dev/blob' WITH (FORMAT binary)`, [], {
+        blob: new Blob([data as Uint8Array<ArrayBuffer>]),
+      });
+      return r.affectedRows ?? 0;
+    },
   };
 }
 
@@ -152,6 +163,9 @@ export class EmbeddedDatabase implements Database {
   }
   exec(sql: string): Promise<void> {
     return this.run(() => this.plain.exec(sql));
+  }
+  copyBinary(table: string, columns: readonly string[], data: Uint8Array): Promise<number> {
+    return this.run(() => this.plain.copyBinary!(table, columns, data));
   }
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.run(() => this.pg.transaction((tx) => fn(wrap(tx))));

@@ -9,6 +9,13 @@ export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
   /** Several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * `COPY table (columns) FROM STDIN WITH (FORMAT binary)` fed with `data` (binary-copy.ts), when
+   * the connection can: PGlite can (bulk writes take it, see ingest/chunk-rows.ts); the `pg` path
+   * leaves it out and callers write with INSERT, whose text parameters native Postgres parses fast.
+   * Returns the rows copied.
+   */
+  copyBinary?(table: string, columns: readonly string[], data: Uint8Array): Promise<number>;
 }
 
 export interface Session extends Queryable {

@@ -1,5 +1,6 @@
 import type { Database } from '../db/types.js';
 import type { Embedder } from './types.js';
+import { ensureVectorIndex } from '../db/vector-index.js';
 
 export class EmbedderMismatchError extends Error {
   constructor(message: string) {
@@ -34,4 +35,6 @@ export async function ensureEmbeddingSpace(db: Database, embedder: Pick<Embedder
       );
     throw e;
   }
+  // A bulk write that died with the index set aside (db/vector-index.ts) left it missing.
+  await ensureVectorIndex(db);
 }

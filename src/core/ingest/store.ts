@@ -5,8 +5,9 @@ import type { Database, Queryable } from '../db/types.js';
 import { toVector } from '../db/vector.js';
 import type { Chunk } from '../chunk.js';
 import type { SourceFile } from '../sources/types.js';
-import { syncDocumentAccess } from '../access/store.js';
+import { syncDocumentsAccess } from '../access/store.js';
 import type { RevisionInfo } from '../revisions/mark.js';
+import { type ChunkRow, insertChunkRows } from './chunk-rows.js';
 
 export interface StoredDocument {
   id: string;
@@ -60,41 +61,56 @@ function wordCount(text: string): number {
 }
 
 async function upsertDocument(tx: Queryable, w: DocumentHeader): Promise<string> {
-  const doc = await tx.query<{ id: string }>(
+  return (await upsertDocuments(tx, [w]))[0];
+}
+
+/** The documents' rows (inserted, or replacing the row of the same file_id) and their permissions, set-wise; their ids in order. */
+async function upsertDocuments(tx: Queryable, ws: readonly DocumentHeader[]): Promise<string[]> {
+  const col = <T>(f: (w: DocumentHeader) => T) => ws.map(f);
+  const doc = await tx.query<{ id: string; file_id: string }>(
     `INSERT INTO documents (title, content, metadata, doc_type, category, source, file_path, file_id, url, mime_type, word_count, content_hash, source_version, modified_at,
                             revision, revision_base, stated_date, extraction)
-     VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::date, $18::jsonb)
+     SELECT title, content, metadata::jsonb, doc_type, category, source, file_path, file_id, url, mime_type, word_count, content_hash, source_version,
+            modified_at::timestamptz, revision, revision_base, stated_date::date, extraction::jsonb
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int[],
+                 $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
+       AS u(title, content, metadata, doc_type, category, source, file_path, file_id, url, mime_type, word_count, content_hash, source_version,
+            modified_at, revision, revision_base, stated_date, extraction)
      ON CONFLICT (file_id) DO UPDATE SET
        title = EXCLUDED.title, content = EXCLUDED.content, metadata = EXCLUDED.metadata, doc_type = EXCLUDED.doc_type,
        category = EXCLUDED.category, source = EXCLUDED.source, file_path = EXCLUDED.file_path, url = EXCLUDED.url,
        mime_type = EXCLUDED.mime_type, word_count = EXCLUDED.word_count, content_hash = EXCLUDED.content_hash,
        source_version = EXCLUDED.source_version, modified_at = EXCLUDED.modified_at, revision = EXCLUDED.revision,
        revision_base = EXCLUDED.revision_base, stated_date = EXCLUDED.stated_date, extraction = EXCLUDED.extraction, updated_at = now(), ingested_at = now()
-     RETURNING id`,
+     RETURNING id, file_id`,
     [
-      w.title,
-      w.text,
-      JSON.stringify(w.file.metadata ?? {}),
-      w.file.docType ?? null,
-      w.file.category ?? null,
-      w.source,
-      w.file.path ?? null,
-      w.file.fileId,
-      w.file.url ?? null,
-      w.file.mimeType,
-      wordCount(w.text),
-      w.contentHash,
-      w.file.version ?? null,
-      w.file.modifiedAt ?? null,
-      w.revision?.mark ?? null,
-      w.revision?.base ?? null,
-      w.revision?.statedDate ?? null,
-      JSON.stringify(w.extraction ?? {}),
+      col((w) => w.title),
+      col((w) => w.text),
+      col((w) => JSON.stringify(w.file.metadata ?? {})),
+      col((w) => w.file.docType ?? null),
+      col((w) => w.file.category ?? null),
+      col((w) => w.source),
+      col((w) => w.file.path ?? null),
+      col((w) => w.file.fileId),
+      col((w) => w.file.url ?? null),
+      col((w) => w.file.mimeType),
+      col((w) => wordCount(w.text)),
+      col((w) => w.contentHash),
+      col((w) => w.file.version ?? null),
+      col((w) => (w.file.modifiedAt ? new Date(w.file.modifiedAt).toISOString() : null)),
+      col((w) => w.revision?.mark ?? null),
+      col((w) => w.revision?.base ?? null),
+      col((w) => w.revision?.statedDate ?? null),
+      col((w) => JSON.stringify(w.extraction ?? {})),
     ],
   );
-  const id = doc.rows[0].id;
-  await syncDocumentAccess(tx, id, w.file.access);
-  return id;
+  const byFile = new Map(doc.rows.map((r) => [r.file_id, r.id]));
+  const ids = ws.map((w) => byFile.get(w.file.fileId)!);
+  await syncDocumentsAccess(
+    tx,
+    ws.map((w, i) => ({ documentId: ids[i], access: w.file.access })),
+  );
+  return ids;
 }
 
 const chunkColumns = (chunks: Chunk[], vectors: number[][]) => [
@@ -109,17 +125,32 @@ const chunkColumns = (chunks: Chunk[], vectors: number[][]) => [
 
 /** A document that fits in one batch: its row and all its chunks in one transaction. */
 export async function writeDocument(db: Database, w: DocumentWrite): Promise<void> {
-  await db.transaction(async (tx) => {
-    const id = await upsertDocument(tx, w);
-    await tx.query('DELETE FROM chunks WHERE document_id = $1', [id]);
-    if (w.chunks.length)
-      await tx.query(
-        `INSERT INTO chunks (document_id, chunk_index, content, context, embedding, embedding_model, token_count, metadata, location)
-         SELECT $1::uuid, i, c, ctx, e::vector, $2, t, m::jsonb, loc::jsonb
-         FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[]) AS u(i, c, ctx, e, t, m, loc)`,
-        [id, w.model, ...chunkColumns(w.chunks, w.vectors)],
-      );
-    await tx.query('DELETE FROM staged_chunks WHERE file_id = $1', [w.file.fileId]);
+  await writeDocuments(db, [w]);
+}
+
+/**
+ * Several whole documents in one transaction (each replaces its previous version; a crash leaves
+ * every one of them as it was): the bulk path for many already-embedded chunks. Their chunks go in
+ * as one statement, so BM25 postings are built once for the set (see chunk-rows.ts).
+ */
+export async function writeDocuments(db: Database, writes: readonly DocumentWrite[]): Promise<number> {
+  if (!writes.length) return 0;
+  const models = new Set(writes.map((w) => w.model));
+  if (models.size > 1) throw new Error(`writeDocuments: one embedding model per call, got ${[...models].join(', ')}`);
+  const fileIds = new Set<string>();
+  for (const w of writes) {
+    if (fileIds.has(w.file.fileId)) throw new Error(`writeDocuments: ${w.file.fileId} is given twice`);
+    fileIds.add(w.file.fileId);
+    if (w.vectors.length !== w.chunks.length)
+      throw new Error(`${w.file.fileId}: ${w.chunks.length} chunks but ${w.vectors.length} vectors`);
+  }
+  return db.transaction(async (tx) => {
+    const ids = await upsertDocuments(tx, writes);
+    const rows: ChunkRow[] = writes.flatMap((w, d) => w.chunks.map((chunk, i) => ({ documentId: ids[d], chunk, vector: w.vectors[i] })));
+    await tx.query('DELETE FROM chunks WHERE document_id = ANY ($1::uuid[])', [ids]);
+    const written = await insertChunkRows(tx, writes[0].model, rows);
+    await tx.query('DELETE FROM staged_chunks WHERE file_id = ANY ($1::text[])', [writes.map((w) => w.file.fileId)]);
+    return written;
   });
 }
 
