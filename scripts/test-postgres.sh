@@ -7,6 +7,7 @@
 #   scripts/test-postgres.sh stop [DIR]           stop it
 #
 # DIR defaults to $TRAJANUS_PG_TEST_DIR or /tmp/trajanus-pg-test, PORT to $TRAJANUS_PG_TEST_PORT or 54329.
+# TRAJANUS_PG_TEST_OPTIONS adds server settings when it starts (e.g. "-c shared_buffers=1GB").
 # What it lacks it installs from the OS packages when it may (root on Debian/Ubuntu: the PostgreSQL server
 # and its headers, make, gcc), and it builds pgvector once from the tarball pinned in vendor/ (checked by
 # SHA-256). Elsewhere (macOS, no root) it says what to install, or set TEST_DATABASE_URL instead.
@@ -96,7 +97,7 @@ case "$cmd" in
     if ! as_owner "$BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
       # durability off: a test cluster is thrown away, and fsync dominates small-transaction tests
       as_owner "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${TRAJANUS_PG_TEST_OPTIONS:-}" \
         start >&2 || { tail -n 20 "$dir/server.log" >&2; die "the server in $dir did not start (is port $port taken?)"; }
     fi
     echo "DATABASE_URL=postgres://postgres@127.0.0.1:$port/postgres"
