@@ -1,4 +1,4 @@
-// `npm run bench:cli [-- --runs 5] [--json]`: how long `trajanus <command>` takes to start and
+// `npm run bench:cli [-- --runs 5] [--json] [--bin other/bin/trajanus.mjs]`: how long `trajanus <command>` takes to start and
 // finish, against `node -e ''` measured in the same run (the floor any Node CLI sits on), as a
 // ratio. Rounds interleave the commands, so load from other processes spreads over all of them.
 // Runs the real CLI (`node bin/trajanus.mjs`) on an embedded database in a temporary folder,
@@ -10,9 +10,12 @@ import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 
 const run = promisify(execFile);
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  // --bin: another tree's entry point (an older checkout), to compare with this one in the same conditions.
+  options: { runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false }, bin: { type: 'string' } },
+});
 const runs = Number(values.runs);
-const BIN = resolve(import.meta.dirname, '../bin/trajanus.mjs');
+const BIN = resolve(values.bin ?? resolve(import.meta.dirname, '../bin/trajanus.mjs'));
 const dir = mkdtempSync(join(tmpdir(), 'trajanus-bench-cli-'));
 const kb = join(dir, 'kb');
 mkdirSync(kb);
