@@ -10,7 +10,7 @@ ARG PG_MAJOR=15
 FROM node:${NODE_VERSION}-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-# Production dependencies only; tsx (a runtime dependency) runs the TypeScript sources directly.
+# Production dependencies only; esbuild (a runtime dependency) compiles src/ into dist/ below.
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
@@ -38,6 +38,8 @@ COPY src ./src
 COPY migrations ./migrations
 COPY scripts ./scripts
 COPY samples/knowledge-base ./samples/knowledge-base
+# Compiled once here: /app is not writable by the user the bot runs as (tsx would run src/ instead, slower to start).
+RUN node bin/compiled.mjs
 RUN mkdir -p /app/data /app/backups && chown -R node:node /app/data /app/backups
 USER node
 EXPOSE 3000

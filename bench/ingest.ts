@@ -5,9 +5,13 @@
 //   2. re-ingest, nothing changed    → time as a ratio of pass 1, embed calls (must be 0)
 //   3. one file touched (mtime only) → re-read and hashed, nothing embedded
 //   4. one file edited               → only that document rewritten; unchanged chunks come from the cache
-//   5. embedder threads              → the corpus's chunk texts embedded in-process (1 thread) and on
-//      --threads worker threads (default: one per core, at most 4), alternating, twice each: chunks/s
-//      of each, their ratio, and whether the vectors are equal bit for bit
+//   5. embedder threads              → the corpus's chunk texts, repeated (marked with the round) up to
+//      --thread-batches full batches of 64 (default 24: with the sample's ~6 batches, 2 threads could
+//      not pass 6/4 = 1.5×, whatever the threads), embedded in-process (1 thread) and on --threads
+//      worker threads (default: one per core, at most 4), alternating, twice each: chunks/s of each,
+//      their ratio, the cores each used (process CPU time ÷ wall time: the baseline's shows whether
+//      TensorFlow.js already spreads one embed over several cores), and whether the vectors are
+//      equal bit for bit
 //   6. one generated large text file (--large-mb, default 30; 0 skips it), in a fresh database,
 //      with a hashing embedder so the pipeline's own cost is measured (the local model would take
 //      chunks ÷ its chunks/s from pass 1 on top): time as a multiple of chunking the same text
@@ -15,7 +19,7 @@
 //      committed, and that the document's chunks all arrived.
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EmbeddedDatabase } from '../src/core/db/embedded.js';
@@ -33,10 +37,23 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     dir: { type: 'string', default: 'samples/knowledge-base' },
     threads: { type: 'string' },
+    'thread-batches': { type: 'string', default: '24' },
     'large-mb': { type: 'string', default: '30' },
   },
 });
 const threads = values.threads ? Number(values.threads) : defaultEmbeddingThreads();
+
+/**
+ * The corpus's texts, cycled to exactly `batches` full batches, so that every thread gets the same
+ * number of equal batches; repeats carry their round (`… (2)`) so that no text is embedded twice.
+ */
+function threadTexts(corpus: string[], batches: number): string[] {
+  const n = Math.max(batches, Math.ceil(corpus.length / LocalEmbedder.BATCH)) * LocalEmbedder.BATCH;
+  return Array.from({ length: n }, (_, i) => {
+    const round = Math.floor(i / corpus.length);
+    return round ? `${corpus[i % corpus.length]} (${round})` : corpus[i];
+  });
+}
 
 /** Chunks/s of one thread and of `threads` worker threads on the same texts, alternating to share the noise. */
 async function threadScaling(texts: string[]) {
@@ -45,6 +62,8 @@ async function threadScaling(texts: string[]) {
   try {
     await Promise.all([one.embed(['warm up']), many.embed(Array.from({ length: threads }, () => 'warm up'))]);
     const ms = { one: 0, many: 0 };
+    // CPU time of the whole process (every thread's, workers' included) over wall time: cores in use.
+    const cpu = { one: 0, many: 0 };
     let identical = true;
     for (let round = 0; round < 2; round++) {
       for (const [k, e] of [
@@ -53,8 +72,11 @@ async function threadScaling(texts: string[]) {
       ] as const) {
         log(`pass: embed ${texts.length} chunks on ${e.threads} thread(s), round ${round + 1} …`);
         const t = performance.now();
+        const c = process.cpuUsage();
         const v = await e.embed(texts);
+        const used = process.cpuUsage(c);
         ms[k] += performance.now() - t;
+        cpu[k] += (used.user + used.system) / 1000;
         if (k === 'many') identical &&= v.every((x, i) => x.every((y, j) => Object.is(y, reference![i][j])));
         else reference ??= v;
       }
@@ -62,7 +84,10 @@ async function threadScaling(texts: string[]) {
     const rate = (t: number) => +((texts.length * 2) / (t / 1000)).toFixed(1);
     return {
       texts: texts.length,
+      batches: Math.ceil(texts.length / LocalEmbedder.BATCH),
       threads,
+      oneThreadCores: +(cpu.one / ms.one).toFixed(2),
+      threadedCores: +(cpu.many / ms.many).toFixed(2),
       oneThreadChunksPerSec: rate(ms.one),
       threadedChunksPerSec: rate(ms.many),
       ratio: +(ms.one / ms.many).toFixed(2),
@@ -250,7 +275,12 @@ async function main() {
     const chunkRows = await db.query<{ content: string; context: string }>(
       'SELECT content, context FROM chunks ORDER BY document_id, chunk_index',
     );
-    const scaling = await threadScaling(chunkRows.rows.map((c) => embeddingText(c)));
+    const scaling = await threadScaling(
+      threadTexts(
+        chunkRows.rows.map((c) => embeddingText(c)),
+        Number(values['thread-batches']),
+      ),
+    );
 
     const result = {
       corpus: { dir: values.dir, files: first.summary.files, chunks: first.summary.chunks, touchedFile: target.slice(kb.length + 1) },
@@ -283,6 +313,7 @@ async function main() {
         cacheHits: edited.summary.cache_hits,
       },
       embedderThreads: scaling,
+      loadAverage: loadavg().map((x) => +x.toFixed(2)),
       passes,
       largeFile: Number(values['large-mb']) > 0 ? await largeFilePass(work, Number(values['large-mb'])) : null,
     };
@@ -290,7 +321,7 @@ async function main() {
       console.log(JSON.stringify(result));
     } else {
       console.log(
-        `Ingest benchmark — ${result.corpus.files} files, ${result.corpus.chunks} chunks, ${result.embedder} on ${threads} thread(s) (model load ${result.modelLoadMs} ms, not timed)`,
+        `Ingest benchmark (load average ${result.loadAverage.join(' ')}) — ${result.corpus.files} files, ${result.corpus.chunks} chunks, ${result.embedder} on ${threads} thread(s) (model load ${result.modelLoadMs} ms, not timed)`,
       );
       console.log(
         `  first ingest:          ${result.firstIngest.ms} ms, ${result.firstIngest.chunksPerSec} chunks/s, ${result.firstIngest.embedCalls} embed calls`,
@@ -313,7 +344,8 @@ async function main() {
         );
       console.log(
         `  embedder threads:      1 thread ${scaling.oneThreadChunksPerSec} chunks/s, ${scaling.threads} threads ${scaling.threadedChunksPerSec} chunks/s = ×${scaling.ratio} ` +
-          `(${scaling.texts} chunks, twice each, alternating; vectors ${scaling.identical ? 'identical bit for bit' : 'DIFFER'})`,
+          `(${scaling.texts} texts = ${scaling.batches} batches of ${LocalEmbedder.BATCH}, twice each, alternating; cores in use ${scaling.oneThreadCores} and ${scaling.threadedCores}; ` +
+          `vectors ${scaling.identical ? 'identical bit for bit' : 'DIFFER'})`,
       );
     }
     if (!scaling.identical) {

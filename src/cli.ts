@@ -1,5 +1,6 @@
 // `trajanus <command>`: each command is a module in src/commands, loaded only when used so that
 // `trajanus status` does not pay for Slack or the embedding model.
+import { setFlagsFromString } from 'node:v8';
 import { commands } from './commands/index.js';
 
 /**
@@ -32,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`Unknown command "${name}". Run \`trajanus help\` for the list.`);
     return 2;
   }
+  // Before anything compiles WebAssembly: V8 flags set later do not reach a module already compiled.
+  if (entry.shortLived) setFlagsFromString('--liftoff-only');
   const { default: cmd } = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(`trajanus ${name} — ${entry.summary}${cmd.usage ? `\n\n${cmd.usage}` : ''}`);

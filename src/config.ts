@@ -95,7 +95,7 @@ export const envSchema = z.object({
   EMBEDDING_THREADS: int(1, 64)
     .optional()
     .describe(
-      'Worker threads of the local embedder (default: one per core, at most 4, started as batches need them; `ask` and `search` embed in-process; 1 = in-process)',
+      'Worker threads of the local embedder (default: one per core, at most 4, started as batches need them; `ask` and `search` start one as they start, to load the model beside the database; 1 = in-process)',
     ),
   EMBEDDING_BASE_URL: url.optional().describe('OpenAI-compatible embeddings endpoint (Ollama, vLLM, LM Studio). Default: OPENAI_BASE_URL'),
   OPENAI_API_KEY: z.string().min(1).optional().describe('OpenAI key (embeddings, and chat when ANSWER_PROVIDER=openai)'),

@@ -10,4 +10,10 @@ export interface Command {
 export interface CommandEntry {
   summary: string;
   load: () => Promise<{ default: Command }>;
+  /**
+   * The command does a few queries and exits. Its WebAssembly (PGlite, the embedding model) then runs
+   * on V8's baseline compiler only: optimising Postgres's hot functions costs more CPU than such a
+   * process ever gets back (measured by `npm run bench:cli`), while a bot or an ingest keeps tiering up.
+   */
+  shortLived?: boolean;
 }

@@ -33,10 +33,19 @@ export async function createServices(
   opts: { logger?: Logger; migrate?: boolean; oneShot?: boolean } = {},
 ): Promise<Services> {
   const logger = opts.logger ?? loggerFromConfig(config);
-  const db = await openDatabase(config);
+  const embedder = createEmbedder(config, { oneShot: opts.oneShot });
+  // A one-shot command's model loads on another core while this one opens the database (both take
+  // about half a second): by the first embedding it is ready. Unused (a cached query), it costs no wait.
+  if (opts.oneShot) embedder.warm?.();
+  let db: Database;
+  try {
+    db = await openDatabase(config);
+  } catch (e) {
+    await embedder.close?.().catch(() => {});
+    throw e;
+  }
   try {
     if (opts.migrate !== false) await migrate(db, { onApply: (m) => logger.info({ migration: m.file }, 'migration applied') });
-    const embedder = createEmbedder(config, { oneShot: opts.oneShot });
     await ensureEmbeddingSpace(db, embedder);
     const cachedEmbedder = new CachedEmbedder(db, embedder);
     const searcher = new HybridSearcher(db, cachedEmbedder, searchSettings(config), logger, createReranker(config));
@@ -48,6 +57,7 @@ export async function createServices(
     };
     return { config, logger, db, embedder, cachedEmbedder, searcher, answerer, close };
   } catch (e) {
+    await embedder.close?.().catch(() => {});
     await db.close().catch(() => {});
     throw e;
   }

@@ -13,10 +13,13 @@ function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; cl
 }
 
 /** The bare packages a command imports (a module resolve hook records them; nothing is timed). */
-async function packagesLoaded(args: string[]): Promise<Set<string>> {
-  const file = join(tmp, `imports-${args.join('-')}.txt`);
+async function packagesLoaded(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Set<string>> {
+  const file = join(tmp, `imports-${args.join('-').replace(/[^\w-]/g, '_')}.txt`);
   writeFileSync(file, '');
-  const r = await cli(args, { env: { RECORD_IMPORTS: file }, nodeArgs: ['--import', join(root, 'test/helpers/record-imports.mjs')] });
+  const r = await cli(args, {
+    env: { ...env, RECORD_IMPORTS: file },
+    nodeArgs: ['--import', join(root, 'test/helpers/record-imports.mjs')],
+  });
   expect(r.stderr).toBe('');
   return new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean));
 }
@@ -103,6 +106,12 @@ describe('trajanus ask and search on a small knowledge base', () => {
     for (const r of [good, nonsense]) expect(r.stdout).not.toMatch(/score 1\.000/);
     expect(good.stdout).toMatch(/Hot work permits {2}matches 100% of the query {2}lexical #1 \(BM25 \d+\.\d\d\)/);
     expect(nonsense.stdout).toMatch(/matches 0% of the query {2}lexical – {2}dense #1 \(cosine -?\d\.\d\d\)/);
+  });
+
+  it('an offline `ask` loads no API client (OpenAI, Anthropic), Slack, Drive or document parser', async () => {
+    const loaded = await packagesLoaded(['ask', 'How long is a hot work permit valid?'], env);
+    expect(loaded.has('@electric-sql/pglite')).toBe(true); // the hook does record what is loaded
+    expect(['openai', '@anthropic-ai/sdk', 'googleapis', '@slack/bolt', 'unpdf', 'mammoth'].filter((p) => loaded.has(p))).toEqual([]);
   });
 
   it('`ask` with nothing on stdin says how to ask', async () => {

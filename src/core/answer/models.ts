@@ -1,8 +1,9 @@
 // The AnswerModel seam's networked implementations: Claude (Anthropic Messages API) and any
 // OpenAI-compatible chat endpoint. Both honour the caller's AbortSignal (answer timeout) and let
-// their SDK retry 429/5xx a bounded number of times.
-import Anthropic from '@anthropic-ai/sdk';
-import OpenAI from 'openai';
+// their SDK retry 429/5xx a bounded number of times. Each SDK is imported when its client is first
+// used: the offline composer (and `ask` with it) never loads their ~400 modules.
+import type Anthropic from '@anthropic-ai/sdk';
+import type OpenAI from 'openai';
 import { DEFAULT_CLAUDE_MODEL } from '../../config.js';
 import type { AnswerModel, CompletionRequest } from './types.js';
 
@@ -25,15 +26,23 @@ interface ModelOptions {
 
 export class ClaudeModel implements AnswerModel {
   readonly id: string;
-  private readonly client: Anthropic;
+  private sdk?: Promise<Anthropic>;
 
   constructor(private readonly o: ModelOptions) {
     this.id = `claude:${o.model}`;
-    this.client = new Anthropic({ apiKey: o.apiKey, baseURL: o.baseURL, timeout: o.timeoutMs, maxRetries: o.maxRetries ?? 2 });
+  }
+
+  private client(): Promise<Anthropic> {
+    const o = this.o;
+    this.sdk ??= import('@anthropic-ai/sdk').then(
+      ({ default: Anthropic }) =>
+        new Anthropic({ apiKey: o.apiKey, baseURL: o.baseURL, timeout: o.timeoutMs, maxRetries: o.maxRetries ?? 2 }),
+    );
+    return this.sdk;
   }
 
   async complete(req: CompletionRequest): Promise<string> {
-    const res = await this.client.messages.create(
+    const res = await (await this.client()).messages.create(
       {
         model: this.o.model,
         // No temperature: the Messages API in this SDK generation no longer takes one.
@@ -52,7 +61,7 @@ export class ClaudeModel implements AnswerModel {
 
   /** Messages API over server-sent events (the SDK's MessageStream): text deltas as they come. */
   async stream(req: CompletionRequest, onText: (delta: string, soFar: string) => void): Promise<string> {
-    const stream = this.client.messages.stream(
+    const stream = (await this.client()).messages.stream(
       {
         model: this.o.model,
         max_tokens: req.maxTokens ?? this.o.maxTokens,
@@ -76,7 +85,9 @@ export class ClaudeModel implements AnswerModel {
    * Not knowing (no network, an older compatible server) is not a reason to warn or to fail.
    */
   async lifecycleWarning(): Promise<string | undefined> {
-    const info = await this.client.models.retrieve(this.o.model, undefined, { timeout: 5000, maxRetries: 0 }).catch(() => undefined);
+    const info = await (await this.client()).models
+      .retrieve(this.o.model, undefined, { timeout: 5000, maxRetries: 0 })
+      .catch(() => undefined);
     if (!info || info.lifecycle === 'active') return undefined;
     const when = info.retires_at ? ` (${info.lifecycle === 'retired' ? 'retired' : 'retires'} ${info.retires_at.slice(0, 10)})` : '';
     return `CLAUDE_MODEL ${this.o.model} is ${info.lifecycle}${when}: set CLAUDE_MODEL to a current model (the default is ${DEFAULT_CLAUDE_MODEL}).`;
@@ -85,15 +96,22 @@ export class ClaudeModel implements AnswerModel {
 
 export class OpenAIChatModel implements AnswerModel {
   readonly id: string;
-  private readonly client: OpenAI;
+  private sdk?: Promise<OpenAI>;
 
   constructor(private readonly o: ModelOptions) {
     this.id = `openai:${o.model}`;
-    this.client = new OpenAI({ apiKey: o.apiKey, baseURL: o.baseURL, timeout: o.timeoutMs, maxRetries: o.maxRetries ?? 2 });
+  }
+
+  private client(): Promise<OpenAI> {
+    const o = this.o;
+    this.sdk ??= import('openai').then(
+      ({ default: OpenAI }) => new OpenAI({ apiKey: o.apiKey, baseURL: o.baseURL, timeout: o.timeoutMs, maxRetries: o.maxRetries ?? 2 }),
+    );
+    return this.sdk;
   }
 
   async complete(req: CompletionRequest): Promise<string> {
-    const res = await this.client.chat.completions.create(
+    const res = await (await this.client()).chat.completions.create(
       {
         model: this.o.model,
         max_tokens: req.maxTokens ?? this.o.maxTokens,
@@ -109,7 +127,7 @@ export class OpenAIChatModel implements AnswerModel {
 
   /** Chat completions with `stream: true` (chunks over server-sent events, ending in data: [DONE]). */
   async stream(req: CompletionRequest, onText: (delta: string, soFar: string) => void): Promise<string> {
-    const stream = await this.client.chat.completions.create(
+    const stream = await (await this.client()).chat.completions.create(
       {
         model: this.o.model,
         max_tokens: req.maxTokens ?? this.o.maxTokens,

@@ -11,13 +11,16 @@ const EMBEDDING_MAX_RETRIES = 4;
 
 /**
  * Which embedder runs is decided here, once, from configuration. `oneShot` (a command that embeds
- * one question and exits): the local model runs in-process unless EMBEDDING_THREADS says otherwise,
- * since starting a worker and loading the model there costs more than the one embedding it serves.
+ * one question and exits): the local model runs in one worker thread unless EMBEDDING_THREADS says
+ * otherwise, so that `warm()` loads it on the other core while the command opens its database.
  */
 export function createEmbedder(config: Config, opts: { oneShot?: boolean } = {}): Embedder {
   switch (config.embeddingProvider) {
     case 'local':
-      return new LocalEmbedder({ threads: config.EMBEDDING_THREADS ?? (opts.oneShot ? 1 : undefined) });
+      return new LocalEmbedder({
+        threads: config.EMBEDDING_THREADS ?? (opts.oneShot ? 1 : undefined),
+        worker: opts.oneShot && config.EMBEDDING_THREADS === undefined,
+      });
     case 'openai':
       return new OpenAIEmbedder({
         // A keyless compatible server (Ollama, vLLM) still needs some bearer value for the SDK.

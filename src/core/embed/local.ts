@@ -10,6 +10,11 @@ export interface LocalEmbedderOptions {
    * WebAssembly, so one thread uses one core; with more, batches run side by side. 1 = in-process.
    */
   threads?: number;
+  /**
+   * With one thread, embed in one worker thread rather than in-process, so that the model loads on
+   * another core while this thread does other work (`warm()`). Same batches, same vectors.
+   */
+  worker?: boolean;
 }
 
 /** Threads an unconfigured install uses: one per core, up to 4 (each holds its own copy of the model). */
@@ -28,12 +33,15 @@ export class LocalEmbedder implements Embedder {
   // USE-lite's SentencePiece input is cut at a few hundred pieces; paragraphs-sized chunks embed best.
   readonly maxInputTokens = 256;
   readonly threads: number;
+  /** Whether batches run on worker threads (always with more than one thread). */
+  readonly inWorker: boolean;
   private model?: Promise<EmbeddingsModel>;
   private pool?: EmbedWorkerPool;
   static readonly BATCH = 64;
 
   constructor(opts: LocalEmbedderOptions = {}) {
     this.threads = Math.max(1, Math.floor(opts.threads ?? defaultEmbeddingThreads()));
+    this.inWorker = this.threads > 1 || opts.worker === true;
   }
 
   private load(): Promise<EmbeddingsModel> {
@@ -49,10 +57,26 @@ export class LocalEmbedder implements Embedder {
     return this.model;
   }
 
-  private embedBatch(batch: string[]): Promise<number[][]> {
-    if (this.threads === 1) return this.load().then((m) => m.embed(batch));
+  private workers(): EmbedWorkerPool {
     this.pool ??= new EmbedWorkerPool(new URL('./local-worker.mjs', import.meta.url), this.threads);
-    return this.pool.run(batch);
+    return this.pool;
+  }
+
+  private embedBatch(batch: string[]): Promise<number[][]> {
+    if (!this.inWorker) return this.load().then((m) => m.embed(batch));
+    return this.workers().run(batch);
+  }
+
+  /** Worker threads started so far. */
+  get workersStarted(): number {
+    return this.pool?.size ?? 0;
+  }
+
+  /** Loads the model in the background: one worker starts (it loads the model as it starts), or the in-process load begins. */
+  warm(): void {
+    if (this.inWorker) this.workers().warm();
+    // An in-process load that fails is reported by the first embed() that awaits it.
+    else this.load().catch(() => {});
   }
 
   async embed(texts: string[]): Promise<number[][]> {

@@ -1,4 +1,5 @@
-import OpenAI from 'openai';
+// The SDK is imported on first use, so the offline embedder's commands never load it.
+import type OpenAI from 'openai';
 import { countTokens } from '../tokens.js';
 import type { Embedder } from './types.js';
 
@@ -50,8 +51,8 @@ export class OpenAIEmbedder implements Embedder {
   readonly maxInputTokens: number;
   readonly model: string;
   private readonly explicitDimensions?: number;
-  private readonly client: OpenAI;
-  private readonly endpoint: string;
+  private readonly clientOptions: ConstructorParameters<typeof OpenAI>[0];
+  private sdk?: Promise<OpenAI>;
 
   constructor(opts: OpenAIEmbedderOptions = {}) {
     this.model = opts.model ?? 'text-embedding-3-small';
@@ -62,13 +63,17 @@ export class OpenAIEmbedder implements Embedder {
     this.id = `openai:${this.model}${opts.dimensions ? `@${opts.dimensions}` : ''}`;
     // OpenAI's models take 8191 tokens; for other servers' models it is a safe, common size.
     this.maxInputTokens = 8191;
-    this.client = new OpenAI({
+    this.clientOptions = {
       apiKey: opts.apiKey ?? 'unused',
       baseURL: opts.baseURL,
       timeout: opts.timeoutMs ?? 60_000,
       maxRetries: opts.maxRetries ?? 4,
-    });
-    this.endpoint = `${this.client.baseURL.replace(/\/$/, '')}/embeddings`;
+    };
+  }
+
+  private client(): Promise<OpenAI> {
+    this.sdk ??= import('openai').then(({ default: OpenAI }) => new OpenAI(this.clientOptions));
+    return this.sdk;
   }
 
   async embed(texts: string[]): Promise<number[][]> {
@@ -78,10 +83,11 @@ export class OpenAIEmbedder implements Embedder {
   }
 
   private async embedBatch(input: string[]): Promise<number[][]> {
-    const where = `${this.model} at ${this.endpoint}`;
+    const client = await this.client();
+    const where = `${this.model} at ${client.baseURL.replace(/\/$/, '')}/embeddings`;
     let res: OpenAI.Embeddings.CreateEmbeddingResponse;
     try {
-      res = await this.client.embeddings.create({
+      res = await client.embeddings.create({
         model: this.model,
         input,
         // float: compatible servers do not all speak base64.

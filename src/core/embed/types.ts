@@ -7,6 +7,11 @@ export interface Embedder {
   readonly maxInputTokens: number;
   /** One vector per text, same order. No caching here. */
   embed(texts: string[]): Promise<number[][]>;
+  /**
+   * Starts loading the model now, off the main thread where it can, so that it is ready by the time
+   * the first text comes (a one-shot command opens its database meanwhile). Optional: a remote API has nothing to load.
+   */
+  warm?(): void;
   /** Releases what the embedder holds (the local one's worker threads), so a finished command exits. */
   close?(): Promise<void>;
 }

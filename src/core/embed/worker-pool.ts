@@ -71,11 +71,20 @@ export class EmbedWorkerPool {
     return this.workers.length;
   }
 
+  private start(): void {
+    this.workers.push(new PoolWorker(new Worker(this.script, { execArgv: this.execArgv })));
+  }
+
+  /** Starts one worker ahead of its first batch (a worker loads its model as it starts); idle, it keeps no process alive. */
+  warm(): void {
+    if (!this.workers.length) this.start();
+  }
+
   /** One batch on an idle live worker, a new one while below the limit, else the least busy. */
   run(texts: string[]): Promise<number[][]> {
     let live = this.workers.filter((w) => w.alive);
     if (!live.some((w) => !w.pending.size) && this.workers.length < this.maxSize) {
-      this.workers.push(new PoolWorker(new Worker(this.script, { execArgv: this.execArgv })));
+      this.start();
       live = this.workers.filter((w) => w.alive);
     }
     if (!live.length) return Promise.reject(new Error('every embedding worker has failed'));

@@ -80,10 +80,18 @@ describe('migrations on the embedded database', () => {
     } finally {
       await db.close();
     }
-    // persisted in the folder: a reopen sees the same data and has nothing to apply
+    // persisted in the folder: a reopen sees the same data and has nothing to apply, which one read
+    // of schema_migrations tells, without the migration lock
     const again = await EmbeddedDatabase.open(dir);
     try {
+      const locks: string[] = [];
+      const lockSpy = again.withAdvisoryLock.bind(again);
+      again.withAdvisoryLock = (name, fn, o) => {
+        locks.push(name);
+        return lockSpy(name, fn, o);
+      };
       expect(await migrate(again)).toEqual([]);
+      expect(locks).toEqual([]);
       expect((await again.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks')).rows[0].n).toBe(2);
     } finally {
       await again.close();

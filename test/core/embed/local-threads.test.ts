@@ -15,13 +15,18 @@ const texts = Array.from({ length: LocalEmbedder.BATCH * 2 + 7 }, (_, i) =>
 describe('LocalEmbedder threads', () => {
   const single = new LocalEmbedder({ threads: 1 });
   const pooled = new LocalEmbedder({ threads: 2 });
-  afterAll(() => pooled.close());
+  const warmed = new LocalEmbedder({ threads: 1, worker: true });
+  afterAll(() => Promise.all([pooled.close(), warmed.close()]));
 
-  it('gives bit-identical vectors on 2 worker threads and in-process', async () => {
-    const [a, b] = await Promise.all([single.embed(texts), pooled.embed(texts)]);
+  it('gives bit-identical vectors on 2 worker threads, on one warmed worker and in-process', async () => {
+    warmed.warm();
+    expect(warmed.workersStarted).toBe(1); // started before any text, loading its model
+    const [a, b, c] = await Promise.all([single.embed(texts), pooled.embed(texts), warmed.embed(texts)]);
     expect(b).toHaveLength(texts.length);
-    const firstDiff = a.findIndex((v, i) => v.length !== b[i].length || v.some((x, j) => !Object.is(x, b[i][j])));
-    expect(firstDiff).toBe(-1);
+    const firstDiff = (x: number[][]) => a.findIndex((v, i) => v.length !== x[i].length || v.some((n, j) => !Object.is(n, x[i][j])));
+    expect(firstDiff(b)).toBe(-1);
+    expect(firstDiff(c)).toBe(-1);
+    expect(warmed.workersStarted).toBe(1);
     // Parallel calls (ingest embeds up to 4 documents at once) are routed back to their callers.
     const parts = await Promise.all([pooled.embed(texts.slice(0, 3)), pooled.embed(texts.slice(3, 70)), pooled.embed(texts.slice(70))]);
     expect(parts.flat()).toEqual(a);
@@ -41,12 +46,12 @@ describe('LocalEmbedder threads', () => {
     }
   }, 300_000);
 
-  it('a one-shot command (ask, search) embeds in-process unless EMBEDDING_THREADS is set', () => {
-    const threads = (env: Record<string, string>, oneShot: boolean) =>
-      (createEmbedder(parseConfig(env), { oneShot }) as LocalEmbedder).threads;
-    expect(threads({}, true)).toBe(1);
-    expect(threads({ EMBEDDING_THREADS: '3' }, true)).toBe(3);
-    expect(threads({ EMBEDDING_THREADS: '3' }, false)).toBe(3);
+  it('a one-shot command (ask, search) embeds on one worker thread unless EMBEDDING_THREADS is set (1: in-process)', () => {
+    const local = (env: Record<string, string>, oneShot: boolean) => createEmbedder(parseConfig(env), { oneShot }) as LocalEmbedder;
+    expect(local({}, true)).toMatchObject({ threads: 1, inWorker: true });
+    expect(local({ EMBEDDING_THREADS: '1' }, true)).toMatchObject({ threads: 1, inWorker: false });
+    expect(local({ EMBEDDING_THREADS: '3' }, true)).toMatchObject({ threads: 3, inWorker: true });
+    expect(local({ EMBEDDING_THREADS: '3' }, false)).toMatchObject({ threads: 3, inWorker: true });
   });
 
   it('rejects the pending call when a worker dies', async () => {
