@@ -1,5 +1,7 @@
 // `npm run bench:search [-- --sizes 10k,100k] [--db embedded|pg|both] [--queries 200] [--json]`
 // (`--sizes 1m --db pg`: the million-chunk size, on demand; sizes take k / m suffixes)
+// (`--url postgres://…/db`: measure that existing, already built Postgres database as it is — e.g. a
+//  copy of one kept with --keep — instead of building one; --sizes and --db are then ignored)
 //
 // Synthetic corpora (clustered unit vectors of 512 dims, text drawn from a Zipfian vocabulary of
 // ~5k words so that BM25 sees realistic posting lists) are stored through the product's bulk path
@@ -48,6 +50,8 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     /** Keep the Postgres bench database (its URL is printed) for a closer look. */
     keep: { type: 'boolean', default: false },
+    /** An existing bench database to measure instead of building one (not migrated, not dropped). */
+    url: { type: 'string' },
     seed: { type: 'string', default: '42' },
   },
 });
@@ -238,6 +242,10 @@ function pgServer(): string {
 }
 
 async function openTarget(kind: 'embedded' | 'pg'): Promise<Target> {
+  if (values.url) {
+    const db = new PostgresDatabase({ url: values.url, poolSize: 1, statementTimeoutMs: 3_600_000 });
+    return { kind: 'pg', db, close: () => db.close() };
+  }
   if (kind === 'embedded') {
     const db = await EmbeddedDatabase.open();
     return { kind, db, close: () => db.close() };
@@ -519,7 +527,15 @@ async function measure(cases: Case[], queries: Query[]): Promise<Latency[]> {
 
 async function run(t: Target, size: number) {
   const { db } = t;
-  const built = await build(t, size);
+  const built: BuildTimes = values.url
+    ? {
+        insertMs: 0,
+        insertLoadAvg: 0,
+        hnswBuildMs: 0,
+        seedBaselineMs: 0,
+        postings: (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunk_terms')).rows[0].n,
+      }
+    : await build(t, size);
   const queries = makeQueries(nQueries);
   say(`${t.kind} ${size}: measuring (${nQueries} queries, ≤ ${budgetMs / 1000} s per leg) …`);
   const BARE = 'SELECT id FROM chunks ORDER BY embedding <=> $1::vector LIMIT 10';
@@ -690,7 +706,7 @@ const started = performance.now();
 // The old load path at one size on PGlite, in this run: the insert times below divide by its rate.
 let baseline: { chunks: number; insertS: number; insertLoadAvg: number } | undefined;
 const baselineSize = values.baseline === '0' ? 0 : parseSize(values.baseline!);
-if (baselineSize && dbs.includes('embedded')) {
+if (baselineSize && dbs.includes('embedded') && !values.url) {
   const t = await openTarget('embedded');
   try {
     const r = await load(t, baselineSize, storeBatchRowWise, 'baseline: old row-wise INSERT');
@@ -703,8 +719,15 @@ if (baselineSize && dbs.includes('embedded')) {
 /** The bulk path's insert rate against the old path's (chunks a second), PGlite only. */
 const speedup = (r: { db: string; chunks: number; build: { insertS: number } }) =>
   baseline && r.db === 'embedded' ? +(r.chunks / r.build.insertS / (baseline.chunks / baseline.insertS)).toFixed(2) : undefined;
-for (const size of sizes) {
-  for (const kind of dbs) {
+const existingSize = async () => {
+  const c = new pg.Client({ connectionString: values.url });
+  await c.connect();
+  const n = (await c.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks')).rows[0].n;
+  await c.end();
+  return n;
+};
+for (const size of values.url ? [await existingSize()] : sizes) {
+  for (const kind of values.url ? (['pg'] as const) : dbs) {
     if (kind === 'embedded' && size > embeddedMax) {
       skipped.push({
         db: kind,
