@@ -703,10 +703,17 @@ type Result = Awaited<ReturnType<typeof run>>;
 const results: Result[] = [];
 const skipped: { db: string; chunks: number; reason: string }[] = [];
 const started = performance.now();
+const existingSize = async () => {
+  const c = new pg.Client({ connectionString: values.url });
+  await c.connect();
+  const n = (await c.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks')).rows[0].n;
+  await c.end();
+  return n;
+};
 // The old load path at one size on PGlite, in this run: the insert times below divide by its rate.
 let baseline: { chunks: number; insertS: number; insertLoadAvg: number } | undefined;
 const baselineSize = values.baseline === '0' ? 0 : parseSize(values.baseline!);
-if (baselineSize && dbs.includes('embedded') && !values.url) {
+if (baselineSize && !values.url && dbs.includes('embedded')) {
   const t = await openTarget('embedded');
   try {
     const r = await load(t, baselineSize, storeBatchRowWise, 'baseline: old row-wise INSERT');
@@ -719,13 +726,6 @@ if (baselineSize && dbs.includes('embedded') && !values.url) {
 /** The bulk path's insert rate against the old path's (chunks a second), PGlite only. */
 const speedup = (r: { db: string; chunks: number; build: { insertS: number } }) =>
   baseline && r.db === 'embedded' ? +(r.chunks / r.build.insertS / (baseline.chunks / baseline.insertS)).toFixed(2) : undefined;
-const existingSize = async () => {
-  const c = new pg.Client({ connectionString: values.url });
-  await c.connect();
-  const n = (await c.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks')).rows[0].n;
-  await c.end();
-  return n;
-};
 for (const size of values.url ? [await existingSize()] : sizes) {
   for (const kind of values.url ? (['pg'] as const) : dbs) {
     if (kind === 'embedded' && size > embeddedMax) {

@@ -1,6 +1,7 @@
--- The lexical leg at 100k chunks (issue 16, Speed and scale). lexical_search is 0015's (access
--- predicate inline, query-term frequency, search_query_must), reading 0028's posting blocks, with
--- the same scores (the same per-posting BM25 terms, summed in another order) and four changes:
+-- The lexical leg at 100k chunks (issue 16, Speed and scale). lexical_search is 0029's (0015's
+-- access predicate inline, query-term frequency, search_query_must; 0029's work_mem for the filtered
+-- sort), reading 0028's posting blocks, with the same scores (the same per-posting BM25 terms,
+-- summed in another order) and four changes:
 --
 -- 1. Constants are float8. 0015 wrote `0.75 * p.len`: integer times a numeric literal is numeric
 --    arithmetic, once per posting, then a cast (10k chunks: summing 11k postings took 11.2 ms,
@@ -22,8 +23,11 @@
 --    The survivors get the non-essential words' shares from their own tsvector (one index probe
 --    each) when they are few, else from those words' postings (read, not aggregated).
 -- Ties at the match_count-th score may keep a different one of the tied chunks, as 0015's sort
--- could. test/core/search/lexical-pruning.test.ts compares it with 0015's formula. It keeps 0029's
--- work_mem setting (and so stays VOLATILE).
+-- could. test/core/search/lexical-pruning.test.ts compares it with 0029's function.
+-- It is STABLE again (0029 made it VOLATILE for its set_config): a STABLE function's statements all
+-- read the calling query's snapshot, and the bounds one statement computes must hold for the next
+-- (a VOLATILE one takes a new snapshot per statement, so a concurrent write could fall between).
+-- Setting work_mem for the transaction changes nothing it reads.
 
 CREATE OR REPLACE FUNCTION lexical_search(
   query_text text,
@@ -35,7 +39,7 @@ CREATE OR REPLACE FUNCTION lexical_search(
   access_scope text[] DEFAULT NULL
 )
 RETURNS TABLE (chunk_id uuid, score double precision, coverage double precision)
-LANGUAGE plpgsql VOLATILE ROWS 100 AS $$
+LANGUAGE plpgsql STABLE ROWS 100 AS $$
 DECLARE
   words text;
   must tsquery;
@@ -64,7 +68,8 @@ DECLARE
   sv_len integer[];
 BEGIN
   PERFORM access_scope_check(access_scope);
-  PERFORM set_config('work_mem', '32MB', true); -- 0029: the filtered path's sort of every match stays in memory
+  -- 0029: the filtered path sorts every match, in memory
+  PERFORM set_config('work_mem', '32MB', true);
   operator := access_scope = '{{*}}'::text[];
   readers := array_length(access_scope, 1);
   must := search_query_must(query_text);
