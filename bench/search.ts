@@ -1,7 +1,8 @@
 // `npm run bench:search [-- --sizes 10k,100k] [--db embedded|pg|both] [--queries 200] [--json]`
 // (`--sizes 1m --db pg`: the million-chunk size, on demand; sizes take k / m suffixes)
 // (`--url postgres://…/db`: measure that existing, already built Postgres database as it is — e.g. a
-//  copy of one kept with --keep — instead of building one; --sizes and --db are then ignored)
+//  copy of one kept with --keep — instead of building one; --sizes and --db are then ignored; pass the
+//  --seed it was built with: the topic centroids the queries come from are drawn from the seed)
 //
 // Synthetic corpora (clustered unit vectors of 512 dims, text drawn from a Zipfian vocabulary of
 // ~5k words so that BM25 sees realistic posting lists) are stored through the product's bulk path
