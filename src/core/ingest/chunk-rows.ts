@@ -4,7 +4,7 @@
 // float4 bytes instead of text that WebAssembly would have to parse (the larger part of the cost
 // of a bulk insert there). The row-wise INSERT and the COPY write the same rows: the same vectors
 // (float64 → float32 rounds to nearest both ways), the same generated tsvector, the same postings
-// and statistics (test/core/ingest/chunk-rows.test.ts compares them).
+// and statistics (test/core/bulk-write.test.ts compares them).
 import type { Chunk } from '../chunk.js';
 import { type CopyType, encodeBinaryCopy } from '../db/binary-copy.js';
 import type { Queryable } from '../db/types.js';
@@ -28,8 +28,9 @@ const COLUMNS = [
   ['location', 'jsonb'],
 ] as const satisfies readonly (readonly [string, CopyType])[];
 
-const metadata = (c: Chunk) => JSON.stringify({ headingPath: c.headingPath });
-const location = (c: Chunk) => (c.location ? JSON.stringify(c.location) : null);
+/** A chunk's `metadata` and `location` columns as JSON text, for every path that writes chunk rows (here and the staged batches). */
+export const chunkMetadataJson = (c: Chunk) => JSON.stringify({ headingPath: c.headingPath });
+export const chunkLocationJson = (c: Chunk) => (c.location ? JSON.stringify(c.location) : null);
 
 /** Inserts `rows` (all embedded with `model`) in one statement; returns how many were written. */
 export async function insertChunkRows(tx: Queryable, model: string, rows: readonly ChunkRow[]): Promise<number> {
@@ -45,8 +46,8 @@ export async function insertChunkRows(tx: Queryable, model: string, rows: readon
         r.vector,
         model,
         r.chunk.tokenCount,
-        metadata(r.chunk),
-        location(r.chunk),
+        chunkMetadataJson(r.chunk),
+        chunkLocationJson(r.chunk),
       ]),
     );
     return tx.copyBinary(
@@ -67,8 +68,8 @@ export async function insertChunkRows(tx: Queryable, model: string, rows: readon
       rows.map((r) => r.chunk.context),
       rows.map((r) => toVector(r.vector)),
       rows.map((r) => r.chunk.tokenCount),
-      rows.map((r) => metadata(r.chunk)),
-      rows.map((r) => location(r.chunk)),
+      rows.map((r) => chunkMetadataJson(r.chunk)),
+      rows.map((r) => chunkLocationJson(r.chunk)),
     ],
   );
   return r.rowCount;

@@ -7,7 +7,7 @@ import type { Chunk } from '../chunk.js';
 import type { SourceFile } from '../sources/types.js';
 import { syncDocumentsAccess } from '../access/store.js';
 import type { RevisionInfo } from '../revisions/mark.js';
-import { type ChunkRow, insertChunkRows } from './chunk-rows.js';
+import { type ChunkRow, chunkLocationJson, chunkMetadataJson, insertChunkRows } from './chunk-rows.js';
 
 export interface StoredDocument {
   id: string;
@@ -119,8 +119,8 @@ const chunkColumns = (chunks: Chunk[], vectors: number[][]) => [
   chunks.map((c) => c.context),
   vectors.map(toVector),
   chunks.map((c) => c.tokenCount),
-  chunks.map((c) => JSON.stringify({ headingPath: c.headingPath })),
-  chunks.map((c) => (c.location ? JSON.stringify(c.location) : null)),
+  chunks.map(chunkMetadataJson),
+  chunks.map(chunkLocationJson),
 ];
 
 /** A document that fits in one batch: its row and all its chunks in one transaction. */
