@@ -1,8 +1,8 @@
 // Migration 0030 prunes the lexical leg (MaxScore, a one-word top-N, float8 constants, postings read
-// in one pass). It must rank exactly what 0029's lexical_search (0015's formula) ranked: the same chunks with the
+// in one pass). It must rank exactly what 0015's lexical_search ranked: the same chunks with the
 // same scores and coverage (to float rounding; a tie at the last place may keep another of the
 // tied chunks), for one-word and many-word queries over common and rare words, with "phrases",
-// -exclusions, document filters and access scopes. 0029's definition is read from its migration
+// -exclusions, document filters and access scopes. 0015's definition is read from its migration
 // file and installed under another name, so the reference is the old SQL itself.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,13 +13,13 @@ import type { Database } from '../../../src/core/db/types.js';
 import { mulberry32 } from '../../../bench/random.js';
 import { migratedPgDb } from '../../helpers/pg.js';
 
-/** 0029's lexical_search (0015's formula), renamed: what the pruned leg must reproduce. */
+/** 0015's lexical_search, renamed: what the pruned leg must reproduce. */
 function referenceLexicalSearch(): string {
-  const sql = readFileSync(join(MIGRATIONS_DIR, '0029_filtered_search_budget.sql'), 'utf8');
+  const sql = readFileSync(join(MIGRATIONS_DIR, '0015_access_inline_predicate.sql'), 'utf8');
   const start = sql.indexOf('CREATE OR REPLACE FUNCTION lexical_search(');
   const end = sql.indexOf('$$;', start) + 3;
   expect(start).toBeGreaterThan(-1);
-  return sql.slice(start, end).replace('FUNCTION lexical_search(', 'FUNCTION lexical_search_0029(');
+  return sql.slice(start, end).replace('FUNCTION lexical_search(', 'FUNCTION lexical_search_0015(');
 }
 
 // A Zipfian vocabulary: the first words are in most chunks, the last in a handful.
@@ -154,20 +154,20 @@ function suite(name: string, open: () => Promise<{ db: Database; done: () => Pro
       for (const w of rare) expect(of.get(w) ?? 0).toBeGreaterThan(0);
     });
 
-    it('returns the top k of the operator scope exactly as 0029 did, for k from 1 to all', async () => {
+    it('returns the top k of the operator scope exactly as 0015 did, for k from 1 to all', async () => {
       for (const q of QUERIES)
         for (const k of [1, 5, 20, 100, 100000]) {
-          const want = await run(db, 'lexical_search_0029', q, k, null, [['*']]);
+          const want = await run(db, 'lexical_search_0015', q, k, null, [['*']]);
           expectSameRanking(await run(db, 'lexical_search', q, k, null, [['*']]), want, `"${q}" k=${k}`);
         }
     });
 
-    it('returns what 0029 did with "phrases", -exclusions, document filters and access scopes', async () => {
+    it('returns what 0015 did with "phrases", -exclusions, document filters and access scopes', async () => {
       for (const q of QUERIES)
         for (const scope of SCOPES)
           for (const category of FILTERS)
             for (const k of [5, 50]) {
-              const want = await run(db, 'lexical_search_0029', q, k, category, scope);
+              const want = await run(db, 'lexical_search_0015', q, k, category, scope);
               const label = `"${q}" k=${k} ${JSON.stringify(scope)} ${category}`;
               expectSameRanking(await run(db, 'lexical_search', q, k, category, scope), want, label);
             }
