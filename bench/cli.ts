@@ -3,8 +3,10 @@
 // ratio. Rounds interleave the commands, so load from other processes spreads over all of them.
 // Runs the real CLI (`node bin/trajanus.mjs`) on an embedded database in a temporary folder,
 // with a two-document knowledge base ingested first (not timed), and the offline defaults.
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// `ask (bot)` cases ask a `trajanus start` running on a second copy of that database, which answers
+// them over its data folder's socket (src/commands/resident.ts) instead of the command opening it.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -32,6 +34,8 @@ const env: NodeJS.ProcessEnv = {
   EMBEDDING_PROVIDER: 'local',
 };
 for (const k of ['DATABASE_URL', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN', 'DRIVE_FOLDER_IDS']) delete env[k];
+const botData = join(dir, 'data-bot');
+const botEnv: NodeJS.ProcessEnv = { ...env, TRAJANUS_DATA_DIR: botData };
 
 const QUESTION = 'How long is a hot work permit valid?';
 // A question asked for the first time is not in the embeddings cache: the model must load and embed
@@ -39,7 +43,7 @@ const QUESTION = 'How long is a hot work permit valid?';
 const TRADES = ['welder', 'roofer', 'glazier', 'plumber', 'electrician', 'mason', 'carpenter', 'painter', 'surveyor', 'tiler'];
 const newQuestion = (round: number) =>
   `How long is a hot work permit valid for the ${TRADES[round % TRADES.length]}${'s'.repeat(Math.floor(round / TRADES.length))}?`;
-const cases: { name: string; args: string[] | ((round: number) => string[]); bin?: boolean }[] = [
+const cases: { name: string; args: string[] | ((round: number) => string[]); bin?: boolean; env?: NodeJS.ProcessEnv }[] = [
   { name: "node -e ''", args: ['-e', ''], bin: false },
   { name: 'help', args: ['help'] },
   { name: 'config', args: ['config'] },
@@ -48,25 +52,34 @@ const cases: { name: string; args: string[] | ((round: number) => string[]); bin
   { name: 'search', args: ['search', QUESTION] },
   { name: 'ask', args: ['ask', QUESTION, '--json'] },
   { name: 'ask (new q)', args: (r) => ['ask', newQuestion(r), '--json'] },
+  { name: 'ask (bot)', args: ['ask', QUESTION, '--json'], env: botEnv },
+  { name: 'ask (bot, new q)', args: (r) => ['ask', `${newQuestion(r)} (bot)`, '--json'], env: botEnv },
 ];
-const ASKS = ['ask', 'ask (new q)'];
+const ASKS = ['ask', 'ask (new q)', 'ask (bot)', 'ask (bot, new q)'];
 
-async function time(args: string[]): Promise<{ ms: number; stdout: string }> {
+async function time(args: string[], runEnv = env): Promise<{ ms: number; stdout: string }> {
   const start = performance.now();
-  const { stdout } = await run(process.execPath, args, { env, cwd: dir, timeout: 300_000, maxBuffer: 1 << 24 });
+  const { stdout } = await run(process.execPath, args, { env: runEnv, cwd: dir, timeout: 300_000, maxBuffer: 1 << 24 });
   return { ms: performance.now() - start, stdout };
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+let bot: ReturnType<typeof spawn> | undefined;
 try {
   process.stderr.write('ingesting the bench knowledge base (not timed)…\n');
   await time([BIN, 'ingest', kb, '--json']);
+  // The bot's stdin stays open: a terminal chat that waits, as `npm start` does in a terminal.
+  bot = spawn(process.execPath, [BIN, 'start'], { env: botEnv, cwd: dir, stdio: ['pipe', 'ignore', 'inherit'] });
+  for (let i = 0; !existsSync(join(botData, 'trajanus.sock')); i++) {
+    if (bot.exitCode !== null || i > 3000) throw new Error('trajanus start did not come up');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
   const answerMs = new Map<string, number[]>(ASKS.map((n) => [n, []]));
   for (let r = 0; r < runs; r++) {
     for (const c of cases) {
       const args = typeof c.args === 'function' ? c.args(r) : c.args;
-      const { ms, stdout } = await time(c.bin === false ? args : [BIN, ...args]);
+      const { ms, stdout } = await time(c.bin === false ? args : [BIN, ...args], c.env);
       samples.get(c.name)!.push(ms);
       answerMs.get(c.name)?.push(Number(JSON.parse(stdout).timings?.totalMs ?? Number.NaN));
     }
@@ -88,7 +101,7 @@ try {
   if (values.json) console.log(JSON.stringify({ runs, load, rows, asks }));
   else {
     console.log(`trajanus start-up, median of ${runs} runs (ratio to node -e '' in the same run), load average ${load.join(' ')}\n`);
-    for (const r of rows) console.log(`  ${r.command.padEnd(12)} ${String(r.median_ms).padStart(6)} ms  ×${r.ratio}`);
+    for (const r of rows) console.log(`  ${r.command.padEnd(17)} ${String(r.median_ms).padStart(6)} ms  ×${r.ratio}`);
     console.log('');
     for (const a of asks)
       console.log(
@@ -96,5 +109,10 @@ try {
       );
   }
 } finally {
+  if (bot && bot.exitCode === null) {
+    const gone = new Promise((done) => bot!.on('close', done));
+    bot.stdin!.end();
+    await gone;
+  }
   rmSync(dir, { recursive: true, force: true });
 }

@@ -424,8 +424,15 @@ async function build(t: Target, size: number): Promise<BuildTimes> {
   const { ms: insertMs, loadAvg: insertLoadAvg } = await load(t, size, storeBatch, 'store chunks (bulk path)');
   say(`${t.kind} ${size}: inserted in ${(insertMs / 1000).toFixed(1)} s (load average ${insertLoadAvg}); building the HNSW index …`);
   const t1 = performance.now();
-  if (t.kind === 'pg') await db.exec(`SET maintenance_work_mem = '2GB'; SET max_parallel_maintenance_workers = 2`);
-  await ensureVectorIndex(db);
+  if (t.kind === 'pg') {
+    // In one transaction, so the settings apply to the build's own connection (db is a pool); the
+    // graph must fit in maintenance_work_mem (~2.6 kB a 512-d element) or the build slows badly.
+    const mem = `${Math.max(2, Math.ceil((size * 2.6e3 * 1.25) / 2 ** 30))}GB`;
+    await db.transaction(async (tx) => {
+      await tx.exec(`SET LOCAL maintenance_work_mem = '${mem}'; SET LOCAL max_parallel_maintenance_workers = 2`);
+      await ensureVectorIndex(tx);
+    });
+  } else await ensureVectorIndex(db);
   await db.exec('ANALYZE');
   const hnswBuildMs = performance.now() - t1;
   say(`${t.kind} ${size}: HNSW built in ${(hnswBuildMs / 1000).toFixed(1)} s; installing the seed baseline …`);

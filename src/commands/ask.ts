@@ -1,19 +1,60 @@
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
-import { createServices } from '../core/services.js';
-import { formatAnswer } from '../core/answer/format.js';
+import type { Services } from '../core/services.js';
 import { cleanUserText } from '../core/user-text.js';
-import { audienceLabel } from './as-scope.js';
-import { AS_HELP, cliAudience, ScopeUsageError } from './as-scope.js';
+import { AS_HELP } from './as-scope.js';
+import { callResident, type CommandOutput, printOutput } from './resident.js';
 
 const USAGE = `trajanus ask "question" [--as email [--channel id]] [--category c] [--type t] [--json]
 echo "question" | trajanus ask [--json]
 
 ${AS_HELP}
   --json        the answer as JSON: answer, sources, noAnswer (and searched, audience)
-  With no question in the arguments, the question is read from standard input.`;
+  With no question in the arguments, the question is read from standard input.
+  While \`trajanus start\` runs on the embedded database, it answers (with its configuration).`;
+
+/** A parsed `ask`: what the process holding the database needs to answer it (checked there: it may be another version). */
+export const askRequest = z.object({
+  question: z.string().min(1),
+  json: z.boolean(),
+  category: z.string().optional(),
+  type: z.string().optional(),
+  as: z.string().optional(),
+  channel: z.string().optional(),
+});
+export type AskRequest = z.infer<typeof askRequest>;
+
+/** The answer as `trajanus ask` prints it, from these services (this process's, or the running bot's). */
+export async function answerAsk(req: AskRequest, services: Services): Promise<CommandOutput> {
+  // The modules behind the answer load only in the process that computes it.
+  const [{ formatAnswer }, { audienceLabel, cliAudience, ScopeUsageError }] = await Promise.all([
+    import('../core/answer/format.js'),
+    import('./as-scope.js'),
+  ]);
+  const filters = req.category || req.type ? { category: req.category, docType: req.type } : undefined;
+  // --as: exactly what that person would be answered in a DM (--channel: in that channel); without it, everything (operator).
+  let who: Awaited<ReturnType<typeof cliAudience>>;
+  try {
+    who = await cliAudience(services.db, services.config, req.as, req.channel);
+  } catch (e) {
+    if (!(e instanceof ScopeUsageError)) throw e;
+    return { code: 2, stdout: '', stderr: `trajanus ask: ${e.message}\n` };
+  }
+  const a = await services.answerer.answer(req.question, {
+    access: who.access,
+    scope: who.scope,
+    filters,
+    userId: req.as ? `cli:${req.as}` : 'cli',
+  });
+  const audience = audienceLabel(who);
+  const stdout = req.json
+    ? JSON.stringify({ ...a, answer: a.answer, sources: a.sources, noAnswer: a.noAnswer, audience }, null, 2)
+    : `${formatAnswer(a)}\nAnswered as for: ${audience}`;
+  return { code: 0, stdout: `${stdout}\n`, stderr: '' };
+}
 
 const command: Command = {
   usage: USAGE,
@@ -36,30 +77,21 @@ const command: Command = {
       console.error(`trajanus ask: give a question\n\n${USAGE}`);
       return 2;
     }
-    const services = await createServices(loadConfig(), { oneShot: true });
+    const req: AskRequest = {
+      question,
+      json: values.json!,
+      category: values.category,
+      type: values.type,
+      as: values.as,
+      channel: values.channel,
+    };
+    const config = loadConfig();
+    const served = config.DATABASE_URL ? null : await callResident(config.TRAJANUS_DATA_DIR, 'ask', req);
+    if (served) return printOutput(served);
+    const { createServices } = await import('../core/services.js');
+    const services = await createServices(config, { oneShot: true });
     try {
-      const filters = values.category || values.type ? { category: values.category, docType: values.type } : undefined;
-      // --as: exactly what that person would be answered in a DM (--channel: in that channel); without it, everything (operator).
-      let who: Awaited<ReturnType<typeof cliAudience>>;
-      try {
-        who = await cliAudience(services.db, services.config, values.as, values.channel);
-      } catch (e) {
-        if (!(e instanceof ScopeUsageError)) throw e;
-        console.error(`trajanus ask: ${e.message}`);
-        return 2;
-      }
-      const a = await services.answerer.answer(question, {
-        access: who.access,
-        scope: who.scope,
-        filters,
-        userId: values.as ? `cli:${values.as}` : 'cli',
-      });
-      const audience = audienceLabel(who);
-      console.log(
-        values.json
-          ? JSON.stringify({ ...a, answer: a.answer, sources: a.sources, noAnswer: a.noAnswer, audience }, null, 2)
-          : `${formatAnswer(a)}\nAnswered as for: ${audience}`,
-      );
+      return printOutput(await answerAsk(req, services));
     } finally {
       await services.close();
     }

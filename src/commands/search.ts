@@ -2,13 +2,14 @@
 // runs the product's retrieval and prints the ranked documents, each with how much of the query its
 // best chunk matches, that chunk's rank and raw score in each leg, and a snippet of it.
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
-import { AS_HELP, audienceLabel, cliAudience, ScopeUsageError } from './as-scope.js';
-import { narrowSearch, searchedFooter } from '../core/scope/channel-scope.js';
-import { createServices } from '../core/services.js';
+import { AS_HELP } from './as-scope.js';
+import type { Services } from '../core/services.js';
 import { cleanUserText } from '../core/user-text.js';
 import type { DocumentHit, SearchOptions } from '../core/search/types.js';
+import { callResident, type CommandOutput, printOutput } from './resident.js';
 
 const USAGE = `trajanus search "query" [--as email [--channel id]] [--mode hybrid|dense|lexical] [--category c] [--type t] [-k N] [--json]
 
@@ -17,7 +18,8 @@ ${AS_HELP}
   --category c  only documents of this category (top folder); repeatable
   --type t      only documents of this doc_type (procedure, checklist …); repeatable
   -k N          documents to show (default SEARCH_MATCH_COUNT)
-  --json        print the result as JSON on stdout`;
+  --json        print the result as JSON on stdout
+  While \`trajanus start\` runs on the embedded database, it searches (with its configuration).`;
 
 const MODES = ['hybrid', 'dense', 'lexical'] as const;
 
@@ -56,6 +58,55 @@ export function formatDocuments(docs: DocumentHit[], mode: SearchOptions['mode']
     .join('\n\n');
 }
 
+/** A parsed `search`: what the process holding the database needs to run it (checked there: it may be another version). */
+export const searchRequest = z.object({
+  query: z.string().min(1),
+  mode: z.enum(MODES),
+  k: z.number().int().min(1).max(100).optional(),
+  category: z.array(z.string()).optional(),
+  type: z.array(z.string()).optional(),
+  json: z.boolean(),
+  as: z.string().optional(),
+  channel: z.string().optional(),
+});
+export type SearchRequest = z.infer<typeof searchRequest>;
+
+/** The ranked documents as `trajanus search` prints them, from these services (this process's, or the running bot's). */
+export async function runSearch(req: SearchRequest, services: Services): Promise<CommandOutput> {
+  const [{ audienceLabel, cliAudience, ScopeUsageError }, { narrowSearch, searchedFooter }] = await Promise.all([
+    import('./as-scope.js'),
+    import('../core/scope/channel-scope.js'),
+  ]);
+  let who: Awaited<ReturnType<typeof cliAudience>>;
+  try {
+    who = await cliAudience(services.db, services.config, req.as, req.channel);
+  } catch (e) {
+    if (!(e instanceof ScopeUsageError)) throw e;
+    return { code: 2, stdout: '', stderr: `trajanus search: ${e.message}\n` };
+  }
+  const narrowed = narrowSearch(who.access, { category: req.category, docType: req.type }, who.scope);
+  const opts: SearchOptions = {
+    access: narrowed.access,
+    mode: req.mode,
+    matchCount: req.k,
+    filters: narrowed.filters,
+    sessionId: 'cli',
+  };
+  const result = await services.searcher.search(req.query, opts);
+  const searched = { label: who.scope.label, inChannel: !!who.scope.channelId };
+  if (req.json) {
+    const { documents, timings } = result;
+    const json = JSON.stringify({ query: req.query, mode: opts.mode, searched, audience: audienceLabel(who), documents, timings }, null, 2);
+    return { code: 0, stdout: `${json}\n`, stderr: '' };
+  }
+  const stdout = [
+    formatDocuments(result.documents, opts.mode),
+    `\n${searchedFooter(searched)} · as for ${audienceLabel(who)}`,
+    `\n${result.documents.length} document(s), ${result.timings.totalMs.toFixed(0)} ms (embed ${result.timings.embedMs.toFixed(0)} ms, search ${result.timings.searchMs.toFixed(0)} ms)`,
+  ];
+  return { code: 0, stdout: `${stdout.join('\n')}\n`, stderr: '' };
+}
+
 const command: Command = {
   usage: USAGE,
   async run(args) {
@@ -86,37 +137,23 @@ const command: Command = {
       console.error('trajanus search: -k must be an integer from 1 to 100');
       return 2;
     }
-    const services = await createServices(loadConfig(), { oneShot: true });
+    const req: SearchRequest = {
+      query,
+      mode: values.mode as SearchRequest['mode'],
+      k,
+      category: values.category,
+      type: values.type,
+      json: values.json!,
+      as: values.as,
+      channel: values.channel,
+    };
+    const config = loadConfig();
+    const served = config.DATABASE_URL ? null : await callResident(config.TRAJANUS_DATA_DIR, 'search', req);
+    if (served) return printOutput(served);
+    const { createServices } = await import('../core/services.js');
+    const services = await createServices(config, { oneShot: true });
     try {
-      let who: Awaited<ReturnType<typeof cliAudience>>;
-      try {
-        who = await cliAudience(services.db, services.config, values.as, values.channel);
-      } catch (e) {
-        if (!(e instanceof ScopeUsageError)) throw e;
-        console.error(`trajanus search: ${e.message}`);
-        return 2;
-      }
-      const narrowed = narrowSearch(who.access, { category: values.category, docType: values.type }, who.scope);
-      const opts: SearchOptions = {
-        access: narrowed.access,
-        mode: values.mode as SearchOptions['mode'],
-        matchCount: k,
-        filters: narrowed.filters,
-        sessionId: 'cli',
-      };
-      const result = await services.searcher.search(query, opts);
-      const searched = { label: who.scope.label, inChannel: !!who.scope.channelId };
-      if (values.json) {
-        const { documents, timings } = result;
-        console.log(JSON.stringify({ query, mode: opts.mode, searched, audience: audienceLabel(who), documents, timings }, null, 2));
-      } else {
-        console.log(formatDocuments(result.documents, opts.mode));
-        console.log(`\n${searchedFooter(searched)} · as for ${audienceLabel(who)}`);
-        console.log(
-          `\n${result.documents.length} document(s), ${result.timings.totalMs.toFixed(0)} ms (embed ${result.timings.embedMs.toFixed(0)} ms, search ${result.timings.searchMs.toFixed(0)} ms)`,
-        );
-      }
-      return 0;
+      return printOutput(await runSearch(req, services));
     } finally {
       await services.close();
     }

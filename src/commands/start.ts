@@ -17,9 +17,21 @@ import { opsNotifierFromConfig } from '../bot/ops-notifier.js';
 import { createScheduler } from '../jobs/index.js';
 import { loggerFromConfig } from '../core/log.js';
 import { answerModelWarning } from '../core/answer/index.js';
+import { serveResident, type ResidentHandlers } from './resident.js';
+import { answerAsk, askRequest } from './ask.js';
+import { runSearch, searchRequest } from './search.js';
+
+import { logUnhandledRejections } from '../core/process-guard.js';
 
 const CHAT_LOG_FILE = './trajanus.log';
-import { logUnhandledRejections } from '../core/process-guard.js';
+
+/** `trajanus ask` and `search` from another terminal, answered by this process (see resident.ts). */
+function residentCommands(s: Services): ResidentHandlers {
+  return {
+    ask: async (req) => answerAsk(askRequest.parse(req), s),
+    search: async (req) => runSearch(searchRequest.parse(req), s),
+  };
+}
 
 /**
  * The local folder is the knowledge base when Drive is not configured: on the first start it is
@@ -137,6 +149,8 @@ const command: Command = {
         scheduler.start();
         stops.push(async () => void (await scheduler.stop(config.JOB_SHUTDOWN_GRACE_MS)));
       }
+      // The embedded database's folder is this process's alone: ask and search from another terminal come here.
+      if (services.db.kind === 'embedded') stops.push(await serveResident(config.TRAJANUS_DATA_DIR, residentCommands(services), logger));
       if (config.slackMode === 'terminal') {
         // The terminal chat runs on the operator's machine with the database at hand: the operator scope.
         const handler = new QuestionHandler({

@@ -1,9 +1,11 @@
 // The `trajanus` entry point itself, run as a user runs it (`node bin/trajanus.mjs …`).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT as root, runCli } from '../helpers/cli.js';
+import { SOCKET_FILE } from '../../src/commands/resident.js';
+import { botEnv, ROOT as root, runCli } from '../helpers/cli.js';
 const tmp = mkdtempSync(join(tmpdir(), 'trajanus-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -119,4 +121,69 @@ describe('trajanus ask and search on a small knowledge base', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/give a question/);
   });
+});
+
+describe('trajanus ask and search while `trajanus start` runs on the embedded database', () => {
+  const kb = join(tmp, 'kb-resident');
+  const data = join(tmp, 'data-resident');
+  const env = { TRAJANUS_DATA_DIR: data, KNOWLEDGE_DIR: kb, BACKUP_DIR: join(tmp, 'backups-resident') };
+
+  /** `trajanus start` as a terminal chat whose stdin stays open, until the data folder's socket is served. */
+  async function startBot(): Promise<ChildProcess> {
+    const child = spawn(process.execPath, [join(root, 'bin/trajanus.mjs'), 'start'], {
+      cwd: tmp,
+      env: botEnv(env),
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    for (let i = 0; !existsSync(join(data, SOCKET_FILE)); i++) {
+      if (child.exitCode !== null || i > 1200) throw new Error(`start did not serve its socket:\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return child;
+  }
+  const exited = (child: ChildProcess) => new Promise<number | null>((done) => child.on('close', done));
+
+  beforeAll(() => {
+    mkdirSync(join(kb, 'safety'), { recursive: true });
+    writeFileSync(join(kb, 'safety/hot-work.md'), '# Hot work permits\n\nA hot work permit is valid for one shift.\n');
+  });
+
+  it('are answered by the running process (which holds the folder) without opening the database, and start cleans up', async () => {
+    const bot = await startBot();
+    try {
+      const ask = await cli(['ask', '--json', 'How long is a hot work permit valid?'], { env });
+      expect(ask.code, ask.stderr).toBe(0);
+      expect(JSON.parse(ask.stdout)).toMatchObject({ noAnswer: false, answer: expect.stringMatching(/one shift/) });
+      const text = await cli(['ask', 'How long is a hot work permit valid?'], { env });
+      expect(text.stdout).toMatch(/one shift[\s\S]*\nAnswered as for: the operator \(every document\)\n$/);
+      const search = await cli(['search', 'hot work permit', '-k', '1'], { env });
+      expect(search.code, search.stderr).toBe(0);
+      expect(search.stdout).toMatch(/^ 1\. Hot work permits {2}matches 100% of the query/);
+      // Usage the running process finds wrong is reported as the command itself would.
+      const unknown = await cli(['ask', '--as', 'ann@acme.com', '--channel', 'C999', 'hot work?'], { env });
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toMatch(/^trajanus ask: the channel C999 is not known here/);
+      // Served, an ask loads no database or model of its own.
+      const loaded = await packagesLoaded(['ask', 'How long is a hot work permit valid?'], env);
+      expect(loaded.has('zod')).toBe(true);
+      expect(['@electric-sql/pglite', '@energetic-ai/embeddings', '@tensorflow/tfjs-core'].filter((p) => loaded.has(p))).toEqual([]);
+    } finally {
+      bot.stdin!.end();
+    }
+    expect(await exited(bot)).toBe(0);
+    expect(existsSync(join(data, SOCKET_FILE))).toBe(false);
+  }, 300_000);
+
+  it('after the process is killed, its leftover socket is ignored and ask opens the database itself', async () => {
+    const bot = await startBot();
+    const gone = exited(bot);
+    bot.kill('SIGKILL');
+    await gone;
+    expect(existsSync(join(data, SOCKET_FILE))).toBe(true);
+    const ask = await cli(['ask', 'How long is a hot work permit valid?'], { env });
+    expect(ask.code, ask.stderr).toBe(0);
+    expect(ask.stdout).toMatch(/one shift/);
+  }, 300_000);
 });

@@ -17,9 +17,11 @@ export function runCli(
   args: string[],
   opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; closeStdout?: boolean; nodeArgs?: string[] },
 ): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent', ...opts.env };
-  for (const k of ['DATABASE_URL', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN']) if (!opts.env?.[k]) delete env[k];
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], { env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], {
+    env: botEnv(opts.env),
+    cwd: opts.cwd,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   if (opts.closeStdout) child.stdout.destroy();
@@ -27,4 +29,11 @@ export function runCli(
   child.stderr.on('data', (d) => (stderr += d));
   child.stdin.end(opts.input ?? '');
   return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
+}
+
+/** The environment a run gets: this one, silent, without keys, DATABASE_URL or the Slack token unless `env` gives them. */
+export function botEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent', ...env };
+  for (const k of ['DATABASE_URL', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN']) if (!env[k]) delete out[k];
+  return out;
 }
