@@ -55,19 +55,25 @@ export async function loadBeir(dirArg: string): Promise<BeirDataset> {
   return { name: basename(dir), dir, corpus, queries, qrels };
 }
 
-/** Serves a BEIR corpus to the real ingest pipeline as plain-text files. */
+/**
+ * Serves a BEIR corpus to the real ingest pipeline as Markdown files, `# title` then the text: a
+ * BEIR document is its title and its text, as the reference BM25s index it. As plain text, the
+ * extractor took a short first line for the title (right for a file whose name is all it has), so
+ * a one-line abstract replaced its document's title: 3 of Cranfield's 1,400 (lexical nDCG@10 0.348
+ * → 0.354 with the title kept).
+ */
 export class BeirSource implements DocumentSource {
   readonly name = 'beir';
   constructor(private readonly ds: BeirDataset) {}
 
   async *list(): AsyncIterable<SourceFile> {
     for (const [id, d] of this.ds.corpus)
-      yield { fileId: `beir:${id}`, title: d.title || id, mimeType: 'text/plain', path: `${id}.txt`, version: '1', metadata: {} };
+      yield { fileId: `beir:${id}`, title: d.title || id, mimeType: 'text/markdown', path: `${id}.md`, version: '1', metadata: {} };
   }
 
   async fetch(file: SourceFile): Promise<FetchedFile> {
     const d = this.ds.corpus.get(file.fileId.slice('beir:'.length))!;
-    return { data: Buffer.from(d.text, 'utf8'), mimeType: 'text/plain' };
+    return { data: Buffer.from(d.title ? `# ${d.title}\n\n${d.text}` : d.text, 'utf8'), mimeType: 'text/markdown' };
   }
 }
 
