@@ -1,5 +1,5 @@
 // How much of a question a passage covers, concept by concept. Words are stemmed by Postgres
-// (the same English configuration as the index) and weighted by the same BM25 IDF as the
+// (the index's configuration, trajanus_english: migration 0031) and weighted by the same BM25 IDF as the
 // lexical search, so the composer and the confidence weigh words exactly as the search did;
 // a concept counts once whichever of its spellings the passage uses ("LDs" or "liquidated
 // damages"), which an OR of all spellings in the search cannot say.
@@ -18,7 +18,7 @@ export interface WeightedConcept {
 export async function lexemesOf(db: Queryable, texts: string[]): Promise<string[][]> {
   if (!texts.length) return [];
   const r = await db.query<{ i: number; lexemes: string[] }>(
-    `SELECT x.i::int AS i, tsvector_to_array(to_tsvector('english', x.t)) AS lexemes FROM unnest($1::text[]) WITH ORDINALITY AS x(t, i)`,
+    `SELECT x.i::int AS i, tsvector_to_array(to_tsvector('trajanus_english', x.t)) AS lexemes FROM unnest($1::text[]) WITH ORDINALITY AS x(t, i)`,
     [texts],
   );
   const out: string[][] = texts.map(() => []);

@@ -13,13 +13,16 @@ import type { Database } from '../../../src/core/db/types.js';
 import { mulberry32 } from '../../../bench/random.js';
 import { migratedPgDb } from '../../helpers/pg.js';
 
-/** 0015's lexical_search, renamed: what the pruned leg must reproduce. */
+/** 0015's lexical_search, renamed, reading questions with today's text configuration (0031): what the pruned leg must reproduce. */
 function referenceLexicalSearch(): string {
   const sql = readFileSync(join(MIGRATIONS_DIR, '0015_access_inline_predicate.sql'), 'utf8');
   const start = sql.indexOf('CREATE OR REPLACE FUNCTION lexical_search(');
   const end = sql.indexOf('$$;', start) + 3;
   expect(start).toBeGreaterThan(-1);
-  return sql.slice(start, end).replace('FUNCTION lexical_search(', 'FUNCTION lexical_search_0015(');
+  return sql
+    .slice(start, end)
+    .replace('FUNCTION lexical_search(', 'FUNCTION lexical_search_0015(')
+    .replaceAll("'english'", "'trajanus_english'");
 }
 
 // A Zipfian vocabulary: the first words are in most chunks, the last in a handful.

@@ -2,95 +2,16 @@
 // blocks must hold exactly the postings 0002's row-per-posting triggers kept — a recount from
 // chunks.fts — after every kind of write, and the migration must carry existing postings over
 // without changing a single lexical score. On the embedded database and on a real PostgreSQL.
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedDatabase } from '../../../src/core/db/embedded.js';
-import { MIGRATIONS_DIR, migrate } from '../../../src/core/db/migrate.js';
+import { migrate } from '../../../src/core/db/migrate.js';
 import { PostgresDatabase } from '../../../src/core/db/postgres.js';
 import type { Database } from '../../../src/core/db/types.js';
-import { mulberry32 } from '../../../bench/random.js';
+import { dfDiff, insertDocs, migrationsBefore, postingsDiff } from '../../helpers/lexical.js';
 import { freshPgDatabase } from '../../helpers/pg.js';
 
-const WORDS = [
-  'guardrail',
-  'concrete',
-  'pour',
-  'ladder',
-  'harness',
-  'slab',
-  'rebar',
-  'crane',
-  'permit',
-  'inspection',
-  'curing',
-  'formwork',
-];
 const QUERIES = ['guardrail harness', 'concrete pour slab slab', 'crane permit inspection', 'curing formwork rebar ladder'];
-
-/** Migrations before 0028, in a folder of their own: the database as it was before blocks. */
-function migrationsBefore(version: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'trajanus-migrations-'));
-  for (const f of readdirSync(MIGRATIONS_DIR))
-    if (/^\d+_/.test(f) && Number(f.split('_')[0]) < version) cpSync(join(MIGRATIONS_DIR, f), join(dir, f));
-  return dir;
-}
-
-function texts(seed: number, n: number): string[] {
-  const r = mulberry32(seed);
-  return Array.from({ length: n }, () =>
-    Array.from({ length: 4 + Math.floor(r() * 12) }, () => WORDS[Math.floor(r() * WORDS.length)]).join(' '),
-  );
-}
-
-/** Documents of `perDoc` chunks each, all written by ONE chunks statement (one block). */
-async function insertDocs(db: Database, name: string, docs: number, perDoc: number, seed: number): Promise<void> {
-  await db.transaction(async (tx) => {
-    const ids = (
-      await tx.query<{ id: string }>(
-        `INSERT INTO documents (title, content, file_id, source, content_hash)
-         SELECT 't', 'c', $1 || ':' || g, 'test', 'h' FROM generate_series(1, $2::int) g RETURNING id`,
-        [name, docs],
-      )
-    ).rows.map((r) => r.id);
-    const docIds = ids.flatMap((id) => Array.from({ length: perDoc }, () => id));
-    const idx = ids.flatMap(() => Array.from({ length: perDoc }, (_, i) => i));
-    await tx.query(
-      `INSERT INTO chunks (document_id, chunk_index, content, context)
-       SELECT d, i, c, 'Title' FROM unnest($1::uuid[], $2::int[], $3::text[]) AS u(d, i, c)`,
-      [docIds, idx, texts(seed, docIds.length)],
-    );
-  });
-}
-
-/** Postings that differ between the blocks (read through the chunk_terms view) and a recount from chunks.fts. */
-async function postingsDiff(db: Database) {
-  const r = await db.query<{ missing: number; extra: number; rows: number; expected: number; empty: number; unmapped: number }>(
-    `WITH recount AS (
-       SELECT l.lexeme AS term, c.id AS chunk_id, coalesce(array_length(l.positions, 1), 1) AS tf,
-              (sum(coalesce(array_length(l.positions, 1), 1)) OVER (PARTITION BY c.id))::int AS len
-       FROM chunks c, unnest(c.fts) AS l)
-     SELECT (SELECT count(*)::int FROM (SELECT * FROM recount EXCEPT SELECT term, chunk_id, tf, len FROM chunk_terms) x) AS missing,
-            (SELECT count(*)::int FROM (SELECT term, chunk_id, tf, len FROM chunk_terms EXCEPT SELECT * FROM recount) x) AS extra,
-            (SELECT count(*)::int FROM chunk_terms) AS rows,
-            (SELECT count(*)::int FROM recount) AS expected,
-            (SELECT count(*)::int FROM term_blocks WHERE cardinality(chunk_ids) = 0
-                OR cardinality(chunk_ids) <> cardinality(tfs) OR cardinality(chunk_ids) <> cardinality(lens)) AS empty,
-            (SELECT count(*)::int FROM (SELECT id FROM chunks EXCEPT SELECT chunk_id FROM chunk_blocks
-                UNION ALL SELECT chunk_id FROM chunk_blocks EXCEPT SELECT id FROM chunks) x) AS unmapped`,
-  );
-  return r.rows[0];
-}
-
-async function dfDiff(db: Database): Promise<number> {
-  return (
-    await db.query<{ bad: number }>(
-      `SELECT count(*)::int AS bad FROM (SELECT l.lexeme AS term, count(*)::int AS df FROM chunks c, unnest(c.fts) l GROUP BY 1) t
-       FULL JOIN term_stats s USING (term) WHERE t.df IS DISTINCT FROM s.df`,
-    )
-  ).rows[0].bad;
-}
 
 /** Every chunk each query matches, with its score (all of them: ties cannot reorder a comparison). */
 async function lexical(db: Database) {
@@ -179,7 +100,7 @@ function suite(name: string, open: () => Promise<{ db: Database; done: () => Pro
       for (const q of QUERIES) {
         const r = await db.query<{ chunk_id: string; score: number }>(
           `WITH s AS (SELECT greatest(chunks, 1)::float8 AS n, greatest(total_len::float8 / greatest(chunks, 1), 1) AS avgdl FROM lexical_stats),
-           q AS (SELECT l.lexeme AS term, coalesce(array_length(l.positions, 1), 1)::float8 AS qw FROM unnest(to_tsvector('english', $1)) l),
+           q AS (SELECT l.lexeme AS term, coalesce(array_length(l.positions, 1), 1)::float8 AS qw FROM unnest(to_tsvector('trajanus_english', $1)) l),
            p AS (SELECT l.lexeme AS term, c.id AS chunk_id, coalesce(array_length(l.positions, 1), 1) AS tf,
                         sum(coalesce(array_length(l.positions, 1), 1)) OVER (PARTITION BY c.id) AS len FROM chunks c, unnest(c.fts) l)
            SELECT p.chunk_id, sum(q.qw * ln(1 + (s.n - t.df + 0.5) / (t.df + 0.5)) * p.tf * 2.2 / (p.tf + 1.2 * (0.25 + 0.75 * p.len / s.avgdl))) AS score
