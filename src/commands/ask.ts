@@ -2,11 +2,10 @@ import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { Command } from './types.js';
-import { loadConfig } from '../config.js';
 import type { Services } from '../core/services.js';
 import { cleanUserText } from '../core/user-text.js';
 import { AS_HELP } from './as-scope.js';
-import { callResident, type CommandOutput, printOutput } from './resident.js';
+import { type CommandOutput, runWhereTheDatabaseIs } from './resident.js';
 
 const USAGE = `trajanus ask "question" [--as email [--channel id]] [--category c] [--type t] [--json]
 echo "question" | trajanus ask [--json]
@@ -85,16 +84,7 @@ const command: Command = {
       as: values.as,
       channel: values.channel,
     };
-    const config = loadConfig();
-    const served = config.DATABASE_URL ? null : await callResident(config.TRAJANUS_DATA_DIR, 'ask', req);
-    if (served) return printOutput(served);
-    const { createServices } = await import('../core/services.js');
-    const services = await createServices(config, { oneShot: true });
-    try {
-      return printOutput(await answerAsk(req, services));
-    } finally {
-      await services.close();
-    }
+    return runWhereTheDatabaseIs('ask', req, answerAsk);
   },
 };
 export default command;

@@ -6,12 +6,14 @@
 //
 // The socket is the same user's: the folder lock already proves the process owns the folder, and
 // the socket is created mode 0600 inside it, so it grants nobody anything the folder did not.
-// Requests are one JSON line each way; the client module imports only node:net, so that an ask
-// served this way loads none of the database, model or search code.
+// Requests are one JSON line each way; the client side needs only node:net and the configuration,
+// so that an ask served this way loads none of the database, model or search code.
 import { chmodSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
+import { loadConfig } from '../config.js';
 import type { Logger } from '../core/log.js';
+import type { Services } from '../core/services.js';
 
 export const SOCKET_FILE = 'trajanus.sock';
 /** Beyond ~104 bytes (macOS; 108 on Linux) a Unix socket path cannot be bound. */
@@ -139,8 +141,29 @@ export function callResident(dataDir: string, command: string, request: unknown)
 }
 
 /** Prints a command's output as the command itself would have, and returns its exit code. */
-export function printOutput(out: CommandOutput): number {
+function printOutput(out: CommandOutput): number {
   if (out.stdout) process.stdout.write(out.stdout);
   if (out.stderr) process.stderr.write(out.stderr);
   return out.code;
+}
+
+/**
+ * Runs a command where the database is: in the process serving the embedded data folder when one
+ * does, else here, on services of its own. Prints the output and returns the exit code.
+ */
+export async function runWhereTheDatabaseIs<R>(
+  command: string,
+  request: R,
+  run: (request: R, services: Services) => Promise<CommandOutput>,
+): Promise<number> {
+  const config = loadConfig();
+  const served = config.DATABASE_URL ? null : await callResident(config.TRAJANUS_DATA_DIR, command, request);
+  if (served) return printOutput(served);
+  const { createServices } = await import('../core/services.js');
+  const services = await createServices(config, { oneShot: true });
+  try {
+    return printOutput(await run(request, services));
+  } finally {
+    await services.close();
+  }
 }

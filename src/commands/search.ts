@@ -4,12 +4,11 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { Command } from './types.js';
-import { loadConfig } from '../config.js';
 import { AS_HELP } from './as-scope.js';
 import type { Services } from '../core/services.js';
 import { cleanUserText } from '../core/user-text.js';
 import type { DocumentHit, SearchOptions } from '../core/search/types.js';
-import { callResident, type CommandOutput, printOutput } from './resident.js';
+import { type CommandOutput, runWhereTheDatabaseIs } from './resident.js';
 
 const USAGE = `trajanus search "query" [--as email [--channel id]] [--mode hybrid|dense|lexical] [--category c] [--type t] [-k N] [--json]
 
@@ -147,16 +146,7 @@ const command: Command = {
       as: values.as,
       channel: values.channel,
     };
-    const config = loadConfig();
-    const served = config.DATABASE_URL ? null : await callResident(config.TRAJANUS_DATA_DIR, 'search', req);
-    if (served) return printOutput(served);
-    const { createServices } = await import('../core/services.js');
-    const services = await createServices(config, { oneShot: true });
-    try {
-      return printOutput(await runSearch(req, services));
-    } finally {
-      await services.close();
-    }
+    return runWhereTheDatabaseIs('search', req, runSearch);
   },
 };
 export default command;
