@@ -126,9 +126,9 @@ export const envSchema = z.object({
   // ── retrieval
   SEARCH_FUSION: z.enum(['rrf', 'weighted']).default('weighted').describe('How dense and lexical results are fused'),
   SEARCH_DENSE_WEIGHT: num(0, 1)
-    .default(0.06)
+    .default(0.1)
     .describe(
-      'Weight of the dense leg in fusion (lexical gets 1 − this). 0.06 is measured for the offline embedder; re-tune with `npm run eval -- --dense-weight …` for another',
+      'Weight of the dense leg in fusion (lexical gets 1 − this). 0.1 is measured for the offline embedder; re-tune with `npm run eval -- --dense-weight …` for another',
     ),
   SEARCH_RRF_K: int(1).default(60).describe('k of reciprocal-rank fusion'),
   SEARCH_EF_SEARCH: int(10, 1000).default(100).describe('hnsw.ef_search for the vector leg'),
