@@ -43,13 +43,21 @@ export function residentSocketPath(dataDir: string): string | null {
 /**
  * Serves `handlers` on the data folder's socket. The caller holds the folder's lock, so a socket
  * file already there was left by a process that died: it is replaced. Resolves to a close function.
+ * The socket is a convenience: when it cannot be served the bot runs on without it, and says so.
+ * A client that sends no request within `requestWaitMs` is dropped, so that none can hold up a shutdown.
  */
-export async function serveResident(dataDir: string, handlers: ResidentHandlers, logger: Logger): Promise<() => Promise<void>> {
+export async function serveResident(
+  dataDir: string,
+  handlers: ResidentHandlers,
+  logger: Logger,
+  requestWaitMs = 10_000,
+): Promise<() => Promise<void>> {
   const path = residentSocketPath(dataDir);
-  if (!path) {
-    logger.warn({ dataDir }, `the data folder's path is too long for a Unix socket: ask and search cannot reach this process`);
+  const unserved = (why: string) => {
+    logger.warn({ dataDir }, `${why}: ask and search from another terminal cannot reach this process`);
     return async () => {};
-  }
+  };
+  if (!path) return unserved(`the data folder's path is too long for a Unix socket`);
   rmSync(path, { force: true });
   const server: Server = createServer((socket) => {
     let buffered = '';
@@ -60,6 +68,7 @@ export async function serveResident(dataDir: string, handlers: ResidentHandlers,
     };
     socket.setEncoding('utf8');
     socket.on('error', () => {}); // a client that went away (Ctrl-C) is no error of ours
+    socket.setTimeout(requestWaitMs, () => socket.destroy());
     socket.on('data', (chunk: string) => {
       if (answered) return;
       buffered += chunk;
@@ -67,17 +76,23 @@ export async function serveResident(dataDir: string, handlers: ResidentHandlers,
       const end = buffered.indexOf('\n');
       if (end < 0) return;
       answered = true;
+      socket.setTimeout(0); // the answer takes what it takes (the answer model has its own timeouts)
       void handle(buffered.slice(0, end), handlers, logger).then(reply);
     });
   });
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(path, () => {
-      server.off('error', fail);
-      done();
+  try {
+    await new Promise<void>((done, fail) => {
+      server.once('error', fail);
+      server.listen(path, () => {
+        server.off('error', fail);
+        done();
+      });
     });
-  });
-  chmodSync(path, 0o600);
+    chmodSync(path, 0o600);
+  } catch (e) {
+    server.close();
+    return unserved(`the socket ${path} could not be served (${(e as Error).message})`);
+  }
   server.on('error', (err) => logger.warn({ err }, 'the ask/search socket failed'));
   logger.info({ socket: path }, 'serving ask and search on the data folder socket');
   return () =>

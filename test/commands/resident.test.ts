@@ -76,3 +76,19 @@ it('a data folder whose socket path would be too long to bind is not served, and
   expect(residentSocketPath(join(dir, 'x'.repeat(120)))).toBeNull();
   expect(residentSocketPath(dir)).toBe(join(dir, SOCKET_FILE));
 });
+
+it('a client that never sends its request does not hold up the close', async () => {
+  const stop = await serveResident(dir, handlers, logger, 200);
+  const idle = createConnection(join(dir, SOCKET_FILE));
+  const dropped = new Promise<void>((done) => idle.on('close', () => done()));
+  await new Promise((r) => idle.on('connect', r));
+  await stop();
+  await dropped;
+});
+
+it('a socket that cannot be served leaves the process running without it', async () => {
+  const blocked = join(dir, 'no-such-folder');
+  const stop = await serveResident(blocked, handlers, logger);
+  expect(await callResident(blocked, 'echo', {})).toBeNull();
+  await stop();
+});
