@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Command } from './types.js';
 import type { Services } from '../core/services.js';
 import { cleanUserText } from '../core/user-text.js';
-import { AS_HELP } from './as-scope.js';
+import { AS_HELP, audienceLabel, cliAudience } from './as-scope.js';
 import { type CommandOutput, runWhereTheDatabaseIs } from './resident.js';
 
 const USAGE = `trajanus ask "question" [--as email [--channel id]] [--category c] [--type t] [--json]
@@ -28,20 +28,11 @@ export type AskRequest = z.infer<typeof askRequest>;
 
 /** The answer as `trajanus ask` prints it, from these services (this process's, or the running bot's). */
 export async function answerAsk(req: AskRequest, services: Services): Promise<CommandOutput> {
-  // The modules behind the answer load only in the process that computes it.
-  const [{ formatAnswer }, { audienceLabel, cliAudience, ScopeUsageError }] = await Promise.all([
-    import('../core/answer/format.js'),
-    import('./as-scope.js'),
-  ]);
+  // The answer's formatting loads only in the process that computes it.
+  const { formatAnswer } = await import('../core/answer/format.js');
   const filters = req.category || req.type ? { category: req.category, docType: req.type } : undefined;
   // --as: exactly what that person would be answered in a DM (--channel: in that channel); without it, everything (operator).
-  let who: Awaited<ReturnType<typeof cliAudience>>;
-  try {
-    who = await cliAudience(services.db, services.config, req.as, req.channel);
-  } catch (e) {
-    if (!(e instanceof ScopeUsageError)) throw e;
-    return { code: 2, stdout: '', stderr: `trajanus ask: ${e.message}\n` };
-  }
+  const who = await cliAudience(services.db, services.config, req.as, req.channel);
   const a = await services.answerer.answer(req.question, {
     access: who.access,
     scope: who.scope,

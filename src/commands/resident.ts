@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../config.js';
 import type { Logger } from '../core/log.js';
 import type { Services } from '../core/services.js';
+import { ScopeUsageError } from './as-scope.js';
 
 export const SOCKET_FILE = 'trajanus.sock';
 /** Beyond ~104 bytes (macOS; 108 on Linux) a Unix socket path cannot be bound. */
@@ -112,10 +113,20 @@ async function handle(line: string, handlers: ResidentHandlers, logger: Logger):
   const handler = typeof req?.command === 'string' && Object.hasOwn(handlers, req.command) ? handlers[req.command] : undefined;
   if (!handler) return failure(`this process does not serve the command "${String(req?.command)}"`);
   try {
-    return await handler(req.request);
+    return await outputOf(req.command, () => handler(req.request));
   } catch (err) {
     logger.error({ err, command: req.command }, 'a command sent over the socket failed');
     return failure((err as Error)?.message ?? String(err));
+  }
+}
+
+/** `run`'s output; a usage error (a bad --as or --channel) is reported as the command reports one, exit 2. */
+async function outputOf(command: string, run: () => Promise<CommandOutput>): Promise<CommandOutput> {
+  try {
+    return await run();
+  } catch (e) {
+    if (!(e instanceof ScopeUsageError)) throw e;
+    return { code: 2, stdout: '', stderr: `trajanus ${command}: ${e.message}\n` };
   }
 }
 
@@ -177,7 +188,7 @@ export async function runWhereTheDatabaseIs<R>(
   const { createServices } = await import('../core/services.js');
   const services = await createServices(config, { oneShot: true });
   try {
-    return printOutput(await run(request, services));
+    return printOutput(await outputOf(command, () => run(request, services)));
   } finally {
     await services.close();
   }

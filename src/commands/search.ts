@@ -4,7 +4,8 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { Command } from './types.js';
-import { AS_HELP } from './as-scope.js';
+import { AS_HELP, audienceLabel, cliAudience } from './as-scope.js';
+import { narrowSearch, searchedFooter } from '../core/scope/channel-scope.js';
 import type { Services } from '../core/services.js';
 import { cleanUserText } from '../core/user-text.js';
 import type { DocumentHit, SearchOptions } from '../core/search/types.js';
@@ -72,17 +73,7 @@ export type SearchRequest = z.infer<typeof searchRequest>;
 
 /** The ranked documents as `trajanus search` prints them, from these services (this process's, or the running bot's). */
 export async function runSearch(req: SearchRequest, services: Services): Promise<CommandOutput> {
-  const [{ audienceLabel, cliAudience, ScopeUsageError }, { narrowSearch, searchedFooter }] = await Promise.all([
-    import('./as-scope.js'),
-    import('../core/scope/channel-scope.js'),
-  ]);
-  let who: Awaited<ReturnType<typeof cliAudience>>;
-  try {
-    who = await cliAudience(services.db, services.config, req.as, req.channel);
-  } catch (e) {
-    if (!(e instanceof ScopeUsageError)) throw e;
-    return { code: 2, stdout: '', stderr: `trajanus search: ${e.message}\n` };
-  }
+  const who = await cliAudience(services.db, services.config, req.as, req.channel);
   const narrowed = narrowSearch(who.access, { category: req.category, docType: req.type }, who.scope);
   const opts: SearchOptions = {
     access: narrowed.access,
