@@ -28,9 +28,23 @@ const COLUMNS = [
   ['location', 'jsonb'],
 ] as const satisfies readonly (readonly [string, CopyType])[];
 
-/** A chunk's `metadata` and `location` columns as JSON text, for every path that writes chunk rows (here and the staged batches). */
-export const chunkMetadataJson = (c: Chunk) => JSON.stringify({ headingPath: c.headingPath });
-export const chunkLocationJson = (c: Chunk) => (c.location ? JSON.stringify(c.location) : null);
+const chunkMetadataJson = (c: Chunk) => JSON.stringify({ headingPath: c.headingPath });
+const chunkLocationJson = (c: Chunk) => (c.location ? JSON.stringify(c.location) : null);
+
+/**
+ * The parameter arrays of a row-wise chunk insert, in the order chunk_index, content, context,
+ * embedding (text), token_count, metadata, location: for every path that writes chunk rows as
+ * text (chunks here, the staged batches of a large document).
+ */
+export const chunkColumns = (chunks: readonly Chunk[], vectors: readonly ArrayLike<number>[]) => [
+  chunks.map((c) => c.index),
+  chunks.map((c) => c.content),
+  chunks.map((c) => c.context),
+  vectors.map(toVector),
+  chunks.map((c) => c.tokenCount),
+  chunks.map(chunkMetadataJson),
+  chunks.map(chunkLocationJson),
+];
 
 /** Inserts `rows` (all embedded with `model`) in one statement; returns how many were written. */
 export async function insertChunkRows(tx: Queryable, model: string, rows: readonly ChunkRow[]): Promise<number> {
@@ -63,13 +77,10 @@ export async function insertChunkRows(tx: Queryable, model: string, rows: readon
     [
       model,
       rows.map((r) => r.documentId),
-      rows.map((r) => r.chunk.index),
-      rows.map((r) => r.chunk.content),
-      rows.map((r) => r.chunk.context),
-      rows.map((r) => toVector(r.vector)),
-      rows.map((r) => r.chunk.tokenCount),
-      rows.map((r) => chunkMetadataJson(r.chunk)),
-      rows.map((r) => chunkLocationJson(r.chunk)),
+      ...chunkColumns(
+        rows.map((r) => r.chunk),
+        rows.map((r) => r.vector),
+      ),
     ],
   );
   return r.rowCount;

@@ -2,12 +2,11 @@
 // previous version whole, and a re-run picks up from there. A document of many batches is staged
 // batch by batch beside the live version (staged_chunks) and switched in one transaction.
 import type { Database, Queryable } from '../db/types.js';
-import { toVector } from '../db/vector.js';
 import type { Chunk } from '../chunk.js';
 import type { SourceFile } from '../sources/types.js';
 import { syncDocumentsAccess } from '../access/store.js';
 import type { RevisionInfo } from '../revisions/mark.js';
-import { type ChunkRow, chunkLocationJson, chunkMetadataJson, insertChunkRows } from './chunk-rows.js';
+import { type ChunkRow, chunkColumns, insertChunkRows } from './chunk-rows.js';
 
 export interface StoredDocument {
   id: string;
@@ -112,16 +111,6 @@ async function upsertDocuments(tx: Queryable, ws: readonly DocumentHeader[]): Pr
   );
   return ids;
 }
-
-const chunkColumns = (chunks: Chunk[], vectors: number[][]) => [
-  chunks.map((c) => c.index),
-  chunks.map((c) => c.content),
-  chunks.map((c) => c.context),
-  vectors.map(toVector),
-  chunks.map((c) => c.tokenCount),
-  chunks.map(chunkMetadataJson),
-  chunks.map(chunkLocationJson),
-];
 
 /** A document that fits in one batch: its row and all its chunks in one transaction. */
 export async function writeDocument(db: Database, w: DocumentWrite): Promise<void> {
