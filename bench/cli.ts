@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import { SOCKET_FILE } from '../src/commands/resident.js';
 
 const run = promisify(execFile);
 const { values } = parseArgs({
@@ -70,7 +71,7 @@ try {
   await time([BIN, 'ingest', kb, '--json']);
   // The bot's stdin stays open: a terminal chat that waits, as `npm start` does in a terminal.
   bot = spawn(process.execPath, [BIN, 'start'], { env: botEnv, cwd: dir, stdio: ['pipe', 'ignore', 'inherit'] });
-  for (let i = 0; !existsSync(join(botData, 'trajanus.sock')); i++) {
+  for (let i = 0; !existsSync(join(botData, SOCKET_FILE)); i++) {
     if (bot.exitCode !== null || i > 3000) throw new Error('trajanus start did not come up');
     await new Promise((r) => setTimeout(r, 100));
   }

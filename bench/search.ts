@@ -419,6 +419,8 @@ async function load(t: Target, size: number, store: typeof storeBatch, label: st
   return { ms: performance.now() - t0, loadAvg: +(loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(1) };
 }
 
+const postingCount = async (db: Database) => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunk_terms')).rows[0].n;
+
 async function build(t: Target, size: number): Promise<BuildTimes> {
   const { db } = t;
   const { ms: insertMs, loadAvg: insertLoadAvg } = await load(t, size, storeBatch, 'store chunks (bulk path)');
@@ -440,7 +442,7 @@ async function build(t: Target, size: number): Promise<BuildTimes> {
   await installSeedBaseline(db);
   await db.exec('ANALYZE seed_documents');
   const seedBaselineMs = performance.now() - t2;
-  const postings = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunk_terms')).rows[0].n;
+  const postings = await postingCount(db);
   return { insertMs, insertLoadAvg, hnswBuildMs, seedBaselineMs, postings };
 }
 
@@ -541,7 +543,7 @@ async function run(t: Target, size: number) {
         insertLoadAvg: 0,
         hnswBuildMs: 0,
         seedBaselineMs: 0,
-        postings: (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunk_terms')).rows[0].n,
+        postings: await postingCount(db),
       }
     : await build(t, size);
   const queries = makeQueries(nQueries);
