@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOCKET_FILE } from '../../src/commands/resident.js';
-import { botEnv, ROOT as root, runCli } from '../helpers/cli.js';
+import { cliEnv, ROOT as root, runCli } from '../helpers/cli.js';
 const tmp = mkdtempSync(join(tmpdir(), 'trajanus-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -132,7 +132,7 @@ describe('trajanus ask and search while `trajanus start` runs on the embedded da
   async function startBot(): Promise<ChildProcess> {
     const child = spawn(process.execPath, [join(root, 'bin/trajanus.mjs'), 'start'], {
       cwd: tmp,
-      env: botEnv(env),
+      env: cliEnv(env),
       stdio: ['pipe', 'ignore', 'pipe'],
     });
     let stderr = '';

@@ -18,7 +18,7 @@ export function runCli(
   opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; closeStdout?: boolean; nodeArgs?: string[] },
 ): Promise<CliRun> {
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], {
-    env: botEnv(opts.env),
+    env: cliEnv(opts.env),
     cwd: opts.cwd,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -32,7 +32,7 @@ export function runCli(
 }
 
 /** The environment a run gets: this one, silent, without keys, DATABASE_URL or the Slack token unless `env` gives them. */
-export function botEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+export function cliEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent', ...env };
   for (const k of ['DATABASE_URL', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'SLACK_BOT_TOKEN']) if (!env[k]) delete out[k];
   return out;
