@@ -187,6 +187,22 @@ describe('migrations through the pg driver', () => {
     expect(hnsw.rows[0].n).toBe(1);
   });
 
+  it("a migration may run longer than the pool's statement_timeout, which still holds for other statements", async () => {
+    const { url, drop } = await freshPgDatabase();
+    const db = new PostgresDatabase({ url, poolSize: 1, statementTimeoutMs: 200 });
+    cleanups.push(async () => {
+      await db.close();
+      await drop();
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'tj-mig-slow-'));
+    cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+    writeFileSync(join(dir, '9999_slow.sql'), 'CREATE TABLE slow_done AS SELECT 1 AS ok FROM pg_sleep(0.5);');
+    const applied = await migrate(db, { dir });
+    expect(applied.map((m) => m.file)).toContain('9999_slow.sql');
+    expect((await db.query<{ ok: number }>('SELECT ok FROM slow_done')).rows).toEqual([{ ok: 1 }]);
+    await expect(db.query('SELECT pg_sleep(0.5)')).rejects.toThrow(/statement timeout/);
+  });
+
   it('advisory lock without waiting reports a lock held elsewhere', async () => {
     const { url, drop } = await freshPgDatabase();
     const a = new PostgresDatabase({ url, poolSize: 2 });
