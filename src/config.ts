@@ -72,7 +72,11 @@ export const envSchema = z.object({
     .enum(['disable', 'require', 'no-verify'])
     .default('disable')
     .describe('TLS to Postgres: disable | require (verify certificate) | no-verify'),
-  DATABASE_STATEMENT_TIMEOUT_MS: int(100).default(30000).describe('statement_timeout for every pooled connection'),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(100)
+    .default(30000)
+    .describe(
+      'statement_timeout for every pooled connection (migrations run without it: upgrading a big database rewrites tables for minutes)',
+    ),
   // ── logging
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
   LOG_FILE: z
