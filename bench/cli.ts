@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { SOCKET_FILE } from '../src/commands/resident.js';
+import { SOCKET_FILE } from '../src/commands/resident-client.js';
 
 const run = promisify(execFile);
 const { values } = parseArgs({
