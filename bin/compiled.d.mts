@@ -3,5 +3,10 @@ export interface Tree {
   src: string;
   out: string;
 }
-export function build(tree?: Tree, files?: string[]): Promise<void>;
+/** src/'s files (relative, sorted) and the key the stamp records. */
+export interface Sources {
+  files: string[];
+  key: string;
+}
+export function build(tree?: Tree, sources?: Sources): Promise<void>;
 export function compiledEntry(tree?: Tree): Promise<string>;

@@ -3,8 +3,7 @@
 // a file in src/ changed since the last build. Running the TypeScript through tsx's loader thread
 // instead cost a short command most of its start-up (`npm run bench:cli`).
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -13,21 +12,29 @@ const STAMP = '.sources';
 // Bump when the build options below change, so every tree rebuilds once.
 const BUILD = 1;
 
-/** What the build depends on: each source file's path, size and modification time. */
-function sourcesKey(src, files) {
-  const h = createHash('sha256').update(`build ${BUILD}\n`);
-  for (const f of files) {
-    const s = statSync(join(src, f));
-    h.update(`${f}\0${s.size}\0${s.mtimeMs}\n`);
-  }
-  return h.digest('hex');
-}
-
-const sourceFiles = (src) =>
-  readdirSync(src, { recursive: true })
-    .map(String)
-    .filter((f) => statSync(join(src, f)).isFile())
+/**
+ * src/'s files (relative, sorted) and what the build depends on: each one's path, size and
+ * modification time. Every command pays for this before it starts, and a served ask takes little
+ * more than Node's own start: so one stat per file and nothing else (directories are listed with
+ * their entries' types), the key kept whole in the stamp (~10 KB) rather than hashed, which would
+ * load node:crypto.
+ */
+function sources(src) {
+  const root = resolve(src);
+  const files = readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile() || (d.isSymbolicLink() && statSync(join(d.parentPath ?? d.path, d.name)).isFile()))
+    .map((d) => {
+      const dir = d.parentPath ?? d.path; // parentPath from Node 20.12
+      return dir === root ? d.name : `${dir.slice(root.length + 1)}${sep}${d.name}`;
+    })
     .sort();
+  const lines = [`build ${BUILD}`];
+  for (const f of files) {
+    const s = statSync(join(root, f));
+    lines.push(`${f}\0${s.size}\0${s.mtimeMs}`);
+  }
+  return { files, key: lines.join('\n') };
+}
 
 /** Writes `data` to `file` in one step (a rename), so a process starting meanwhile never reads half a file. */
 function writeAtomic(file, data) {
@@ -37,8 +44,12 @@ function writeAtomic(file, data) {
   renameSync(tmp, file);
 }
 
-/** Compiles src/ into dist/: TypeScript through esbuild (the transform tsx applies), other files copied. */
-export async function build({ src, out } = TREE, files = sourceFiles(src)) {
+/**
+ * Compiles src/ into dist/: TypeScript through esbuild (the transform tsx applies), other files
+ * copied. The stamp records the sources as they were before the build: one edited meanwhile is
+ * rebuilt by the next run.
+ */
+export async function build({ src, out } = TREE, { files, key } = sources(src)) {
   const { build: esbuild } = await import('esbuild');
   const ts = files.filter((f) => f.endsWith('.ts'));
   const result = await esbuild({
@@ -66,17 +77,17 @@ export async function build({ src, out } = TREE, files = sourceFiles(src)) {
     const p = join(out, f);
     if (f !== STAMP && !written.has(p) && !p.endsWith('.tmp') && statSync(p).isFile()) rmSync(p, { force: true });
   }
-  writeAtomic(join(out, STAMP), sourcesKey(src, files));
+  writeAtomic(join(out, STAMP), key);
 }
 
 /** The URL of the compiled cli.js, built first when src/ changed since; throws when dist/ cannot be written. */
 export async function compiledEntry(tree = TREE) {
-  const files = sourceFiles(tree.src);
+  const now = sources(tree.src);
   let current;
   try {
     current = readFileSync(join(tree.out, STAMP), 'utf8');
   } catch {}
-  if (current !== sourcesKey(tree.src, files)) await build(tree, files);
+  if (current !== now.key) await build(tree, now);
   return pathToFileURL(join(tree.out, 'cli.js')).href;
 }
 

@@ -33,10 +33,18 @@ async function main(argv: string[]): Promise<number> {
     console.error(`Unknown command "${name}". Run \`trajanus help\` for the list.`);
     return 2;
   }
+  const asksForHelp = rest.includes('--help') || rest.includes('-h');
+  if (entry.served && !asksForHelp) {
+    // Before the command's module, which loads zod and the configuration: a served ask needs neither.
+    // --help is printed below, as for every command: it needs no database, so nothing to serve.
+    const { runServed } = await import('./commands/resident-client.js');
+    const code = await runServed(name, rest);
+    if (code !== null) return code;
+  }
   // Before anything compiles WebAssembly: V8 flags set later do not reach a module already compiled.
   if (entry.shortLived) setFlagsFromString('--liftoff-only');
   const { default: cmd } = await entry.load();
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (asksForHelp) {
     console.log(`trajanus ${name} — ${entry.summary}${cmd.usage ? `\n\n${cmd.usage}` : ''}`);
     return 0;
   }

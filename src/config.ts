@@ -1,10 +1,8 @@
 // The one place configuration is read. Everything else receives the parsed object
 // (or the slice it needs), so a bad value fails at start, naming the variable.
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parse as parseDotenv } from 'dotenv';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { DEFAULT_DATA_DIR, readEnvironment } from './data-dir.js';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']).transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -65,7 +63,10 @@ export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-5-5';
  */
 export const envSchema = z.object({
   // ── storage
-  TRAJANUS_DATA_DIR: z.string().default('./data').describe('Folder of the embedded database (PGlite), used when DATABASE_URL is unset'),
+  TRAJANUS_DATA_DIR: z
+    .string()
+    .default(DEFAULT_DATA_DIR)
+    .describe('Folder of the embedded database (PGlite), used when DATABASE_URL is unset'),
   DATABASE_URL: url.optional().describe('Postgres ≥ 15 with pgvector (e.g. Supabase). Unset: embedded PGlite'),
   DATABASE_POOL_SIZE: int(1, 200).default(10).describe('Max connections in the pg pool'),
   DATABASE_SSL: z
@@ -267,15 +268,6 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
-}
-
-/** Reads `.env` (if present) under the real environment: a set variable always wins. */
-export function readEnvironment(env: NodeJS.ProcessEnv = process.env, dotenvPath = resolve('.env')): Record<string, string | undefined> {
-  const fromFile = existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath)) : {};
-  const merged: Record<string, string | undefined> = { ...fromFile, ...env };
-  // An empty variable means "unset", as in most twelve-factor apps; zod would reject '' for urls.
-  for (const k of Object.keys(merged)) if (merged[k] === '') delete merged[k];
-  return merged;
 }
 
 export function parseConfig(raw: Record<string, string | undefined>): Config {

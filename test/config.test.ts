@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, configMarkdownTable, parseConfig } from '../src/config.js';
+import { embeddedDataDir, readEnvironment } from '../src/data-dir.js';
 
 describe('config', () => {
   it('runs with no configuration at all: embedded database, local embedder, composer, terminal', () => {
@@ -63,5 +67,32 @@ describe('config', () => {
   it('documents every variable', () => {
     const table = configMarkdownTable();
     for (const v of ['DATABASE_URL', 'TRAJANUS_DATA_DIR', 'SLACK_BOT_TOKEN', 'BACKUP_RETENTION_DAYS']) expect(table).toContain(`\`${v}\``);
+  });
+});
+
+describe('the data folder, as the socket client finds it without the schema (data-dir.ts)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'trajanus-data-dir-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const noFile = join(dir, 'absent.env');
+  const dotenv = join(dir, '.env');
+  writeFileSync(dotenv, 'TRAJANUS_DATA_DIR=from-file\nDATABASE_POOL_SIZE=3\n');
+
+  it.each([
+    ['unset: the default', {}, noFile],
+    ['relative to the working directory', { TRAJANUS_DATA_DIR: 'var/db' }, noFile],
+    ['absolute', { TRAJANUS_DATA_DIR: '/srv/trajanus' }, noFile],
+    ['empty: unset', { TRAJANUS_DATA_DIR: '' }, noFile],
+    ['from .env', {}, dotenv],
+    ['the environment over .env', { TRAJANUS_DATA_DIR: 'from-env' }, dotenv],
+  ])('%s: the folder the configuration opens', (_, env, file) => {
+    const vars = readEnvironment(env, file);
+    expect(embeddedDataDir(vars)).toBe(resolve(parseConfig(vars).TRAJANUS_DATA_DIR));
+  });
+
+  it('none with DATABASE_URL, from the environment or .env', () => {
+    expect(embeddedDataDir(readEnvironment({ DATABASE_URL: 'postgres://db/x' }, noFile))).toBeNull();
+    writeFileSync(join(dir, 'pg.env'), 'DATABASE_URL=postgres://db/x\n');
+    expect(embeddedDataDir(readEnvironment({}, join(dir, 'pg.env')))).toBeNull();
+    expect(embeddedDataDir(readEnvironment({ DATABASE_URL: '' }, noFile))).toBe(resolve('./data')); // empty: unset
   });
 });

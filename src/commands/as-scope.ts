@@ -9,6 +9,7 @@ import { groupsOf } from '../core/access/groups.js';
 import { normalizeEmail, OPERATOR_SCOPE, type AccessScope } from '../core/access/scope.js';
 import type { Queryable } from '../core/db/types.js';
 import { channelScope, UNSCOPED, type SearchScope } from '../core/scope/channel-scope.js';
+import { UsageError } from './types.js';
 
 type ScopeConfig = Pick<Config, 'WORKSPACE_DOMAINS' | 'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'ACCESS_PRIVATE_CHANNEL_MAX_MEMBERS'>;
 
@@ -18,7 +19,7 @@ export const AS_HELP = `  --as email    answer exactly as that person would be a
                 audience is read from Slack when SLACK_BOT_TOKEN is set, otherwise from what the
                 bot last saw there (cached in the database when it answers in the channel)`;
 
-export class ScopeUsageError extends Error {}
+export class ScopeUsageError extends UsageError {}
 
 export async function cliScope(db: Queryable, config: Pick<Config, 'WORKSPACE_DOMAINS'>, as: string | undefined): Promise<AccessScope> {
   if (as === undefined) return OPERATOR_SCOPE;

@@ -1,11 +1,9 @@
-import { text } from 'node:stream/consumers';
-import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import type { Command } from './types.js';
+import { type Command, UsageError } from './types.js';
 import type { Services } from '../core/services.js';
 import { cleanUserText } from '../core/user-text.js';
 import { AS_HELP, audienceLabel, cliAudience } from './as-scope.js';
-import { type CommandOutput, runWhereTheDatabaseIs } from './resident.js';
+import { runHere } from './resident.js';
+import { askStdin, type CommandOutput, parseAskArgs } from './resident-client.js';
 
 const USAGE = `trajanus ask "question" [--as email [--channel id]] [--category c] [--type t] [--json]
 echo "question" | trajanus ask [--json]
@@ -15,16 +13,26 @@ ${AS_HELP}
   With no question in the arguments, the question is read from standard input.
   While \`trajanus start\` runs on the embedded database, it answers (with its configuration).`;
 
-/** A parsed `ask`: what the process holding the database needs to answer it (checked there: it may be another version). */
-export const askRequest = z.object({
-  question: z.string().min(1),
-  json: z.boolean(),
-  category: z.string().optional(),
-  type: z.string().optional(),
-  as: z.string().optional(),
-  channel: z.string().optional(),
-});
-export type AskRequest = z.infer<typeof askRequest>;
+/** A parsed `ask`: what the process holding the database needs to answer it. */
+export interface AskRequest {
+  question: string;
+  json: boolean;
+  category?: string;
+  type?: string;
+  as?: string;
+  channel?: string;
+}
+
+/**
+ * `trajanus ask`'s arguments (and `stdin`, the question piped in when they hold none) as a request;
+ * throws UsageError. The one parser of ask, here and in the process that serves it over the socket.
+ */
+export function parseAsk(args: string[], stdin: string | undefined): AskRequest {
+  const { values, positionals } = parseAskArgs(args);
+  const question = cleanUserText(positionals.length ? positionals.join(' ') : (stdin ?? ''));
+  if (!question) throw new UsageError(`give a question\n\n${USAGE}`);
+  return { question, json: values.json!, category: values.category, type: values.type, as: values.as, channel: values.channel };
+}
 
 /** The answer as `trajanus ask` prints it, from these services (this process's, or the running bot's). */
 export async function answerAsk(req: AskRequest, services: Services): Promise<CommandOutput> {
@@ -49,33 +57,7 @@ export async function answerAsk(req: AskRequest, services: Services): Promise<Co
 const command: Command = {
   usage: USAGE,
   async run(args) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        category: { type: 'string' },
-        type: { type: 'string' },
-        as: { type: 'string' },
-        channel: { type: 'string' },
-      },
-    });
-    // A terminal on stdin means nobody is piping a question in: say how to ask instead of waiting.
-    const raw = positionals.length || process.stdin.isTTY ? positionals.join(' ') : await text(process.stdin);
-    const question = cleanUserText(raw);
-    if (!question) {
-      console.error(`trajanus ask: give a question\n\n${USAGE}`);
-      return 2;
-    }
-    const req: AskRequest = {
-      question,
-      json: values.json!,
-      category: values.category,
-      type: values.type,
-      as: values.as,
-      channel: values.channel,
-    };
-    return runWhereTheDatabaseIs('ask', req, answerAsk);
+    return runHere('ask', async () => parseAsk(args, await askStdin(args)), answerAsk);
   },
 };
 export default command;

@@ -12,8 +12,18 @@ export const commands: Record<string, CommandEntry> = {
   config: { summary: 'check the configuration (or print its table with --markdown)', load: () => import('./config.js') },
   ingest: { summary: 'ingest the knowledge folder (or Google Drive) into the knowledge base', load: () => import('./ingest.js') },
   reembed: { summary: 'switch to the configured embedder and re-embed every chunk', load: () => import('./reembed.js') },
-  search: { summary: 'search the knowledge base and print ranked documents', load: () => import('./search.js'), shortLived: true },
-  ask: { summary: 'answer a question from the knowledge base, with its sources', load: () => import('./ask.js'), shortLived: true },
+  search: {
+    summary: 'search the knowledge base and print ranked documents',
+    load: () => import('./search.js'),
+    shortLived: true,
+    served: true,
+  },
+  ask: {
+    summary: 'answer a question from the knowledge base, with its sources',
+    load: () => import('./ask.js'),
+    shortLived: true,
+    served: true,
+  },
   access: {
     summary: 'who may open a document, or how much a person (--who email) may see',
     load: () => import('./access.js'),

@@ -6,40 +6,21 @@
 //
 // The socket is the same user's: the folder lock already proves the process owns the folder, and
 // the socket is created mode 0600 inside it, so it grants nobody anything the folder did not.
-// Requests are one JSON line each way; the client side needs only node:net and the configuration,
-// so that an ask served this way loads none of the database, model or search code.
+// Requests are one JSON line each way: the command's raw arguments, parsed here by the command's
+// own parser, so that the client (resident-client.ts) needs none of the command's code. This file is
+// the serving end and the local path; the client's end loads none of it.
 import { chmodSync, rmSync } from 'node:fs';
-import { createConnection, createServer, type Server } from 'node:net';
-import { join, resolve } from 'node:path';
+import { createServer, type Server } from 'node:net';
 import { loadConfig } from '../config.js';
 import type { Logger } from '../core/log.js';
 import type { Services } from '../core/services.js';
-import { ScopeUsageError } from './as-scope.js';
+import { type CommandOutput, PROTOCOL, printOutput, type ResidentRequest, residentSocketPath } from './resident-client.js';
+import { UsageError } from './types.js';
 
-export const SOCKET_FILE = 'trajanus.sock';
-/** Beyond ~104 bytes (macOS; 108 on Linux) a Unix socket path cannot be bound. */
-const MAX_SOCKET_PATH = 100;
 const MAX_REQUEST_BYTES = 1 << 20;
 
-/** What a command prints and returns, computed by whichever process holds the database. */
-export interface CommandOutput {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface ResidentRequest {
-  command: string;
-  request: unknown;
-}
-
-export type ResidentHandlers = Record<string, (request: unknown) => Promise<CommandOutput>>;
-
-/** The socket of the embedded database in `dataDir`, or null when its path is too long to bind. */
-export function residentSocketPath(dataDir: string): string | null {
-  const path = join(resolve(dataDir), SOCKET_FILE);
-  return Buffer.byteLength(path) <= MAX_SOCKET_PATH ? path : null;
-}
+/** What the process serves, by command name: each runs the request's arguments as that command would. */
+export type ResidentHandlers = Record<string, (request: ResidentRequest) => Promise<CommandOutput>>;
 
 /**
  * Serves `handlers` on the data folder's socket. The caller holds the folder's lock, so a socket
@@ -65,7 +46,7 @@ export async function serveResident(
     let answered = false;
     const reply = (out: CommandOutput) => {
       answered = true;
-      socket.end(`${JSON.stringify(out)}\n`);
+      socket.end(`${JSON.stringify({ v: PROTOCOL, ...out })}\n`);
     };
     socket.setEncoding('utf8');
     socket.on('error', () => {}); // a client that went away (Ctrl-C) is no error of ours
@@ -103,29 +84,50 @@ export async function serveResident(
     });
 }
 
+/** The request in `value`, or null when it is not one of this protocol's (a client of another version). */
+function requestOf(value: unknown): ResidentRequest | null {
+  const r = value as Partial<ResidentRequest> & { v?: unknown };
+  const ok =
+    typeof r === 'object' &&
+    r !== null &&
+    r.v === PROTOCOL &&
+    typeof r.command === 'string' &&
+    Array.isArray(r.args) &&
+    r.args.every((a) => typeof a === 'string') &&
+    (r.stdin === undefined || typeof r.stdin === 'string');
+  return ok ? { command: r.command!, args: r.args!, stdin: r.stdin } : null;
+}
+
 async function handle(line: string, handlers: ResidentHandlers, logger: Logger): Promise<CommandOutput> {
-  let req: ResidentRequest;
+  let value: unknown;
   try {
-    req = JSON.parse(line) as ResidentRequest;
+    value = JSON.parse(line);
   } catch {
     return failure('the request is not JSON');
   }
-  const handler = typeof req?.command === 'string' && Object.hasOwn(handlers, req.command) ? handlers[req.command] : undefined;
-  if (!handler) return failure(`this process does not serve the command "${String(req?.command)}"`);
+  const req = requestOf(value);
+  if (!req)
+    return failure(
+      `the request is not one this process understands (protocol ${PROTOCOL}: a command and its arguments); is the client another version of trajanus? Restart \`trajanus start\` after an upgrade`,
+    );
+  const handler = Object.hasOwn(handlers, req.command) ? handlers[req.command] : undefined;
+  if (!handler) return failure(`this process does not serve the command "${req.command}"`);
   try {
-    return await outputOf(req.command, () => handler(req.request));
+    return await outputOf(req.command, () => handler(req));
   } catch (err) {
-    logger.error({ err, command: req.command }, 'a command sent over the socket failed');
+    // An option node:util rejects is the user's to fix, reported as the local command reports it; not this process's error.
+    if (!(err as NodeJS.ErrnoException)?.code?.startsWith('ERR_PARSE_ARGS'))
+      logger.error({ err, command: req.command }, 'a command sent over the socket failed');
     return failure((err as Error)?.message ?? String(err));
   }
 }
 
-/** `run`'s output; a usage error (a bad --as or --channel) is reported as the command reports one, exit 2. */
+/** `run`'s output; a usage error (no question, a bad --as or --channel) is reported as the command reports one, exit 2. */
 async function outputOf(command: string, run: () => Promise<CommandOutput>): Promise<CommandOutput> {
   try {
     return await run();
   } catch (e) {
-    if (!(e instanceof ScopeUsageError)) throw e;
+    if (!(e instanceof UsageError)) throw e;
     return { code: 2, stdout: '', stderr: `trajanus ${command}: ${e.message}\n` };
   }
 }
@@ -135,61 +137,25 @@ function failure(message: string): CommandOutput {
 }
 
 /**
- * Sends `request` to the process serving the data folder. Null when none does (no socket, or a
- * stale one: nobody listening), so the caller opens the database itself.
+ * Runs a command here, on services of its own: when no process serves the embedded data folder,
+ * or with DATABASE_URL. `parse` turns the arguments into the request (throwing UsageError), before
+ * the configuration is read or the database opened. Prints the output and returns the exit code.
  */
-export function callResident(dataDir: string, command: string, request: unknown): Promise<CommandOutput | null> {
-  const path = residentSocketPath(dataDir);
-  if (!path) return Promise.resolve(null);
-  return new Promise((done, fail) => {
-    const socket = createConnection(path);
-    let connected = false;
-    let received = '';
-    socket.setEncoding('utf8');
-    socket.on('connect', () => {
-      connected = true;
-      socket.write(`${JSON.stringify({ command, request } satisfies ResidentRequest)}\n`);
-    });
-    socket.on('data', (chunk: string) => (received += chunk));
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (!connected && ['ENOENT', 'ECONNREFUSED', 'ENOTSOCK'].includes(err.code ?? '')) done(null);
-      else fail(new Error(`the trajanus process serving ${dataDir} failed to answer: ${err.message}`));
-    });
-    socket.on('close', () => {
-      if (!connected) return;
-      try {
-        done(JSON.parse(received) as CommandOutput);
-      } catch {
-        fail(new Error(`the trajanus process serving ${dataDir} closed the connection without an answer (did it stop?)`));
-      }
-    });
-  });
-}
-
-/** Prints a command's output as the command itself would have, and returns its exit code. */
-function printOutput(out: CommandOutput): number {
-  if (out.stdout) process.stdout.write(out.stdout);
-  if (out.stderr) process.stderr.write(out.stderr);
-  return out.code;
-}
-
-/**
- * Runs a command where the database is: in the process serving the embedded data folder when one
- * does, else here, on services of its own. Prints the output and returns the exit code.
- */
-export async function runWhereTheDatabaseIs<R>(
+export async function runHere<R>(
   command: string,
-  request: R,
+  parse: () => R | Promise<R>,
   run: (request: R, services: Services) => Promise<CommandOutput>,
 ): Promise<number> {
-  const config = loadConfig();
-  const served = config.DATABASE_URL ? null : await callResident(config.TRAJANUS_DATA_DIR, command, request);
-  if (served) return printOutput(served);
-  const { createServices } = await import('../core/services.js');
-  const services = await createServices(config, { oneShot: true });
+  let services: Services | undefined;
   try {
-    return printOutput(await outputOf(command, () => run(request, services)));
+    const out = await outputOf(command, async () => {
+      const request = await parse();
+      const { createServices } = await import('../core/services.js');
+      services = await createServices(loadConfig(), { oneShot: true });
+      return run(request, services);
+    });
+    return printOutput(out);
   } finally {
-    await services.close();
+    await services?.close();
   }
 }

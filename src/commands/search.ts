@@ -2,14 +2,14 @@
 // runs the product's retrieval and prints the ranked documents, each with how much of the query its
 // best chunk matches, that chunk's rank and raw score in each leg, and a snippet of it.
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import type { Command } from './types.js';
+import { type Command, UsageError } from './types.js';
 import { AS_HELP, audienceLabel, cliAudience } from './as-scope.js';
 import { narrowSearch, searchedFooter } from '../core/scope/channel-scope.js';
 import type { Services } from '../core/services.js';
 import { cleanUserText } from '../core/user-text.js';
 import type { DocumentHit, SearchOptions } from '../core/search/types.js';
-import { type CommandOutput, runWhereTheDatabaseIs } from './resident.js';
+import { runHere } from './resident.js';
+import type { CommandOutput } from './resident-client.js';
 
 const USAGE = `trajanus search "query" [--as email [--channel id]] [--mode hybrid|dense|lexical] [--category c] [--type t] [-k N] [--json]
 
@@ -58,18 +58,49 @@ export function formatDocuments(docs: DocumentHit[], mode: SearchOptions['mode']
     .join('\n\n');
 }
 
-/** A parsed `search`: what the process holding the database needs to run it (checked there: it may be another version). */
-export const searchRequest = z.object({
-  query: z.string().min(1),
-  mode: z.enum(MODES),
-  k: z.number().int().min(1).max(100).optional(),
-  category: z.array(z.string()).optional(),
-  type: z.array(z.string()).optional(),
-  json: z.boolean(),
-  as: z.string().optional(),
-  channel: z.string().optional(),
-});
-export type SearchRequest = z.infer<typeof searchRequest>;
+/** A parsed `search`: what the process holding the database needs to run it. */
+export interface SearchRequest {
+  query: string;
+  mode: (typeof MODES)[number];
+  k?: number;
+  category?: string[];
+  type?: string[];
+  json: boolean;
+  as?: string;
+  channel?: string;
+}
+
+/** `trajanus search`'s arguments as a request; throws UsageError. The one parser of search, here and in the process that serves it. */
+export function parseSearch(args: string[]): SearchRequest {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      mode: { type: 'string', default: 'hybrid' },
+      category: { type: 'string', multiple: true },
+      type: { type: 'string', multiple: true },
+      k: { type: 'string', short: 'k' },
+      json: { type: 'boolean', default: false },
+      as: { type: 'string' },
+      channel: { type: 'string' },
+    },
+  });
+  const query = cleanUserText(positionals.join(' '));
+  if (!query) throw new UsageError(`give a query\n\n${USAGE}`);
+  if (!(MODES as readonly string[]).includes(values.mode!)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}`);
+  const k = values.k !== undefined ? Number(values.k) : undefined;
+  if (k !== undefined && !(Number.isInteger(k) && k >= 1 && k <= 100)) throw new UsageError('-k must be an integer from 1 to 100');
+  return {
+    query,
+    mode: values.mode as SearchRequest['mode'],
+    k,
+    category: values.category,
+    type: values.type,
+    json: values.json!,
+    as: values.as,
+    channel: values.channel,
+  };
+}
 
 /** The ranked documents as `trajanus search` prints them, from these services (this process's, or the running bot's). */
 export async function runSearch(req: SearchRequest, services: Services): Promise<CommandOutput> {
@@ -100,44 +131,7 @@ export async function runSearch(req: SearchRequest, services: Services): Promise
 const command: Command = {
   usage: USAGE,
   async run(args) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        mode: { type: 'string', default: 'hybrid' },
-        category: { type: 'string', multiple: true },
-        type: { type: 'string', multiple: true },
-        k: { type: 'string', short: 'k' },
-        json: { type: 'boolean', default: false },
-        as: { type: 'string' },
-        channel: { type: 'string' },
-      },
-    });
-    const query = cleanUserText(positionals.join(' '));
-    if (!query) {
-      console.error(`trajanus search: give a query\n\n${USAGE}`);
-      return 2;
-    }
-    if (!(MODES as readonly string[]).includes(values.mode!)) {
-      console.error(`trajanus search: --mode must be one of ${MODES.join(', ')}`);
-      return 2;
-    }
-    const k = values.k !== undefined ? Number(values.k) : undefined;
-    if (k !== undefined && !(Number.isInteger(k) && k >= 1 && k <= 100)) {
-      console.error('trajanus search: -k must be an integer from 1 to 100');
-      return 2;
-    }
-    const req: SearchRequest = {
-      query,
-      mode: values.mode as SearchRequest['mode'],
-      k,
-      category: values.category,
-      type: values.type,
-      json: values.json!,
-      as: values.as,
-      channel: values.channel,
-    };
-    return runWhereTheDatabaseIs('search', req, runSearch);
+    return runHere('search', () => parseSearch(args), runSearch);
   },
 };
 export default command;

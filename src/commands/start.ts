@@ -18,8 +18,8 @@ import { createScheduler } from '../jobs/index.js';
 import { loggerFromConfig } from '../core/log.js';
 import { answerModelWarning } from '../core/answer/index.js';
 import { serveResident, type ResidentHandlers } from './resident.js';
-import { answerAsk, askRequest } from './ask.js';
-import { runSearch, searchRequest } from './search.js';
+import { answerAsk, parseAsk } from './ask.js';
+import { parseSearch, runSearch } from './search.js';
 
 import { logUnhandledRejections } from '../core/process-guard.js';
 
@@ -28,8 +28,8 @@ const CHAT_LOG_FILE = './trajanus.log';
 /** `trajanus ask` and `search` from another terminal, answered by this process (see resident.ts). */
 function residentCommands(s: Services): ResidentHandlers {
   return {
-    ask: async (req) => answerAsk(askRequest.parse(req), s),
-    search: async (req) => runSearch(searchRequest.parse(req), s),
+    ask: async ({ args, stdin }) => answerAsk(parseAsk(args, stdin), s),
+    search: async ({ args }) => runSearch(parseSearch(args), s),
   };
 }
 

@@ -16,4 +16,12 @@ export interface CommandEntry {
    * process ever gets back (measured by `npm run bench:cli`), while a bot or an ingest keeps tiering up.
    */
   shortLived?: boolean;
+  /**
+   * While `trajanus start` holds the embedded database, the process serving it runs the command
+   * (resident.ts): cli.ts sends it there before loading the command's module at all.
+   */
+  served?: boolean;
 }
+
+/** The command was called wrongly: it prints `trajanus <command>: <message>` and exits 2, wherever it runs. */
+export class UsageError extends Error {}

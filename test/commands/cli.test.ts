@@ -2,9 +2,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SOCKET_FILE } from '../../src/commands/resident.js';
+import { SOCKET_FILE } from '../../src/commands/resident-client.js';
 import { cliEnv, ROOT as root, runCli } from '../helpers/cli.js';
 const tmp = mkdtempSync(join(tmpdir(), 'trajanus-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -14,16 +15,20 @@ function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; cl
   return runCli(args, { ...opts, cwd: tmp, env: { TRAJANUS_DATA_DIR: join(tmp, 'data'), ...opts.env } });
 }
 
-/** The bare packages a command imports (a module resolve hook records them; nothing is timed). */
-async function packagesLoaded(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Set<string>> {
-  const file = join(tmp, `imports-${args.join('-').replace(/[^\w-]/g, '_')}.txt`);
+/**
+ * The bare packages a command imports (a module resolve hook records them; nothing is timed). With
+ * `all`, every module it loads that is not a node: built-in instead, as a path from the root or a URL.
+ */
+async function packagesLoaded(args: string[], env: NodeJS.ProcessEnv = {}, all = false): Promise<Set<string>> {
+  const file = join(tmp, `imports-${args.join('-').replace(/[^\w-]/g, '_')}${all ? '-all' : ''}.txt`);
   writeFileSync(file, '');
   const r = await cli(args, {
-    env: { ...env, RECORD_IMPORTS: file },
+    env: { ...env, RECORD_IMPORTS: file, RECORD_IMPORTS_ALL: all ? '1' : '' },
     nodeArgs: ['--import', join(root, 'test/helpers/record-imports.mjs')],
   });
   expect(r.stderr).toBe('');
-  return new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean));
+  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  return new Set(all ? lines.map((u) => (u.startsWith(pathToFileURL(root).href) ? relative(root, fileURLToPath(u)) : u)) : lines);
 }
 
 const HEAVY = [
@@ -130,6 +135,8 @@ describe('trajanus ask and search while `trajanus start` runs on the embedded da
 
   /** `trajanus start` as a terminal chat whose stdin stays open, until the data folder's socket is served. */
   async function startBot(): Promise<ChildProcess> {
+    // A killed bot's socket file would pass for this one's before it serves.
+    rmSync(join(data, SOCKET_FILE), { force: true });
     const child = spawn(process.execPath, [join(root, 'bin/trajanus.mjs'), 'start'], {
       cwd: tmp,
       env: cliEnv(env),
@@ -165,10 +172,22 @@ describe('trajanus ask and search while `trajanus start` runs on the embedded da
       const unknown = await cli(['ask', '--as', 'ann@acme.com', '--channel', 'C999', 'hot work?'], { env });
       expect(unknown.code).toBe(2);
       expect(unknown.stderr).toMatch(/^trajanus ask: the channel C999 is not known here/);
-      // Served, an ask loads no database or model of its own.
-      const loaded = await packagesLoaded(['ask', 'How long is a hot work permit valid?'], env);
-      expect(loaded.has('zod')).toBe(true);
-      expect(['@electric-sql/pglite', '@energetic-ai/embeddings', '@tensorflow/tfjs-core'].filter((p) => loaded.has(p))).toEqual([]);
+      // Served, an ask loads no database or model of its own, nor zod or the configuration: the entry
+      // point, the compiled-tree check and the socket's client, which needs only node: built-ins.
+      for (const args of [
+        ['ask', 'How long is a hot work permit valid?'],
+        ['search', 'hot work permit'],
+      ]) {
+        const modules = await packagesLoaded(args, env, true);
+        expect([...modules].sort(), args[0]).toEqual([
+          'bin/compiled.mjs',
+          'bin/trajanus.mjs',
+          'dist/cli.js',
+          'dist/commands/index.js',
+          'dist/commands/resident-client.js',
+          'dist/data-dir.js',
+        ]);
+      }
     } finally {
       bot.stdin!.end();
     }
@@ -185,5 +204,78 @@ describe('trajanus ask and search while `trajanus start` runs on the embedded da
     const ask = await cli(['ask', 'How long is a hot work permit valid?'], { env });
     expect(ask.code, ask.stderr).toBe(0);
     expect(ask.stdout).toMatch(/one shift/);
+    // The question on stdin, read before the socket turned out dead, still reaches the local ask.
+    const piped = await cli(['ask', '--json'], { env, input: 'How long is a hot work permit valid?\n' });
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(JSON.parse(piped.stdout)).toMatchObject({ noAnswer: false, answer: expect.stringMatching(/one shift/) });
+  }, 300_000);
+
+  it('print byte for byte what the command prints without them: answers, stdin questions, usage errors and --help', async () => {
+    const q = 'How long is a hot work permit valid?';
+    const cases: { args: string[]; input?: string }[] = [
+      { args: ['ask', q] },
+      { args: ['ask', '--json', q, '--category', 'safety'] },
+      { args: ['ask', '--json'], input: 'How long is a hot\u0000work permit valid?\n' },
+      { args: ['ask'], input: '' },
+      { args: ['ask', '--channel', 'C1', q] },
+      { args: ['ask', '--as', 'not an email', q] },
+      { args: ['ask', '--bogus', q] },
+      { args: ['ask', '--help'] },
+      { args: ['search', 'hot work permit', '-k', '1'] },
+      { args: ['search', '--json', 'hot work permit', '--mode', 'lexical'] },
+      { args: ['search', 'hot work permit', '--mode', 'sideways'] },
+      { args: ['search', 'hot work permit', '-k', '0'] },
+      { args: ['search'] },
+      { args: ['search', '-h'] },
+    ];
+    // What varies from one run to the next: durations and the logged query's id.
+    const stable = (text: string) =>
+      text
+        .replace(/("\w*Ms": )[\d.]+/g, '$10')
+        .replace(/\d+ ms/g, 'N ms')
+        .replace(/("queryId": ")[0-9a-f-]{36}/g, '$1…');
+    // One at a time: without the bot, each opens the folder, which is one process's.
+    const runEach = async () => {
+      const out = [];
+      for (const c of cases) {
+        const r = await cli(c.args, { env, input: c.input });
+        out.push({ args: c.args.join(' '), code: r.code, stdout: stable(r.stdout), stderr: stable(r.stderr) });
+      }
+      return out;
+    };
+    expect((await cli(['ingest', kb], { env })).code).toBe(0);
+    const local = await runEach();
+    expect(local.map((r) => r.code)).toEqual([0, 0, 0, 2, 2, 2, 1, 0, 0, 0, 2, 2, 2, 0]);
+    for (const i of [0, 1, 2]) expect(local[i].stdout).toMatch(/one shift/);
+    const bot = await startBot();
+    try {
+      // The bot holds the folder: a command that tried to open it here would fail, not match.
+      expect(await runEach()).toEqual(local);
+    } finally {
+      bot.stdin!.end();
+      await exited(bot);
+    }
+  }, 300_000);
+
+  it('find the folder as the configuration does (a relative TRAJANUS_DATA_DIR from .env), and leave DATABASE_URL to the local path', async () => {
+    const bot = await startBot();
+    try {
+      // Without TRAJANUS_DATA_DIR in the environment: .env in the working directory names the folder, relative to it.
+      const { TRAJANUS_DATA_DIR: _, ...noDir } = env;
+      const cwd = join(tmp, 'elsewhere');
+      mkdirSync(cwd, { recursive: true });
+      writeFileSync(join(cwd, '.env'), `TRAJANUS_DATA_DIR=${relative(cwd, data)}\n`);
+      const ask = await runCli(['ask', 'How long is a hot work permit valid?'], { cwd, env: noDir });
+      expect(ask.code, ask.stderr).toBe(0);
+      expect(ask.stdout).toMatch(/one shift/);
+      // DATABASE_URL selects PostgreSQL: nothing is sent to the embedded folder's process, and the
+      // local path reports what is wrong with it, as it does without a running bot.
+      const pg = await cli(['ask', 'hot work?'], { env: { ...env, DATABASE_URL: 'not a url' } });
+      expect(pg.code).toBe(1);
+      expect(pg.stderr).toMatch(/^Invalid configuration:\n {2}- DATABASE_URL: /);
+    } finally {
+      bot.stdin!.end();
+      await exited(bot);
+    }
   }, 300_000);
 });

@@ -2,11 +2,15 @@
 import { appendFileSync } from 'node:fs';
 
 let file;
+let all = false;
 export function initialize(data) {
   file = data.file;
+  all = data.all;
 }
 
 export async function resolve(specifier, context, next) {
-  if (!/^(\.|\/|node:|file:|data:)/.test(specifier)) appendFileSync(file, `${specifier}\n`);
-  return next(specifier, context);
+  const resolved = await next(specifier, context);
+  if (all ? !resolved.url.startsWith('node:') : !/^(\.|\/|node:|file:|data:)/.test(specifier))
+    appendFileSync(file, `${all ? resolved.url : specifier}\n`);
+  return resolved;
 }
