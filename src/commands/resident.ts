@@ -54,7 +54,11 @@ export async function serveResident(
     socket.on('data', (chunk: string) => {
       if (answered) return;
       buffered += chunk;
-      if (buffered.length > MAX_REQUEST_BYTES) return reply(failure(`request over ${MAX_REQUEST_BYTES} bytes`));
+      // Only a piped question can be this long, and a question is refused far below it.
+      if (buffered.length > MAX_REQUEST_BYTES)
+        return reply(
+          failure(`the request is over ${MAX_REQUEST_BYTES / 2 ** 20} MiB: ask a shorter question (a few thousand characters at most)`),
+        );
       const end = buffered.indexOf('\n');
       if (end < 0) return;
       answered = true;

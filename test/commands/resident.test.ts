@@ -69,7 +69,7 @@ it('a request that is not JSON, an unknown command and a failing one each get a 
   });
   expect(JSON.parse(await rawCall(`${'x'.repeat(1.5 * 2 ** 20)}`))).toMatchObject({
     code: 1,
-    stderr: expect.stringMatching(/request over/),
+    stderr: expect.stringMatching(/request is over 1 MiB: ask a shorter question/),
   });
   expect((await callResident(dir, echo('1')))?.stdout).toBe('[["1"],null]\n');
 });
