@@ -21,16 +21,20 @@ const BUILD = 1;
  */
 function sources(src) {
   const root = resolve(src);
-  const files = readdirSync(root, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile() || (d.isSymbolicLink() && statSync(join(d.parentPath ?? d.path, d.name)).isFile()))
+  // A link is a file when what it points to is one: its one stat below says so.
+  const candidates = readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile() || d.isSymbolicLink())
     .map((d) => {
       const dir = d.parentPath ?? d.path; // parentPath from Node 20.12
       return dir === root ? d.name : `${dir.slice(root.length + 1)}${sep}${d.name}`;
     })
     .sort();
+  const files = [];
   const lines = [`build ${BUILD}`];
-  for (const f of files) {
+  for (const f of candidates) {
     const s = statSync(join(root, f));
+    if (!s.isFile()) continue;
+    files.push(f);
     lines.push(`${f}\0${s.size}\0${s.mtimeMs}`);
   }
   return { files, key: lines.join('\n') };

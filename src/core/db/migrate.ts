@@ -91,7 +91,7 @@ export async function migrate(db: Database, opts: { dir?: string; onApply?: (m: 
         if (done.has(m.version)) continue;
         try {
           await session.transaction(async (tx) => {
-            // A migration may rewrite a big table (0031 re-adds chunks.fts, 0032 rebuilds the postings:
+            // A migration may rewrite a big table (0031 re-adds chunks.fts and rebuilds the postings:
             // minutes at 100k chunks), far beyond the pool's statement_timeout (30 s by default).
             await tx.exec('SET LOCAL statement_timeout = 0');
             await tx.exec(m.sql);
