@@ -42,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
     if (code !== null) return code;
   }
   // Before anything compiles WebAssembly: V8 flags set later do not reach a module already compiled.
-  if (entry.shortLived) setFlagsFromString('--liftoff-only');
+  if (typeof entry.shortLived === 'function' ? entry.shortLived(rest) : entry.shortLived) setFlagsFromString('--liftoff-only');
   const { default: cmd } = await entry.load();
   if (asksForHelp) {
     console.log(`trajanus ${name} — ${entry.summary}${cmd.usage ? `\n\n${cmd.usage}` : ''}`);

@@ -128,7 +128,7 @@ const command: Command = {
       return 2;
     }
     const config = loadConfig();
-    const db = await openDatabase(config);
+    const db = await openDatabase(config, { brief: true });
     try {
       await migrate(db);
       if (values.who) {

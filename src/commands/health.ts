@@ -7,7 +7,7 @@ const command: Command = {
   usage: 'trajanus health [--json]',
   async run(args) {
     const config = loadConfig();
-    const db = await openDatabase(config);
+    const db = await openDatabase(config, { brief: true });
     try {
       const h = await collectHealth(db, {
         backupDir: config.BACKUP_DIR,

@@ -29,7 +29,11 @@ export const commands: Record<string, CommandEntry> = {
     load: () => import('./access.js'),
     shortLived: true,
   },
-  jobs: { summary: 'list the scheduled jobs, or run one now', load: () => import('./jobs.js') },
+  jobs: {
+    summary: 'list the scheduled jobs, or run one now',
+    load: () => import('./jobs.js'),
+    shortLived: (args) => args.find((a) => !a.startsWith('--')) === 'list',
+  },
   health: {
     summary: 'sizes, latency, feedback, cache, backups, ingests and failed jobs, with warnings',
     load: () => import('./health.js'),

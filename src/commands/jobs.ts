@@ -1,10 +1,7 @@
 import type { Command } from './types.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../core/db/index.js';
-import { createServices } from '../core/services.js';
-import { opsNotifierFromConfig } from '../bot/ops-notifier.js';
-import { createScheduler, jobSchedules } from '../jobs/index.js';
-import { formatRunOutcome } from '../jobs/outcome-text.js';
+import { jobSchedules } from '../jobs/schedules.js';
 import { listJobs } from '../jobs/scheduler.js';
 
 const usage = `trajanus jobs list [--json]     schedules and the last run of each job (from any host)
@@ -18,8 +15,8 @@ const command: Command = {
     const [sub, name] = args.filter((a) => !a.startsWith('--'));
     const config = loadConfig();
     if (sub === 'list') {
-      // Only the database: listing must not load the embedding model.
-      const db = await openDatabase(config);
+      // Only the database: listing loads neither the embedding model nor Slack's client (`run` does, below).
+      const db = await openDatabase(config, { brief: true });
       try {
         const jobs = await listJobs(db, jobSchedules(config), { timezone: config.JOBS_TIMEZONE }).catch((e: { code?: string }) => {
           // undefined_table: a database nothing has started against yet.
@@ -44,6 +41,12 @@ const command: Command = {
         console.error(`Unknown job "${name}".\n\n${usage}`);
         return 2;
       }
+      const [{ createServices }, { opsNotifierFromConfig }, { createScheduler }, { formatRunOutcome }] = await Promise.all([
+        import('../core/services.js'),
+        import('../bot/ops-notifier.js'),
+        import('../jobs/index.js'),
+        import('../jobs/outcome-text.js'),
+      ]);
       const services = await createServices(config);
       try {
         const scheduler = createScheduler(services, opsNotifierFromConfig(config, services.logger));

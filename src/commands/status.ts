@@ -6,7 +6,7 @@ import { databaseStatus, formatStatus } from '../core/status.js';
 const command: Command = {
   usage: 'trajanus status [--json]',
   async run(args) {
-    const db = await openDatabase(loadConfig());
+    const db = await openDatabase(loadConfig(), { brief: true });
     try {
       const s = await databaseStatus(db);
       console.log(args.includes('--json') ? JSON.stringify(s, null, 2) : formatStatus(s));

@@ -14,8 +14,9 @@ export interface CommandEntry {
    * The command does a few queries and exits. Its WebAssembly (PGlite, the embedding model) then runs
    * on V8's baseline compiler only: optimising Postgres's hot functions costs more CPU than such a
    * process ever gets back (measured by `npm run bench:cli`), while a bot or an ingest keeps tiering up.
+   * A function decides from the command's arguments (`jobs list` is brief, `jobs run backup` is not).
    */
-  shortLived?: boolean;
+  shortLived?: boolean | ((args: string[]) => boolean);
   /**
    * While `trajanus start` holds the embedded database, the process serving it runs the command
    * (resident.ts): cli.ts sends it there before loading the command's module at all.

@@ -39,7 +39,7 @@ export async function createServices(
   if (opts.oneShot) embedder.warm?.();
   let db: Database;
   try {
-    db = await openDatabase(config);
+    db = await openDatabase(config, { brief: opts.oneShot });
   } catch (e) {
     await embedder.close?.().catch(() => {});
     throw e;

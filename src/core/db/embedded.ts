@@ -48,6 +48,9 @@ function wrap(q: Pick<PGlite, 'query' | 'exec'> | Transaction): Queryable {
   };
 }
 
+/** The buffer pool of a brief process (EmbeddedDatabase.open): 2,048 pages. */
+export const BRIEF_SHARED_BUFFERS = '16MB';
+
 function takeDatabaseLock(dir: string): () => void {
   try {
     return takeFolderLock(dir, { reentrant: true });
@@ -111,8 +114,14 @@ export class EmbeddedDatabase implements Database {
     this.plain = wrap(pg);
   }
 
-  /** `dataDir` undefined → in memory (tests). */
-  static async open(dataDir?: string): Promise<EmbeddedDatabase> {
+  /**
+   * `dataDir` undefined → in memory (tests). `brief`: for a command that runs a few queries and
+   * exits (ask, search, status): Postgres sets up its whole buffer pool at start, inside the
+   * WebAssembly memory, and the initdb default of 128 MB took ~150 ms of a ~0.7 s start, longer than
+   * such a command's queries; they need a few hundred pages at most, and a page evicted from the
+   * smaller pool is read again from the data folder's files.
+   */
+  static async open(dataDir?: string, opts: { brief?: boolean } = {}): Promise<EmbeddedDatabase> {
     let release = () => {};
     let path: string | undefined;
     if (dataDir) {
@@ -128,7 +137,11 @@ export class EmbeddedDatabase implements Database {
       const hadPidFile = pidFile ? existsSync(pidFile) : false;
       let pg: PGlite;
       try {
-        pg = await PGlite.create({ dataDir: pgdata, extensions: { vector } });
+        pg = await PGlite.create({
+          dataDir: pgdata,
+          extensions: { vector },
+          ...(opts.brief ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${BRIEF_SHARED_BUFFERS}`] } : {}),
+        });
       } catch (e) {
         // A damaged WAL or control file ends in "Aborted()" from the WebAssembly runtime.
         if (!pgdata) throw e;

@@ -29,6 +29,8 @@ export async function openDatabase(
     Config,
     'DATABASE_URL' | 'TRAJANUS_DATA_DIR' | 'DATABASE_POOL_SIZE' | 'DATABASE_SSL' | 'DATABASE_STATEMENT_TIMEOUT_MS' | 'BACKUP_DIR'
   >,
+  /** brief: the process runs a few queries and exits (the embedded database then starts lighter; see EmbeddedDatabase.open). */
+  opts: { brief?: boolean } = {},
 ): Promise<Database> {
   // Each driver is imported only when chosen: a Postgres deployment never loads PGlite's WebAssembly.
   if (config.DATABASE_URL) {
@@ -52,7 +54,7 @@ export async function openDatabase(
   }
   const embedded = await import('./embedded.js');
   try {
-    return await embedded.EmbeddedDatabase.open(config.TRAJANUS_DATA_DIR);
+    return await embedded.EmbeddedDatabase.open(config.TRAJANUS_DATA_DIR, opts);
   } catch (e) {
     if (e instanceof embedded.EmbeddedDamagedError)
       throw new DatabaseDamagedError(await damagedDatabaseAdvice(e, config.BACKUP_DIR), { cause: e });

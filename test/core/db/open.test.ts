@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config.js';
 import { backupDatabase, restoreDatabase } from '../../../src/core/backup.js';
-import { EmbeddedDatabase } from '../../../src/core/db/embedded.js';
+import { BRIEF_SHARED_BUFFERS, EmbeddedDatabase } from '../../../src/core/db/embedded.js';
 import { DatabaseDamagedError, DatabaseUnavailableError, openDatabase } from '../../../src/core/db/index.js';
 import { migrate } from '../../../src/core/db/migrate.js';
 import { counts, pgDumpPath, pgRestorePath, seed, tempDir } from '../../helpers/backup.js';
@@ -23,6 +23,32 @@ describe('openDatabase', () => {
       /Cannot reach the database at postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/trajanus.*Check DATABASE_URL/,
     );
     expect((err as Error).message).not.toContain('s3cret-pw');
+  });
+
+  it("opens the embedded folder of a brief command with a small buffer pool, and the bot's with the default, over the same data", async () => {
+    const dir = tempDir('tj-brief-');
+    const config = {
+      DATABASE_URL: undefined,
+      TRAJANUS_DATA_DIR: dir,
+      DATABASE_POOL_SIZE: 1,
+      DATABASE_SSL: 'disable' as const,
+      DATABASE_STATEMENT_TIMEOUT_MS: 1000,
+      BACKUP_DIR: join(dir, 'backups'),
+    };
+    const pool = async (db: Awaited<ReturnType<typeof openDatabase>>) =>
+      (await db.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows[0].shared_buffers;
+    const brief = await openDatabase(config, { brief: true });
+    expect(await pool(brief)).toBe(BRIEF_SHARED_BUFFERS);
+    await brief.exec('CREATE TABLE kept (n int); INSERT INTO kept SELECT generate_series(1, 5000)');
+    await brief.close();
+    const full = await openDatabase(config);
+    expect(await pool(full)).toBe('128MB');
+    expect((await full.query<{ n: number }>('SELECT count(*)::int AS n FROM kept')).rows).toEqual([{ n: 5000 }]);
+    await full.close();
+    // the setting is the process's own: the folder's postgresql.conf is not rewritten
+    const again = await openDatabase(config, { brief: true });
+    expect(await pool(again)).toBe(BRIEF_SHARED_BUFFERS);
+    await again.close();
   });
 });
 
