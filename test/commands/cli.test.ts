@@ -129,7 +129,7 @@ describe('trajanus ask and search on a small knowledge base', () => {
   });
 });
 
-describe('trajanus ask and search while `trajanus start` runs on the embedded database', () => {
+describe('trajanus ask, search, status and health while `trajanus start` runs on the embedded database', () => {
   const kb = join(tmp, 'kb-resident');
   const data = join(tmp, 'data-resident');
   const env = { TRAJANUS_DATA_DIR: data, KNOWLEDGE_DIR: kb, BACKUP_DIR: join(tmp, 'backups-resident') };
@@ -194,6 +194,36 @@ describe('trajanus ask and search while `trajanus start` runs on the embedded da
     }
     expect(await exited(bot)).toBe(0);
     expect(existsSync(join(data, SOCKET_FILE))).toBe(false);
+  }, 300_000);
+
+  it('status and health are answered by the running process, as they print once it has stopped', async () => {
+    const cases = [['status'], ['status', '--json'], ['health'], ['health', '--json']];
+    // When the report was made, and the database's size on disk (the bot's shutdown checkpoints), may move; nothing else may.
+    const stable = (text: string) =>
+      text
+        .replace(/\d+(\.\d+)? [KMG]?B\b/g, 'N B')
+        .replace(/("databaseBytes": )\d+/g, '$1N')
+        .replace(/("at": ")[^"]+/g, '$1…');
+    const runEach = async () => {
+      const out = [];
+      for (const args of cases) {
+        const r = await cli(args, { env });
+        out.push({ args: args.join(' '), code: r.code, stdout: stable(r.stdout), stderr: r.stderr });
+      }
+      return out;
+    };
+    const bot = await startBot();
+    let served: Awaited<ReturnType<typeof runEach>>;
+    try {
+      served = await runEach();
+    } finally {
+      bot.stdin!.end();
+      await exited(bot);
+    }
+    expect(served.map((r) => [r.code, r.stderr])).toEqual(cases.map(() => [0, '']));
+    expect(served[0].stdout).toMatch(/^database: embedded \(embedded PGlite at /);
+    expect(served[2].stdout).toMatch(/^Documents +\d+\n/);
+    expect(await runEach()).toEqual(served);
   }, 300_000);
 
   it('after the process is killed, its leftover socket is ignored and ask opens the database itself', async () => {
