@@ -9,7 +9,8 @@ const command: Command = {
 
 Postgres: pg_dump -Fc (PG_DUMP_PATH), checked with pg_restore --list.
 Embedded: the PGlite data folder as a tarball. The folder is locked while the bot runs: stop it
-first, or rely on the running bot's scheduled backup job (JOB_BACKUP_CRON).`,
+first, or have the bot run its backup job now with \`trajanus jobs run backup\` (or wait for
+JOB_BACKUP_CRON).`,
   async run() {
     const config = loadConfig();
     const db = await openDatabase(config);

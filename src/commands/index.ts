@@ -38,6 +38,7 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'list the scheduled jobs, or run one now',
     load: () => import('./jobs.js'),
     shortLived: (args) => args.find((a) => !a.startsWith('--')) === 'list',
+    served: true,
   },
   health: {
     summary: 'sizes, latency, feedback, cache, backups, ingests and failed jobs, with warnings',

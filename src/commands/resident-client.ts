@@ -1,7 +1,8 @@
 // The client end of the data folder's socket (resident.ts serves it): `trajanus ask`, `search`,
-// `status` and `health` (the entries marked served) come here first, before their command modules load. While `trajanus start` holds the embedded
-// database, the command's raw arguments (and ask's question from stdin) go to that process, which
-// parses and runs them exactly as the command would have here, and this prints what comes back.
+// `status`, `health` and `jobs` (the entries marked served) come here first, before their command
+// modules load. While `trajanus start` holds the embedded database, the command's raw arguments
+// (and ask's question from stdin) go to that process, which parses and runs them exactly as the
+// command would have here, and this prints what comes back.
 // A served ask then costs little more than Node's own start, so this module loads node: built-ins
 // and data-dir.ts only: no zod, no configuration, no database, model or search code. Everything
 // else (a bad option, a missing question, --help) is the serving process's to report, or cli.ts's.

@@ -1,5 +1,5 @@
 // The embedded database is one process's folder: while `trajanus start` runs on it, `trajanus ask`,
-// `search`, `status` and `health` in another terminal could not open it ("in use by process N"). The running
+// `search`, `status`, `health` and `jobs` in another terminal could not open it ("in use by process N"). The running
 // process therefore answers them over a Unix socket in the data folder, with its database, its warm
 // embedding model and its configuration; the command prints what it sends back, byte for byte what
 // it would have printed itself. It also spares each ask PGlite's start (~60% of a one-shot ask).
@@ -36,7 +36,7 @@ export async function serveResident(
 ): Promise<() => Promise<void>> {
   const path = residentSocketPath(dataDir);
   const unserved = (why: string) => {
-    logger.warn({ dataDir }, `${why}: ask, search, status and health from another terminal cannot reach this process`);
+    logger.warn({ dataDir }, `${why}: ask, search, status, health and jobs from another terminal cannot reach this process`);
     return async () => {};
   };
   if (!path) return unserved(`the data folder's path is too long for a Unix socket`);
@@ -80,7 +80,7 @@ export async function serveResident(
     return unserved(`the socket ${path} could not be served (${(e as Error).message})`);
   }
   server.on('error', (err) => logger.warn({ err }, 'the ask/search socket failed'));
-  logger.info({ socket: path }, 'serving ask, search, status and health on the data folder socket');
+  logger.info({ socket: path }, 'serving ask, search, status, health and jobs on the data folder socket');
   return () =>
     new Promise<void>((done) => {
       server.close(() => done());

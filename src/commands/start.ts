@@ -22,18 +22,20 @@ import { answerAsk, parseAsk } from './ask.js';
 import { parseSearch, runSearch } from './search.js';
 import { statusOutput } from './status.js';
 import { healthOutput } from './health.js';
+import { jobsOutput } from './jobs.js';
 
 import { logUnhandledRejections } from '../core/process-guard.js';
 
 const CHAT_LOG_FILE = './trajanus.log';
 
-/** `trajanus ask`, `search`, `status` and `health` from another terminal, answered by this process (see resident.ts). */
+/** `trajanus ask`, `search`, `status`, `health` and `jobs` from another terminal, answered by this process (see resident.ts). */
 function residentCommands(s: Services): ResidentHandlers {
   return {
     ask: async ({ args, stdin }) => answerAsk(parseAsk(args, stdin), s),
     search: async ({ args }) => runSearch(parseSearch(args), s),
     status: async ({ args }) => statusOutput(args, s.db),
     health: async ({ args }) => healthOutput(args, s.db, s.config),
+    jobs: async ({ args }) => jobsOutput(args, s),
   };
 }
 
@@ -153,7 +155,7 @@ const command: Command = {
         scheduler.start();
         stops.push(async () => void (await scheduler.stop(config.JOB_SHUTDOWN_GRACE_MS)));
       }
-      // The embedded database's folder is this process's alone: ask, search, status and health from another terminal come here.
+      // The embedded database's folder is this process's alone: ask, search, status, health and jobs from another terminal come here.
       if (services.db.kind === 'embedded') stops.push(await serveResident(config.TRAJANUS_DATA_DIR, residentCommands(services), logger));
       if (config.slackMode === 'terminal') {
         // The terminal chat runs on the operator's machine with the database at hand: the operator scope.

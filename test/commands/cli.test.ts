@@ -129,7 +129,7 @@ describe('trajanus ask and search on a small knowledge base', () => {
   });
 });
 
-describe('trajanus ask, search, status and health while `trajanus start` runs on the embedded database', () => {
+describe('trajanus ask, search, status, health and jobs while `trajanus start` runs on the embedded database', () => {
   const kb = join(tmp, 'kb-resident');
   const data = join(tmp, 'data-resident');
   const env = { TRAJANUS_DATA_DIR: data, KNOWLEDGE_DIR: kb, BACKUP_DIR: join(tmp, 'backups-resident') };
@@ -196,14 +196,25 @@ describe('trajanus ask, search, status and health while `trajanus start` runs on
     expect(existsSync(join(data, SOCKET_FILE))).toBe(false);
   }, 300_000);
 
-  it('status and health are answered by the running process, as they print once it has stopped', async () => {
-    const cases = [['status'], ['status', '--json'], ['health'], ['health', '--json']];
+  it('status, health and jobs list are answered by the running process, as they print once it has stopped; jobs run runs there', async () => {
+    const cases = [
+      ['status'],
+      ['status', '--json'],
+      ['health'],
+      ['health', '--json'],
+      ['jobs', 'list'],
+      ['jobs', 'list', '--json'],
+      ['jobs', 'run', 'nope'],
+    ];
     // When the report was made, and the database's size on disk (the bot's shutdown checkpoints), may move; nothing else may.
     const stable = (text: string) =>
       text
         .replace(/\d+(\.\d+)? [KMG]?B\b/g, 'N B')
         .replace(/("databaseBytes": )\d+/g, '$1N')
-        .replace(/("at": ")[^"]+/g, '$1…');
+        .replace(/("at": ")[^"]+/g, '$1…')
+        // the next run of an hourly job, should the hour turn between the two runs
+        .replace(/next \S+/g, 'next …')
+        .replace(/("nextRun": ")[^"]+/g, '$1…');
     const runEach = async () => {
       const out = [];
       for (const args of cases) {
@@ -215,14 +226,20 @@ describe('trajanus ask, search, status and health while `trajanus start` runs on
     const bot = await startBot();
     let served: Awaited<ReturnType<typeof runEach>>;
     try {
+      // A job run by the running process, under its scheduler's lock, with its configuration.
+      const run = await cli(['jobs', 'run', 'cache-evict'], { env });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^cache-evict: done \(run [0-9a-f-]{36}\)\n/);
       served = await runEach();
     } finally {
       bot.stdin!.end();
       await exited(bot);
     }
-    expect(served.map((r) => [r.code, r.stderr])).toEqual(cases.map(() => [0, '']));
+    expect(served.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0, 2]);
     expect(served[0].stdout).toMatch(/^database: embedded \(embedded PGlite at /);
     expect(served[2].stdout).toMatch(/^Documents +\d+\n/);
+    expect(served[4].stdout).toMatch(/^cache-evict +0 4 \* \* \* +next … +last: ok /m);
+    expect(served[6].stderr).toMatch(/^Unknown job "nope"\./);
     expect(await runEach()).toEqual(served);
   }, 300_000);
 

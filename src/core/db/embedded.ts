@@ -57,7 +57,7 @@ function takeDatabaseLock(dir: string): () => void {
   } catch (e) {
     if (!(e instanceof FolderLockedError)) throw e;
     throw new Error(
-      `The embedded database in ${dir} is in use by process ${e.holder}. Stop it, or set DATABASE_URL to share a Postgres server between processes. (A running \`trajanus start\` answers ask, search, status and health itself once it has started.)`,
+      `The embedded database in ${dir} is in use by process ${e.holder}. Stop it, or set DATABASE_URL to share a Postgres server between processes. (A running \`trajanus start\` answers ask, search, status, health and jobs itself once it has started.)`,
     );
   }
 }
