@@ -1,8 +1,9 @@
 // The embedded database is one process's folder: while `trajanus start` runs on it, `trajanus ask`,
-// `search`, `status`, `health` and `jobs` in another terminal could not open it ("in use by process N"). The running
-// process therefore answers them over a Unix socket in the data folder, with its database, its warm
-// embedding model and its configuration; the command prints what it sends back, byte for byte what
-// it would have printed itself. It also spares each ask PGlite's start (~60% of a one-shot ask).
+// `search`, `status`, `health` and `jobs` in another terminal could not open it ("in use by process
+// N"). The running process therefore answers them over a Unix socket in the data folder, with its
+// database, its warm embedding model and its configuration; the command prints what it sends back,
+// byte for byte what it would have printed itself. It also spares each ask PGlite's start (~60% of
+// a one-shot ask).
 //
 // The socket is the same user's: the folder lock already proves the process owns the folder, and
 // the socket is created mode 0600 inside it, so it grants nobody anything the folder did not.
@@ -79,7 +80,7 @@ export async function serveResident(
     server.close();
     return unserved(`the socket ${path} could not be served (${(e as Error).message})`);
   }
-  server.on('error', (err) => logger.warn({ err }, 'the ask/search socket failed'));
+  server.on('error', (err) => logger.warn({ err }, 'the data folder socket for commands from other terminals failed'));
   logger.info({ socket: path }, 'serving ask, search, status, health and jobs on the data folder socket');
   return () =>
     new Promise<void>((done) => {
