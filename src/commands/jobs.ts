@@ -4,7 +4,7 @@ import { openDatabase } from '../core/db/index.js';
 import type { Database } from '../core/db/types.js';
 import type { Services } from '../core/services.js';
 import { jobSchedules } from '../jobs/schedules.js';
-import { listJobs } from '../jobs/scheduler.js';
+import { listJobs, type Scheduler } from '../jobs/scheduler.js';
 import { type CommandOutput, printOutput } from './resident-client.js';
 
 const usage = `trajanus jobs list [--json]     schedules and the last run of each job (from any host)
@@ -39,15 +39,19 @@ export async function listJobsOutput(args: string[], db: Database, config: Confi
   return { code: 0, stdout: lines.join(''), stderr: '' };
 }
 
-/** Runs the job `name` now on these services (this process's, or the running bot's) and reports it. */
-export async function runJobOutput(name: string, args: string[], services: Services): Promise<CommandOutput> {
+/** A scheduler of its own for a process that has none running (its ops notifier included). */
+async function ownScheduler(services: Services): Promise<Scheduler> {
   // Only here: listing loads neither the jobs (ingest, Drive) nor Slack's client.
-  const [{ opsNotifierFromConfig }, { createScheduler }, { formatRunOutcome }] = await Promise.all([
+  const [{ opsNotifierFromConfig }, { createScheduler }] = await Promise.all([
     import('../bot/ops-notifier.js'),
     import('../jobs/index.js'),
-    import('../jobs/outcome-text.js'),
   ]);
-  const scheduler = createScheduler(services, opsNotifierFromConfig(services.config, services.logger));
+  return createScheduler(services, opsNotifierFromConfig(services.config, services.logger));
+}
+
+/** Runs the job `name` now through `scheduler` and reports it. */
+export async function runJobOutput(name: string, args: string[], scheduler: Scheduler): Promise<CommandOutput> {
+  const { formatRunOutcome } = await import('../jobs/outcome-text.js');
   const outcome = await scheduler.runNow(name);
   const code = outcome.status === 'ok' ? 0 : outcome.status === 'skipped' ? 3 : 1;
   if (args.includes('--json')) return { code, stdout: `${JSON.stringify(outcome, null, 2)}\n`, stderr: '' };
@@ -55,11 +59,16 @@ export async function runJobOutput(name: string, args: string[], services: Servi
   return outcome.status === 'ok' ? { code, stdout: text, stderr: '' } : { code, stdout: '', stderr: text };
 }
 
-/** `jobs …` on these services: what the running bot does for a served request. */
-export async function jobsOutput(args: string[], services: Services): Promise<CommandOutput> {
+/**
+ * `jobs …` on these services: what the running bot does for a served request. A job runs on the
+ * bot's own scheduler when it has one, so that its shutdown waits for the run (JOB_SHUTDOWN_GRACE_MS)
+ * and a run already going there is reported as skipped rather than started twice.
+ */
+export async function jobsOutput(args: string[], services: Services, scheduler?: Scheduler): Promise<CommandOutput> {
   const req = parseJobs(args, services.config);
   if ('code' in req) return req;
-  return req.sub === 'list' ? listJobsOutput(args, services.db, services.config) : runJobOutput(req.name, args, services);
+  if (req.sub === 'list') return listJobsOutput(args, services.db, services.config);
+  return runJobOutput(req.name, args, scheduler ?? (await ownScheduler(services)));
 }
 
 const command: Command = {
@@ -79,7 +88,7 @@ const command: Command = {
     const { createServices } = await import('../core/services.js');
     const services = await createServices(config);
     try {
-      return printOutput(await runJobOutput(req.name, args, services));
+      return printOutput(await runJobOutput(req.name, args, await ownScheduler(services)));
     } finally {
       await services.close();
     }

@@ -14,7 +14,7 @@ import { assertFolderRoot, FolderMismatchError, pendingFolderSwitch } from '../c
 import { QuestionHandler } from '../bot/handler.js';
 import { runTerminalChat } from '../bot/terminal.js';
 import { opsNotifierFromConfig } from '../bot/ops-notifier.js';
-import { createScheduler } from '../jobs/index.js';
+import { createScheduler, type Scheduler } from '../jobs/index.js';
 import { loggerFromConfig } from '../core/log.js';
 import { answerModelWarning } from '../core/answer/index.js';
 import { serveResident, type ResidentHandlers } from './resident.js';
@@ -29,13 +29,13 @@ import { logUnhandledRejections } from '../core/process-guard.js';
 const CHAT_LOG_FILE = './trajanus.log';
 
 /** `trajanus ask`, `search`, `status`, `health` and `jobs` from another terminal, answered by this process (see resident.ts). */
-function residentCommands(s: Services): ResidentHandlers {
+function residentCommands(s: Services, scheduler: Scheduler | undefined): ResidentHandlers {
   return {
     ask: async ({ args, stdin }) => answerAsk(parseAsk(args, stdin), s),
     search: async ({ args }) => runSearch(parseSearch(args), s),
     status: async ({ args }) => statusOutput(args, s.db),
     health: async ({ args }) => healthOutput(args, s.db, s.config),
-    jobs: async ({ args }) => jobsOutput(args, s),
+    jobs: async ({ args }) => jobsOutput(args, s, scheduler),
   };
 }
 
@@ -149,14 +149,17 @@ const command: Command = {
       // Load the embedding model and the search path once, so the first person to ask does not pay for it.
       await services.searcher.search('warm up', { access: OPERATOR_SCOPE, log: false, matchCount: 1 });
       const interactive = Boolean(process.stdin.isTTY);
+      let scheduler: Scheduler | undefined;
       if (config.slackMode !== 'terminal' || interactive) {
         // A one-shot piped session runs no schedules; a bot or an open terminal session does.
-        const scheduler = createScheduler(services, opsNotifierFromConfig(config, logger));
-        scheduler.start();
-        stops.push(async () => void (await scheduler.stop(config.JOB_SHUTDOWN_GRACE_MS)));
+        const jobs = createScheduler(services, opsNotifierFromConfig(config, logger));
+        jobs.start();
+        stops.push(async () => void (await jobs.stop(config.JOB_SHUTDOWN_GRACE_MS)));
+        scheduler = jobs;
       }
       // The embedded database's folder is this process's alone: ask, search, status, health and jobs from another terminal come here.
-      if (services.db.kind === 'embedded') stops.push(await serveResident(config.TRAJANUS_DATA_DIR, residentCommands(services), logger));
+      if (services.db.kind === 'embedded')
+        stops.push(await serveResident(config.TRAJANUS_DATA_DIR, residentCommands(services, scheduler), logger));
       if (config.slackMode === 'terminal') {
         // The terminal chat runs on the operator's machine with the database at hand: the operator scope.
         const handler = new QuestionHandler({
